@@ -1,0 +1,103 @@
+// Webhook alerts: a versioned JSON payload (pure) and its delivery as a POST signed per the
+// Standard Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature). A 2xx answer is
+// success; anything else is a WebhookError that the deliver queue retries with backoff.
+
+import { Webhook } from 'standardwebhooks';
+import { snippetOf, type Alert } from './alert.js';
+
+export const WEBHOOK_PAYLOAD_VERSION = 1;
+
+export interface WebhookPayload {
+  type: 'alert';
+  version: typeof WEBHOOK_PAYLOAD_VERSION;
+  id: string;
+  subscription: string;
+  story: string;
+  matchedAt: string;
+  rules: { id: string; name: string }[];
+  article: {
+    id: string;
+    feed: string;
+    source: string;
+    url?: string;
+    title?: string;
+    summary?: string;
+    published?: string;
+    language?: string;
+  };
+  snippet: string;
+  highlights: { rule: string; term: string; field: string; start: number; end: number }[];
+}
+
+export function webhookPayload(alert: Alert): WebhookPayload {
+  const { article } = alert;
+  return {
+    type: 'alert',
+    version: WEBHOOK_PAYLOAD_VERSION,
+    id: alert.id,
+    subscription: alert.subscriptionId,
+    story: alert.storyId,
+    matchedAt: alert.matchedAt,
+    rules: alert.rules.map((r) => ({ id: r.id, name: r.name })),
+    article: {
+      id: article.id,
+      feed: article.feed,
+      source: alert.source,
+      url: article.url,
+      title: article.title,
+      summary: article.summary,
+      published: article.published,
+      language: article.language,
+    },
+    snippet: snippetOf(alert).text,
+    highlights: alert.rules.flatMap((r) => r.hits.map((h) => ({ rule: r.id, ...h }))),
+  };
+}
+
+export class WebhookError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'WebhookError';
+  }
+}
+
+/** Standard Webhooks secrets are "whsec_" + base64; any other string is used as raw key bytes. */
+export function signer(secret: string): Webhook {
+  return secret.startsWith('whsec_') ? new Webhook(secret) : new Webhook(secret, { format: 'raw' });
+}
+
+export async function postWebhook(
+  target: { url: string; secret?: string },
+  messageId: string,
+  payload: unknown,
+  options: { userAgent: string; timeoutMs: number; now?: Date },
+): Promise<number> {
+  const body = JSON.stringify(payload);
+  const timestamp = options.now ?? new Date();
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': options.userAgent,
+    'webhook-id': messageId,
+    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+  };
+  if (target.secret) headers['webhook-signature'] = signer(target.secret).sign(messageId, timestamp, body);
+  let response: Response;
+  try {
+    response = await fetch(target.url, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'error',
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    throw new WebhookError(`${target.url}: ${e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? e.message)}`);
+  }
+  await response.body?.cancel();
+  if (!response.ok) throw new WebhookError(`${target.url}: HTTP ${response.status}`, response.status);
+  return response.status;
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// The `newswatch` command: parses arguments and hands off to one file per command. Errors meant
+// for users (config problems, no Redis, bad arguments) print without a stack trace.
+
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/errors.js';
+import { QuerySyntaxError } from '../match/index.js';
+import { RedisUnavailableError } from '../queue/redis.js';
+import { CliError, globalOptions } from './common.js';
+import { extractCommand } from './extract.js';
+import { createLogger } from './logger.js';
+import { matchCommand } from './match.js';
+import { parseFeedCommand } from './parse-feed.js';
+import { runOnceCommand } from './run-once.js';
+import { startCommand } from './start.js';
+import { validateCommand } from './validate.js';
+
+const USAGE = `Usage: newswatch [--config DIR] <command> [options]
+
+Commands:
+  start                          run all workers and feed schedulers until stopped
+  run-once [--timeout SECONDS]   poll every feed once, deliver, print a summary
+  validate                       check the config directory; exit 1 on any error
+  match --rules FILE [--explain] match JSON Lines articles on stdin against a rules file
+  parse-feed FILE|URL [--url BASE]  print a feed's normalised items as JSON
+  extract FILE|URL [--url BASE]  print an article page's extracted text and metadata
+
+Options:
+  --config DIR   config directory (default: $NEWSWATCH_CONFIG or ./config)
+  -h, --help     this text
+
+Environment: REDIS_URL, SMTP_URL, MAIL_FROM, NEWSWATCH_CONFIG, NEWSWATCH_DATA, PUBLIC_URL, LOG_LEVEL
+`;
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      rules: { type: 'string' },
+      explain: { type: 'boolean', default: false },
+      url: { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, target] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const opts = globalOptions(values.config, env);
+  switch (command) {
+    case 'start':
+      return startCommand(opts, env, createLogger('info', env));
+    case 'run-once': {
+      const seconds = values.timeout === undefined ? 120 : Number(values.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new CliError('--timeout takes a number of seconds, e.g. --timeout 60', 2);
+      return runOnceCommand(opts, env, createLogger('warn', env), seconds * 1000);
+    }
+    case 'validate':
+      return validateCommand(opts.configDir, env);
+    case 'match':
+      if (!values.rules) throw new CliError('match needs --rules FILE (a YAML file with a `rules:` list)', 2);
+      return matchCommand(values.rules, values.explain, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, env);
+    case 'parse-feed':
+      if (!target) throw new CliError('parse-feed needs a FILE or URL', 2);
+      return parseFeedCommand(target, values.url);
+    case 'extract':
+      if (!target) throw new CliError('extract needs a FILE or URL', 2);
+      return extractCommand(target, values.url);
+    default:
+      throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
+  }
+}
+
+function report(err: unknown): number {
+  if (err instanceof ConfigError || err instanceof RedisUnavailableError || err instanceof QuerySyntaxError) {
+    process.stderr.write(`newswatch: ${err.message}\n`);
+    return err instanceof ConfigError ? 1 : 2;
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(`newswatch: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`newswatch: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  process.stderr.write(`newswatch: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => process.exit(report(err)),
+);

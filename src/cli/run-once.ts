@@ -1,0 +1,96 @@
+// `newswatch run-once`: poll every feed once, process until the queues are drained, deliver,
+// print a one-screen summary. Exit 0 when anything could be done, 1 when no feed could be read.
+// Retries here are few and short; what still fails stays in the failed set for `start`'s
+// operators, and the summary says so.
+
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { ArticleResult } from '../../workers/article.js';
+import type { DeliverResult } from '../../workers/deliver.js';
+import type { PollResult } from '../../workers/poll.js';
+import { QUEUES, type DeliverJobData, type PollJobData } from '../queue/jobs.js';
+import type { GlobalOptions } from './common.js';
+import { openRuntime } from './runtime.js';
+
+interface Summary {
+  feeds: Map<string, { result?: PollResult; error?: string }>;
+  articles: number;
+  matched: number;
+  delivered: { to: string; title: string; receipt: string }[];
+  failedDeliveries: { subscription: string; title: string; error: string }[];
+}
+
+export async function runOnceCommand(
+  opts: GlobalOptions,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  timeoutMs = 120_000,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
+  const runtime = await openRuntime(opts, env, log, (s) => ({ ...s, pollAttempts: 1, deliverAttempts: 3, deliverBackoffMs: 1_000 }));
+  const { pipeline, config } = runtime;
+  const summary: Summary = { feeds: new Map(config.feeds.map((f) => [f.id, {}])), articles: 0, matched: 0, delivered: [], failedDeliveries: [] };
+
+  for (const worker of pipeline.runWorkers()) {
+    worker.on('completed', (job: Job, result: unknown) => {
+      if (worker.name === QUEUES.poll) summary.feeds.set((job.data as PollJobData).feedId, { result: result as PollResult });
+      if (worker.name === QUEUES.article) {
+        summary.articles++;
+        if ((result as ArticleResult).matchedRules.length > 0) summary.matched++;
+      }
+      if (worker.name === QUEUES.deliver) {
+        const r = result as DeliverResult;
+        if (r.to) summary.delivered.push({ to: r.to, title: (job.data as DeliverJobData).article.title ?? '', receipt: r.receipt ?? '' });
+      }
+    });
+    worker.on('failed', (job: Job | undefined, err: Error) => {
+      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      if (worker.name === QUEUES.poll) summary.feeds.set((job.data as PollJobData).feedId, { error: err.message });
+      if (worker.name === QUEUES.deliver) {
+        const data = job.data as DeliverJobData;
+        summary.failedDeliveries.push({ subscription: data.subscriptionId, title: data.article.title ?? '', error: err.message });
+      }
+    });
+  }
+
+  const stamp = Date.now();
+  await pipeline.ctx.queues.poll.addBulk(
+    config.feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `once-${f.id}-${stamp}`, attempts: 1 } })),
+  );
+
+  const deadline = Date.now() + timeoutMs;
+  let pending = await pipeline.pending();
+  while (Object.values(pending).some((n) => n > 0) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    pending = await pipeline.pending();
+  }
+  const timedOut = Object.values(pending).some((n) => n > 0);
+  await runtime.shutdown();
+
+  out.write(formatSummary(summary, runtime.mailTarget, timedOut ? pending : undefined));
+  const readable = [...summary.feeds.values()].filter((f) => f.result).length;
+  return readable > 0 ? 0 : 1;
+}
+
+function formatSummary(s: Summary, mailTarget: string, leftOver?: Record<string, number>): string {
+  const lines: string[] = [];
+  const feeds = [...s.feeds.entries()];
+  const ok = feeds.filter(([, f]) => f.result).length;
+  lines.push(`Feeds: ${ok} of ${feeds.length} read`);
+  const width = Math.max(4, ...feeds.map(([id]) => id.length));
+  for (const [id, f] of feeds) {
+    const detail = f.result
+      ? f.result.status === 'ok'
+        ? `${f.result.itemsInFeed} items, ${f.result.newItems} new${f.result.skippedOld ? `, ${f.result.skippedOld} older than the first-poll window` : ''}`
+        : f.result.status
+      : `FAILED: ${f.error ?? 'not polled'}`;
+    lines.push(`  ${id.padEnd(width)}  ${detail}`);
+  }
+  lines.push(`Articles: ${s.articles} processed, ${s.matched} matched a rule`);
+  lines.push(`Alerts: ${s.delivered.length} delivered${s.failedDeliveries.length ? `, ${s.failedDeliveries.length} failed` : ''} (email goes to ${mailTarget})`);
+  for (const d of s.delivered.slice(0, 10)) lines.push(`  → ${d.to}: ${d.title}`);
+  if (s.delivered.length > 10) lines.push(`  … and ${s.delivered.length - 10} more`);
+  for (const f of s.failedDeliveries) lines.push(`  ✗ ${f.subscription}: ${f.title} — ${f.error} (kept in the failed set)`);
+  if (leftOver) lines.push(`Stopped waiting with jobs still queued: ${JSON.stringify(leftOver)}; \`newswatch start\` will finish them.`);
+  return `${lines.join('\n')}\n`;
+}

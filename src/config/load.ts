@@ -1,0 +1,217 @@
+// Loads config/feeds.yaml, rules.yaml and subscriptions.yaml, validates each against its schema
+// and then across files (unique ids, subscriptions naming existing rules, queries that parse).
+// Every problem comes back as a ConfigIssue with file:line:column and a fix; none is thrown
+// half-way, so `newswatch validate` can list them all.
+
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { closest } from 'fastest-levenshtein';
+import type { z } from 'zod';
+import { lintQuery, parseQuery, QuerySyntaxError } from '../match/index.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import {
+  feedsFileSchema,
+  knownKeysAt,
+  rulesFileSchema,
+  subscriptionsFileSchema,
+  type FeedConfig,
+  type RuleConfig,
+  type SubscriptionConfig,
+} from './schema.js';
+import { readYaml, type PathKey, type YamlSource } from './yaml-source.js';
+
+export interface Config {
+  dir: string;
+  feeds: FeedConfig[];
+  rules: RuleConfig[];
+  subscriptions: SubscriptionConfig[];
+}
+
+export interface LoadResult {
+  /** Present only when there is no error (warnings allowed). */
+  config?: Config;
+  issues: ConfigIssue[];
+}
+
+export const CONFIG_FILES = { feeds: 'feeds.yaml', rules: 'rules.yaml', subscriptions: 'subscriptions.yaml' } as const;
+
+export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
+  const issues: ConfigIssue[] = [];
+  const display = (name: string) => relative(process.cwd(), join(dir, name)) || name;
+
+  const feedsSrc = await readSource(join(dir, CONFIG_FILES.feeds), display(CONFIG_FILES.feeds), env, issues);
+  const rulesSrc = await readSource(join(dir, CONFIG_FILES.rules), display(CONFIG_FILES.rules), env, issues);
+  const subsSrc = await readSource(join(dir, CONFIG_FILES.subscriptions), display(CONFIG_FILES.subscriptions), env, issues);
+
+  const feeds = feedsSrc && validate(feedsSrc, feedsFileSchema, issues)?.feeds;
+  const rules = rulesSrc && validate(rulesSrc, rulesFileSchema, issues)?.rules;
+  const subscriptions = subsSrc && validate(subsSrc, subscriptionsFileSchema, issues)?.subscriptions;
+
+  if (feeds && feedsSrc) checkUniqueIds(feeds, 'feeds', 'feed', feedsSrc, issues);
+  if (rules && rulesSrc) {
+    checkUniqueIds(rules, 'rules', 'rule', rulesSrc, issues);
+    checkQueries(rules, rulesSrc, issues);
+  }
+  if (subscriptions && subsSrc) {
+    checkUniqueIds(subscriptions, 'subscriptions', 'subscription', subsSrc, issues);
+    if (rules) checkRuleRefs(subscriptions, rules, subsSrc, issues);
+    checkDigestAvailable(subscriptions, subsSrc, issues);
+  }
+
+  const ok = !issues.some((i) => i.severity === 'error');
+  return {
+    config: ok && feeds && rules && subscriptions ? { dir, feeds, rules, subscriptions } : undefined,
+    issues,
+  };
+}
+
+/** For commands that cannot go on with a broken config: throws one error listing every issue. */
+export async function loadConfigOrThrow(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const { config, issues } = await loadConfig(dir, env);
+  if (!config) throw new ConfigError(issues.filter((i) => i.severity === 'error'));
+  return config;
+}
+
+/** A single rules file, as `newswatch match --rules FILE` takes it. */
+export async function loadRulesFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<RuleConfig[]> {
+  const issues: ConfigIssue[] = [];
+  const src = await readSource(path, path, env, issues);
+  const rules = src && validate(src, rulesFileSchema, issues)?.rules;
+  if (rules && src) {
+    checkUniqueIds(rules, 'rules', 'rule', src, issues);
+    checkQueries(rules, src, issues);
+  }
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (!rules || errors.length > 0) throw new ConfigError(errors);
+  return rules;
+}
+
+async function readSource(
+  path: string,
+  shown: string,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+): Promise<YamlSource | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    issues.push({
+      file: shown,
+      line: 1,
+      column: 1,
+      severity: 'error',
+      message: missing ? 'file not found' : `cannot read file: ${(err as Error).message}`,
+      hint: missing
+        ? 'create it (copy the example from the README) or point --config / NEWSWATCH_CONFIG at your config directory'
+        : 'check the file permissions',
+    });
+    return undefined;
+  }
+  const src = readYaml(shown, text, env);
+  issues.push(...src.issues);
+  return src.issues.length === 0 ? src : undefined;
+}
+
+function validate<S extends z.ZodType>(src: YamlSource, schema: S, issues: ConfigIssue[]): z.output<S> | undefined {
+  const result = schema.safeParse(src.data ?? {});
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    const path = issue.path as PathKey[];
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysAt(schema, path);
+      for (const key of issue.keys) {
+        const guess = known.length > 0 ? closest(key, known) : undefined;
+        issues.push(
+          src.atKey(
+            path,
+            `unknown key "${key}"`,
+            guess ? `did you mean "${guess}"? (allowed here: ${known.join(', ')})` : 'remove it',
+          ),
+        );
+      }
+    } else {
+      const field = path.length > 0 ? `${path.join('.')}: ` : '';
+      issues.push(src.at(path, `${field}${issue.message}`, hintFor(issue)));
+    }
+  }
+  return undefined;
+}
+
+function hintFor(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code === 'invalid_type' && issue.expected === 'array') return 'write a YAML list (lines starting with "- ")';
+  if (issue.code === 'invalid_type' && issue.expected === 'boolean') return 'write true or false';
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'add this field';
+  return undefined;
+}
+
+function checkUniqueIds(
+  items: { id: string }[],
+  list: string,
+  what: string,
+  src: YamlSource,
+  issues: ConfigIssue[],
+): void {
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const earlier = first.get(item.id);
+    if (earlier === undefined) first.set(item.id, i);
+    else
+      issues.push(
+        src.at([list, i, 'id'], `duplicate ${what} id "${item.id}" (also item ${earlier + 1})`, `give each ${what} its own id`),
+      );
+  });
+}
+
+function checkQueries(rules: RuleConfig[], src: YamlSource, issues: ConfigIssue[]): void {
+  rules.forEach((rule, i) => {
+    const parts: [PathKey[], string][] = [];
+    if (rule.query !== undefined) parts.push([['rules', i, 'query'], rule.query]);
+    for (const list of ['all', 'any', 'none'] as const) {
+      rule[list]?.forEach((q, j) => parts.push([['rules', i, list, j], q]));
+    }
+    for (const [path, query] of parts) {
+      try {
+        parseQuery(query);
+      } catch (err) {
+        if (!(err instanceof QuerySyntaxError)) throw err;
+        issues.push(src.atOffsetIn(path, err.offset, `rule "${rule.id}": ${err.message}`, err.hint));
+        continue;
+      }
+      for (const warning of lintQuery(query)) {
+        issues.push(src.at(path, `rule "${rule.id}": ${warning}`, undefined, 'warning'));
+      }
+    }
+  });
+}
+
+function checkRuleRefs(subs: SubscriptionConfig[], rules: RuleConfig[], src: YamlSource, issues: ConfigIssue[]): void {
+  const ids = rules.map((r) => r.id);
+  subs.forEach((sub, i) => {
+    sub.rules.forEach((ruleId, j) => {
+      if (ids.includes(ruleId)) return;
+      const guess = ids.length > 0 ? closest(ruleId, ids) : undefined;
+      issues.push(
+        src.at(
+          ['subscriptions', i, 'rules', j],
+          `subscription "${sub.id}" names rule "${ruleId}", which rules.yaml does not define`,
+          guess ? `did you mean "${guess}"?` : 'add the rule to rules.yaml or remove it here',
+        ),
+      );
+    });
+  });
+}
+
+function checkDigestAvailable(subs: SubscriptionConfig[], src: YamlSource, issues: ConfigIssue[]): void {
+  subs.forEach((sub, i) => {
+    if (sub.delivery === 'digest')
+      issues.push(
+        src.at(
+          ['subscriptions', i, 'delivery'],
+          `subscription "${sub.id}": digest delivery is not available in this version`,
+          'use delivery: immediate',
+        ),
+      );
+  });
+}

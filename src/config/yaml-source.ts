@@ -1,0 +1,108 @@
+// A YAML file kept together with its source positions, so that every later check (schema,
+// cross-references, query syntax) can point at file:line:column. `${VAR}` and
+// `${VAR:-default}` in string values are replaced from the environment here.
+
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import type { ConfigIssue } from './errors.js';
+
+export type PathKey = string | number;
+
+export interface YamlSource {
+  file: string;
+  text: string;
+  data: unknown;
+  issues: ConfigIssue[];
+  /** Position of the value at path (or the nearest parent that exists). */
+  at(path: readonly PathKey[], message: string, hint?: string, severity?: ConfigIssue['severity']): ConfigIssue;
+  /** Position of a key inside the map at path (for unknown keys). */
+  atKey(path: readonly PathKey[], key: string, message: string, hint?: string): ConfigIssue;
+  /** Position of a character offset inside the string scalar at path (for query syntax errors). */
+  atOffsetIn(path: readonly PathKey[], offset: number, message: string, hint?: string, severity?: ConfigIssue['severity']): ConfigIssue;
+}
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+export function readYaml(file: string, text: string, env: NodeJS.ProcessEnv): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lines = text.split(/\r?\n/);
+
+  const issueAt = (
+    offset: number,
+    message: string,
+    hint?: string,
+    severity: ConfigIssue['severity'] = 'error',
+  ): ConfigIssue => {
+    const { line, col } = lineCounter.linePos(offset);
+    const source = lines[line - 1];
+    const excerpt = source === undefined ? undefined : `  ${source}\n  ${' '.repeat(Math.max(0, col - 1))}^`;
+    return { file, line, column: col, message, hint, excerpt, severity };
+  };
+
+  const issues: ConfigIssue[] = doc.errors.map((e) =>
+    issueAt(e.pos[0], e.message.split('\n')[0] ?? e.message, 'check the YAML syntax at this point (indentation, quotes, a missing ":")'),
+  );
+
+  if (issues.length === 0) interpolateEnv(doc, env, issues, issueAt);
+
+  const nodeAt = (path: readonly PathKey[]): Node | undefined => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+      if (node && typeof node === 'object' && 'range' in node && node.range) return node as Node;
+    }
+    return undefined;
+  };
+
+  return {
+    file,
+    text,
+    data: issues.length === 0 ? doc.toJS() : undefined,
+    issues,
+    at(path, message, hint, severity) {
+      return issueAt(nodeAt(path)?.range?.[0] ?? 0, message, hint, severity);
+    },
+    atKey(path, key, message, hint) {
+      const map = nodeAt(path);
+      if (isMap(map)) {
+        const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+        if (pair && isScalar(pair.key) && pair.key.range) return issueAt(pair.key.range[0], message, hint);
+      }
+      return issueAt(map?.range?.[0] ?? 0, message, hint);
+    },
+    atOffsetIn(path, offset, message, hint, severity) {
+      const node = nodeAt(path);
+      if (!isScalar(node) || !node.range) return issueAt(node?.range?.[0] ?? 0, message, hint, severity);
+      // Quoted scalars start one character before their value. Block scalars and escapes make
+      // the mapping approximate, which is still the right line.
+      const quote = node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE' ? 1 : 0;
+      return issueAt(node.range[0] + quote + offset, message, hint, severity);
+    },
+  };
+}
+
+function interpolateEnv(
+  doc: Document,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+  issueAt: (offset: number, message: string, hint?: string) => ConfigIssue,
+): void {
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string' || !node.value.includes('${')) return;
+      node.value = node.value.replace(ENV_REF, (_m, name: string, fallback: string | undefined) => {
+        const value = env[name];
+        if (value !== undefined && value !== '') return value;
+        if (fallback !== undefined) return fallback;
+        issues.push(
+          issueAt(
+            node.range?.[0] ?? 0,
+            `environment variable ${name} is not set`,
+            `export ${name}=… before starting, or write \${${name}:-default} to give a default`,
+          ),
+        );
+        return '';
+      });
+    },
+  });
+}
+

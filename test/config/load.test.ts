@@ -1,0 +1,103 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatIssue } from '../../src/config/errors.js';
+import { loadConfig } from '../../src/config/load.js';
+import { writeConfig } from '../helpers/pipeline.js';
+
+const FEEDS = `feeds:
+  - id: wire
+    url: https://example.org/feed.xml
+`;
+const RULES = `rules:
+  - id: ukraine-ceasefire
+    query: 'ukraine AND ceasefire'
+`;
+const SUBS = `subscriptions:
+  - id: desk
+    email: desk@example.org
+    rules: [ukraine-ceasefire]
+`;
+
+async function load(files: Partial<{ feeds: string; rules: string; subscriptions: string }>, env: NodeJS.ProcessEnv = {}) {
+  const dir = await writeConfig({ feeds: FEEDS, rules: RULES, subscriptions: SUBS, ...files });
+  return loadConfig(dir, env);
+}
+
+describe('loadConfig', () => {
+  it('loads a valid directory with defaults applied', async () => {
+    const { config, issues } = await load({});
+    expect(issues).toEqual([]);
+    expect(config?.feeds[0]).toMatchObject({ id: 'wire', interval: 600_000, fetchArticle: false, tags: [] });
+    expect(config?.subscriptions[0]).toMatchObject({ delivery: 'immediate' });
+  });
+
+  it('accepts the shipped config/ directory', async () => {
+    const { config, issues } = await loadConfig(resolve('config'), {});
+    expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(config?.rules.map((r) => r.id)).toContain('ukraine-ceasefire');
+    expect(config?.feeds.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('names file, line and column of an unknown key and suggests the right one', async () => {
+    const { config, issues } = await load({ feeds: `feeds:\n  - id: wire\n    url: https://example.org/feed.xml\n    intervall: 5m\n` });
+    expect(config).toBeUndefined();
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ file: expect.stringMatching(/feeds\.yaml$/), line: 4, column: 5, message: 'unknown key "intervall"' });
+    expect(issues[0]?.hint).toMatch(/did you mean "interval"/);
+  });
+
+  it('reports a bad duration with the accepted forms', async () => {
+    const { issues } = await load({ feeds: `feeds:\n  - id: wire\n    url: https://example.org/feed.xml\n    interval: 5 minutes\n` });
+    expect(issues[0]).toMatchObject({ line: 4, column: 15 });
+    expect(issues[0]?.message).toContain('"5 minutes" is not a duration');
+    expect(issues[0]?.message).toContain('"1h30m"');
+  });
+
+  it('reports a subscription naming a rule that does not exist, at that list item', async () => {
+    const { issues } = await load({ subscriptions: `subscriptions:\n  - id: desk\n    email: desk@example.org\n    rules: [ukraine-ceasfire]\n` });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 4, column: 13 });
+    expect(issues[0]?.message).toContain('names rule "ukraine-ceasfire"');
+    expect(issues[0]?.hint).toBe('did you mean "ukraine-ceasefire"?');
+  });
+
+  it('reports duplicate ids at the second occurrence', async () => {
+    const { issues } = await load({ feeds: `${FEEDS}  - id: wire\n    url: https://example.org/other.xml\n` });
+    expect(issues[0]).toMatchObject({ line: 4, message: 'duplicate feed id "wire" (also item 1)' });
+  });
+
+  it('reads ${VAR} from the environment and reports a missing one', async () => {
+    const subs = `subscriptions:\n  - id: hook\n    webhook: { url: "https://h.example.org/x", secret: "\${HOOK_SECRET}" }\n    rules: [ukraine-ceasefire]\n`;
+    const ok = await load({ subscriptions: subs }, { HOOK_SECRET: 's3cret' });
+    expect(ok.config?.subscriptions[0]?.webhook?.secret).toBe('s3cret');
+    const missing = await load({ subscriptions: subs });
+    expect(missing.issues[0]).toMatchObject({ line: 3, message: 'environment variable HOOK_SECRET is not set' });
+  });
+
+  it('requires exactly one target per subscription', async () => {
+    const { issues } = await load({ subscriptions: `subscriptions:\n  - id: desk\n    rules: [ukraine-ceasefire]\n` });
+    expect(issues[0]?.message).toContain('exactly one target');
+    expect(issues[0]?.line).toBe(2);
+  });
+
+  it('points at the YAML syntax error', async () => {
+    const { issues } = await load({ rules: `rules:\n  - id: x\n    query: "unclosed\n` });
+    expect(issues[0]?.file).toMatch(/rules\.yaml$/);
+    expect(issues[0]?.line).toBeGreaterThanOrEqual(3);
+  });
+
+  it('puts a caret under the column of a query syntax error', async () => {
+    const { issues } = await load({ rules: `rules:\n  - id: bad\n    query: '(ukraine AND ceasefire'\n` });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 3, severity: 'error' });
+    expect(issues[0]?.message).toContain('rule "bad"');
+    expect(issues[0]?.column).toBeGreaterThanOrEqual(12);
+    expect(formatIssue(issues[0]!)).toMatch(/\n {2}\s*\^/);
+  });
+
+  it('reports a missing file with what to do', async () => {
+    const { issues } = await loadConfig('/nonexistent-newswatch-dir', {});
+    expect(issues).toHaveLength(3);
+    expect(issues[0]?.hint).toContain('NEWSWATCH_CONFIG');
+  });
+});

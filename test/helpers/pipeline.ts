@@ -1,0 +1,58 @@
+// Builds a real pipeline for integration tests: config written as YAML into a temp directory and
+// loaded by the real loader, the run's throwaway Redis under a fresh key prefix, short backoffs.
+
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { createMailer } from '../../src/alerts/mailer.js';
+import { loadConfigOrThrow } from '../../src/config/load.js';
+import { defaultSettings, type Settings } from '../../src/queue/context.js';
+import { createPipeline, type Pipeline } from '../../workers/index.js';
+
+export const uniquePrefix = () => `nwtest-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+export async function writeConfig(files: { feeds: string; rules: string; subscriptions: string }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'newswatch-config-'));
+  await writeFile(join(dir, 'feeds.yaml'), files.feeds);
+  await writeFile(join(dir, 'rules.yaml'), files.rules);
+  await writeFile(join(dir, 'subscriptions.yaml'), files.subscriptions);
+  return dir;
+}
+
+export async function testPipeline(
+  configDir: string,
+  options: { smtpUrl?: string; outboxDir?: string; settings?: Partial<Settings>; env?: NodeJS.ProcessEnv } = {},
+): Promise<Pipeline> {
+  const config = await loadConfigOrThrow(configDir, options.env ?? {});
+  const settings: Settings = {
+    ...defaultSettings({}),
+    prefix: uniquePrefix(),
+    pollAttempts: 1,
+    deliverAttempts: 4,
+    deliverBackoffMs: 100,
+    ...options.settings,
+  };
+  const mailer = createMailer({ smtpUrl: options.smtpUrl, outboxDir: options.outboxDir ?? join(configDir, 'outbox'), from: 'Newswatch <nw@test.local>' });
+  return createPipeline({ redisUrl: inject('redisUrl'), config, settings, mailer, log: pino({ level: 'silent' }) });
+}
+
+/** Adds one poll job per feed (as run-once does) and waits until every queue is drained. */
+export async function pollAllAndDrain(pipeline: Pipeline, timeoutMs = 20_000): Promise<void> {
+  const stamp = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
+  await pipeline.ctx.queues.poll.addBulk(
+    pipeline.ctx.config.feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `t-${f.id}-${stamp}` } })),
+  );
+  await drain(pipeline, timeoutMs);
+}
+
+export async function drain(pipeline: Pipeline, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = await pipeline.pending();
+    if (Object.values(pending).every((n) => n === 0)) return;
+    if (Date.now() > deadline) throw new Error(`queues not drained after ${timeoutMs} ms: ${JSON.stringify(pending)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,146 @@
+// Assembles the pipeline on one Redis: the three queues, their workers (each processor above
+// bound to the shared context), and one job scheduler per configured feed. Any number of
+// processes may run this against the same Redis; BullMQ shares the work among them.
+
+import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Mailer } from '../src/alerts/mailer.js';
+import type { Config } from '../src/config/load.js';
+import { RuleIndex } from '../src/match/index.js';
+import type { Queues, Settings, WorkerContext } from '../src/queue/context.js';
+import { QUEUES, pollSchedulerId, type ArticleJobData, type DeliverJobData, type PollJobData } from '../src/queue/jobs.js';
+import { connect } from '../src/queue/redis.js';
+import { processArticle } from './article.js';
+import { processDeliver } from './deliver.js';
+import { processPoll } from './poll.js';
+
+export interface PipelineOptions {
+  redisUrl: string;
+  config: Config;
+  settings: Settings;
+  mailer: Mailer;
+  log: Logger;
+}
+
+export interface Pipeline {
+  ctx: WorkerContext;
+  workers: Worker[];
+  /** Starts processing in this process. */
+  runWorkers(): Worker[];
+  /** One scheduler per configured feed; schedulers of feeds no longer configured are removed. */
+  syncSchedulers(): Promise<{ upserted: number; removed: string[] }>;
+  /** Counts of jobs not yet finished (waiting, active, delayed) per queue. */
+  pending(): Promise<Record<keyof Queues, number>>;
+  close(): Promise<void>;
+}
+
+export function pollJobOptions(settings: Settings): JobsOptions {
+  return {
+    attempts: settings.pollAttempts,
+    backoff: { type: 'exponential', delay: settings.pollBackoffMs },
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 5000 },
+  };
+}
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const { settings } = options;
+  const redis = connect(options.redisUrl);
+  const queueOpts = { connection: redis, prefix: settings.prefix };
+  const keep = { age: settings.keepCompletedSeconds };
+  const queues: Queues = {
+    poll: new Queue<PollJobData>(QUEUES.poll, { ...queueOpts, defaultJobOptions: pollJobOptions(settings) }),
+    article: new Queue<ArticleJobData>(QUEUES.article, {
+      ...queueOpts,
+      defaultJobOptions: {
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 10_000 },
+        removeOnComplete: keep,
+        removeOnFail: { age: 7 * 86_400 },
+      },
+    }),
+    deliver: new Queue<DeliverJobData>(QUEUES.deliver, {
+      ...queueOpts,
+      defaultJobOptions: {
+        attempts: settings.deliverAttempts,
+        backoff: { type: 'exponential', delay: settings.deliverBackoffMs },
+        removeOnComplete: keep,
+        // Exhausted deliveries stay until an operator retries or removes them.
+        removeOnFail: false,
+      },
+    }),
+  };
+  const ctx: WorkerContext = {
+    config: options.config,
+    rules: RuleIndex.build(options.config.rules),
+    redis,
+    queues,
+    mailer: options.mailer,
+    settings,
+    log: options.log,
+  };
+  const workers: Worker[] = [];
+  const workerConnections: Redis[] = [];
+
+  const worker = <T>(name: string, concurrency: number, fn: (job: Job<T>, ctx: WorkerContext) => Promise<unknown>) => {
+    const connection = connect(options.redisUrl);
+    workerConnections.push(connection);
+    const w = new Worker<T>(name, (job) => fn(job, ctx), { connection, prefix: settings.prefix, concurrency });
+    w.on('error', (err) => options.log.error({ queue: name, err: err.message }, 'worker error'));
+    w.on('failed', (job, err) => {
+      const final = job && job.attemptsMade >= (job.opts.attempts ?? 1);
+      options.log[final ? 'error' : 'warn'](
+        { queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message },
+        final ? 'job failed for good; kept in the failed set' : 'job failed; will retry',
+      );
+    });
+    workers.push(w);
+    return w;
+  };
+
+  return {
+    ctx,
+    workers,
+    runWorkers() {
+      if (workers.length > 0) return workers;
+      worker<PollJobData>(QUEUES.poll, settings.concurrency.poll, processPoll);
+      worker<ArticleJobData>(QUEUES.article, settings.concurrency.article, processArticle);
+      worker<DeliverJobData>(QUEUES.deliver, settings.concurrency.deliver, processDeliver);
+      return workers;
+    },
+    async syncSchedulers() {
+      const wanted = new Set(options.config.feeds.map((f) => pollSchedulerId(f.id)));
+      for (const feed of options.config.feeds) {
+        await queues.poll.upsertJobScheduler(
+          pollSchedulerId(feed.id),
+          { every: feed.interval },
+          { name: 'poll', data: { feedId: feed.id }, opts: pollJobOptions(settings) },
+        );
+      }
+      const removed: string[] = [];
+      for (const scheduler of await queues.poll.getJobSchedulers(0, -1)) {
+        const id = scheduler.key;
+        if (id.startsWith('feed-') && !wanted.has(id)) {
+          await queues.poll.removeJobScheduler(id);
+          removed.push(id);
+        }
+      }
+      return { upserted: wanted.size, removed };
+    },
+    async pending() {
+      const count = async (q: Queue) => {
+        const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+        return Object.values(c).reduce((a, b) => a + b, 0);
+      };
+      return { poll: await count(queues.poll), article: await count(queues.article), deliver: await count(queues.deliver) };
+    },
+    async close() {
+      // Workers first: they finish their in-flight jobs (or hand them back) before we disconnect.
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(Object.values(queues).map((q: Queue) => q.close()));
+      await Promise.all([...workerConnections, redis].map((c) => c.quit().catch(() => c.disconnect())));
+      options.mailer.close();
+    },
+  };
+}
