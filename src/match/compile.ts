@@ -1,0 +1,424 @@
+// Compiles a query tree into a matcher over a PreparedArticle: `test` answers yes/no as cheaply
+// as possible (used for every candidate rule), `explain` lists the hits of a matching query
+// (used only for matches). Word positions (spans) serve phrases, hyphenated words and NEAR.
+import { type MetaField, type QueryNode, type TextField, type Unit } from './ast.js';
+import { ALL_TEXT, CONTENT, SUMMARY, TEXT_FIELD_NAMES, TITLE, type NormInfo, type PreparedArticle } from './prepare.js';
+import { type Hit } from './types.js';
+
+/** A run of matched words in one field. */
+export interface Span {
+  /** Field bit (TITLE, SUMMARY, CONTENT). */
+  field: number;
+  /** First and last word position. */
+  from: number;
+  to: number;
+  /** Char offsets in the field text. */
+  start: number;
+  end: number;
+  /** The query term that matched, or the operands of a NEAR. */
+  term: string;
+  parts?: Span[];
+}
+
+export interface Matcher {
+  test(d: PreparedArticle): boolean;
+  /** Appends the hits of a matcher whose test(d) is true. */
+  explain(d: PreparedArticle, out: Hit[]): void;
+}
+
+export interface PositionalMatcher extends Matcher {
+  spans(d: PreparedArticle): Span[];
+}
+
+const FIELD_BITS: Record<TextField, number> = { title: TITLE, summary: SUMMARY, content: CONTENT };
+
+function fieldName(bit: number): Hit['field'] {
+  return TEXT_FIELD_NAMES[31 - Math.clz32(bit)]!;
+}
+
+function spanHits(s: Span, out: Hit[]): void {
+  if (s.parts) for (const p of s.parts) spanHits(p, out);
+  else out.push({ term: s.term, field: fieldName(s.field), start: s.start, end: s.end });
+}
+
+/** A query word, stemmed or exact; caches its stem for the last language seen. */
+class WordRef {
+  private lang = '';
+  private stem = '';
+  constructor(
+    readonly word: string,
+    readonly stemmed: boolean,
+  ) {}
+
+  stemIn(d: PreparedArticle): string {
+    if (d.stemLanguage !== this.lang) {
+      this.stem = d.stemmer.stem(this.word);
+      this.lang = d.stemLanguage;
+    }
+    return this.stem;
+  }
+
+  /** The article's distinct words this word matches. */
+  lists(d: PreparedArticle): readonly NormInfo[] {
+    if (this.stemmed) return d.stems.get(this.stemIn(d))?.norms ?? NONE;
+    const n = d.norms.get(this.word);
+    return n ? [n] : NONE;
+  }
+
+  fields(d: PreparedArticle): number {
+    if (this.stemmed) return d.stems.get(this.stemIn(d))?.fields ?? 0;
+    return d.norms.get(this.word)?.fields ?? 0;
+  }
+
+  /** A token of this word at word position `pos`, or -1. */
+  at(d: PreparedArticle, pos: number): number {
+    for (const n of this.lists(d)) {
+      const toks = n.toks;
+      let lo = 0;
+      let hi = toks.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (d.tokPos[toks[mid]!]! < pos) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < toks.length && d.tokPos[toks[lo]!] === pos) return toks[lo]!;
+    }
+    return -1;
+  }
+}
+
+const NONE: readonly NormInfo[] = [];
+
+/** A single word (stemmed term or one-word phrase): the fast common case. */
+class WordMatcher implements PositionalMatcher {
+  constructor(
+    readonly ref: WordRef,
+    readonly mask: number,
+    readonly term: string,
+  ) {}
+  test(d: PreparedArticle): boolean {
+    return (this.ref.fields(d) & this.mask) !== 0;
+  }
+  spans(d: PreparedArticle): Span[] {
+    const out: Span[] = [];
+    for (const n of this.ref.lists(d)) {
+      if ((n.fields & this.mask) === 0) continue;
+      for (const t of n.toks) {
+        const field = d.tokField[t]!;
+        if (field & this.mask) out.push({ field, from: d.tokPos[t]!, to: d.tokEndPos[t]!, start: d.tokStart[t]!, end: d.tokEnd[t]!, term: this.term });
+      }
+    }
+    return out;
+  }
+  explain(d: PreparedArticle, out: Hit[]): void {
+    for (const s of this.spans(d)) spanHits(s, out);
+  }
+}
+
+interface CUnit {
+  parts: WordRef[];
+  joined?: WordRef;
+}
+
+/** Consecutive units: phrases, and terms written with several words ("cease-fire"). */
+class SequenceMatcher implements PositionalMatcher {
+  constructor(
+    readonly units: CUnit[],
+    readonly mask: number,
+    readonly term: string,
+  ) {}
+
+  /** Last token of a match of units[i..] starting at word position `pos`, or -1. */
+  private rest(d: PreparedArticle, i: number, pos: number): number {
+    if (i === this.units.length) return -2; // matched everything; caller keeps its last token
+    const u = this.units[i]!;
+    let t = -1;
+    for (const p of u.parts) {
+      t = p.at(d, pos);
+      if (t < 0) break;
+      pos = d.tokEndPos[t]! + 1;
+    }
+    if (t >= 0) {
+      const r = this.rest(d, i + 1, pos);
+      if (r !== -1) return r === -2 ? t : r;
+    }
+    if (u.joined) {
+      const j = u.joined.at(d, pos);
+      if (j >= 0) {
+        const r = this.rest(d, i + 1, d.tokEndPos[j]! + 1);
+        if (r !== -1) return r === -2 ? j : r;
+      }
+    }
+    return -1;
+  }
+
+  private find(d: PreparedArticle, first: boolean): Span[] {
+    const out: Span[] = [];
+    const u0 = this.units[0]!;
+    const starts = u0.joined ? [u0.parts[0]!, u0.joined] : [u0.parts[0]!];
+    const seen = new Set<number>();
+    for (const ref of starts) {
+      if ((ref.fields(d) & this.mask) === 0) continue;
+      for (const n of ref.lists(d)) {
+        for (const t of n.toks) {
+          const field = d.tokField[t]!;
+          if ((field & this.mask) === 0) continue;
+          const pos = d.tokPos[t]!;
+          if (seen.has(pos)) continue;
+          const last = this.rest(d, 0, pos);
+          if (last < 0) continue;
+          seen.add(pos);
+          out.push({ field, from: pos, to: d.tokEndPos[last]!, start: d.tokStart[t]!, end: d.tokEnd[last]!, term: this.term });
+          if (first) return out;
+        }
+      }
+    }
+    return out;
+  }
+
+  test(d: PreparedArticle): boolean {
+    for (const u of this.units) {
+      if (((u.parts[0]!.fields(d) | (u.joined?.fields(d) ?? 0)) & this.mask) === 0) return false;
+    }
+    return this.find(d, true).length > 0;
+  }
+  spans(d: PreparedArticle): Span[] {
+    return this.find(d, false);
+  }
+  explain(d: PreparedArticle, out: Hit[]): void {
+    for (const s of this.spans(d)) spanHits(s, out);
+  }
+}
+
+class PrefixMatcher implements PositionalMatcher {
+  constructor(
+    readonly prefix: string,
+    readonly mask: number,
+    readonly term: string,
+  ) {}
+  test(d: PreparedArticle): boolean {
+    for (const n of d.normsWithPrefix(this.prefix)) if (n.fields & this.mask) return true;
+    return false;
+  }
+  spans(d: PreparedArticle): Span[] {
+    const out: Span[] = [];
+    for (const n of d.normsWithPrefix(this.prefix)) {
+      if ((n.fields & this.mask) === 0) continue;
+      for (const t of n.toks) {
+        const field = d.tokField[t]!;
+        if (field & this.mask) out.push({ field, from: d.tokPos[t]!, to: d.tokEndPos[t]!, start: d.tokStart[t]!, end: d.tokEnd[t]!, term: this.term });
+      }
+    }
+    return out.sort((a, b) => a.from - b.from);
+  }
+  explain(d: PreparedArticle, out: Hit[]): void {
+    for (const s of this.spans(d)) spanHits(s, out);
+  }
+}
+
+/** The raw texts a metadata field offers to a regex, with their Hit field and offset base. */
+function metaTexts(d: PreparedArticle, field: MetaField): Array<[string, Hit['field'], number]> {
+  switch (field) {
+    case 'url':
+      return d.url ? [[d.url, 'url', 0]] : [];
+    case 'site':
+      return d.host ? [[d.url.slice(d.hostAt, d.hostAt + d.host.length), 'site', d.hostAt]] : [];
+    case 'feed':
+      return [d.input.feed, ...(d.input.feedTags ?? [])].filter((f): f is string => !!f).map((f) => [f, 'feed', 0]);
+    case 'lang':
+      return d.input.language ? [[d.input.language, 'lang', 0]] : [];
+  }
+}
+
+const MAX_REGEX_HITS = 50;
+
+class RegexMatcher implements Matcher {
+  private readonly re: RegExp;
+  private readonly global: RegExp;
+  constructor(
+    source: string,
+    flags: string,
+    readonly mask: number,
+    readonly meta: MetaField | undefined,
+    readonly term: string,
+  ) {
+    this.re = new RegExp(source, flags);
+    this.global = new RegExp(source, flags + 'g');
+  }
+  private texts(d: PreparedArticle): Array<[string, Hit['field'], number]> {
+    if (this.meta) return metaTexts(d, this.meta);
+    const out: Array<[string, Hit['field'], number]> = [];
+    for (let f = 0; f < 3; f++) if (this.mask & (1 << f) && d.texts[f]) out.push([d.texts[f]!, TEXT_FIELD_NAMES[f]!, 0]);
+    return out;
+  }
+  test(d: PreparedArticle): boolean {
+    for (const [text] of this.texts(d)) if (this.re.test(text)) return true;
+    return false;
+  }
+  explain(d: PreparedArticle, out: Hit[]): void {
+    for (const [text, field, base] of this.texts(d)) {
+      this.global.lastIndex = 0;
+      let count = 0;
+      for (let m = this.global.exec(text); m && count < MAX_REGEX_HITS; m = this.global.exec(text)) {
+        if (m[0].length === 0) {
+          this.global.lastIndex++;
+          continue;
+        }
+        out.push({ term: this.term, field, start: base + m.index, end: base + m.index + m[0].length });
+        count++;
+      }
+    }
+  }
+}
+
+class MetaMatcher implements Matcher {
+  constructor(
+    readonly field: MetaField,
+    readonly value: string,
+    readonly term: string,
+  ) {}
+  /** [start, end) of the match in the metadata text, or undefined. */
+  private where(d: PreparedArticle): [Hit['field'], number, number] | undefined {
+    const v = this.value;
+    switch (this.field) {
+      case 'url': {
+        const i = d.url.toLowerCase().indexOf(v);
+        return i >= 0 ? ['url', i, i + v.length] : undefined;
+      }
+      case 'site': {
+        const h = d.host;
+        if (h === v || (h.endsWith(v) && h.charCodeAt(h.length - v.length - 1) === 0x2e)) return ['site', d.hostAt, d.hostAt + h.length];
+        return undefined;
+      }
+      case 'feed': {
+        const i = d.feeds.indexOf(v);
+        return i >= 0 ? ['feed', 0, d.feeds[i]!.length] : undefined;
+      }
+      case 'lang': {
+        const tag = d.langTag;
+        const ok = v.includes('-') ? tag === v : tag === v || tag.startsWith(v + '-');
+        return ok ? ['lang', 0, tag.length] : undefined;
+      }
+    }
+  }
+  test(d: PreparedArticle): boolean {
+    return this.where(d) !== undefined;
+  }
+  explain(d: PreparedArticle, out: Hit[]): void {
+    const w = this.where(d);
+    if (w) out.push({ term: this.term, field: w[0], start: w[1], end: w[2] });
+  }
+}
+
+class AndMatcher implements Matcher {
+  constructor(readonly children: Matcher[]) {}
+  test(d: PreparedArticle): boolean {
+    for (const c of this.children) if (!c.test(d)) return false;
+    return true;
+  }
+  explain(d: PreparedArticle, out: Hit[]): void {
+    for (const c of this.children) c.explain(d, out);
+  }
+}
+
+class OrMatcher implements PositionalMatcher {
+  constructor(readonly children: Matcher[]) {}
+  test(d: PreparedArticle): boolean {
+    for (const c of this.children) if (c.test(d)) return true;
+    return false;
+  }
+  explain(d: PreparedArticle, out: Hit[]): void {
+    for (const c of this.children) if (c.test(d)) c.explain(d, out);
+  }
+  spans(d: PreparedArticle): Span[] {
+    return this.children.flatMap((c) => (c as PositionalMatcher).spans(d));
+  }
+}
+
+class NotMatcher implements Matcher {
+  constructor(readonly child: Matcher) {}
+  test(d: PreparedArticle): boolean {
+    return !this.child.test(d);
+  }
+  explain(): void {
+    // A NOT that holds has, by definition, nothing to show.
+  }
+}
+
+class NearMatcher implements PositionalMatcher {
+  constructor(
+    readonly a: PositionalMatcher,
+    readonly b: PositionalMatcher,
+    readonly distance: number,
+  ) {}
+  private pairs(d: PreparedArticle, first: boolean): Span[] {
+    if (!this.a.test(d) || !this.b.test(d)) return [];
+    const as = this.a.spans(d);
+    const bs = this.b.spans(d);
+    const out: Span[] = [];
+    for (const x of as) {
+      for (const y of bs) {
+        if (x.field !== y.field) continue;
+        const gap = y.from > x.to ? y.from - x.to : x.from > y.to ? x.from - y.to : 0;
+        if (gap > this.distance) continue;
+        const [l, r] = x.from <= y.from ? [x, y] : [y, x];
+        out.push({ field: x.field, from: l.from, to: Math.max(x.to, y.to), start: l.start, end: Math.max(l.end, r.end), term: '', parts: [x, y] });
+        if (first) return out;
+      }
+    }
+    return out;
+  }
+  test(d: PreparedArticle): boolean {
+    return this.pairs(d, true).length > 0;
+  }
+  spans(d: PreparedArticle): Span[] {
+    return this.pairs(d, false);
+  }
+  explain(d: PreparedArticle, out: Hit[]): void {
+    for (const s of this.spans(d)) spanHits(s, out);
+  }
+}
+
+function compileUnit(u: Unit, stemmed: boolean): CUnit {
+  return { parts: u.parts.map((p) => new WordRef(p, stemmed)), ...(u.joined ? { joined: new WordRef(u.joined, stemmed) } : {}) };
+}
+
+/** Compiles a parsed query; `mask` limits unscoped words to some text fields. */
+export function compileQuery(node: QueryNode, mask = ALL_TEXT): Matcher {
+  switch (node.type) {
+    case 'term':
+    case 'phrase': {
+      const stemmed = node.type === 'term';
+      const u = node.units;
+      if (u.length === 1 && u[0]!.parts.length === 1) return new WordMatcher(new WordRef(u[0]!.parts[0]!, stemmed), mask, node.text);
+      return new SequenceMatcher(u.map((x) => compileUnit(x, stemmed)), mask, node.text);
+    }
+    case 'prefix':
+      return new PrefixMatcher(node.prefix, mask, node.text);
+    case 'regex':
+      return new RegexMatcher(node.source, node.flags, mask, node.meta, node.text);
+    case 'meta':
+      return new MetaMatcher(node.field, node.value, node.text);
+    case 'field':
+      return compileQuery(node.child, mask & FIELD_BITS[node.field]);
+    case 'and':
+      return new AndMatcher(node.children.map((c) => compileQuery(c, mask)));
+    case 'or':
+      return new OrMatcher(node.children.map((c) => compileQuery(c, mask)));
+    case 'not':
+      return new NotMatcher(compileQuery(node.child, mask));
+    case 'near':
+      return new NearMatcher(compileQuery(node.children[0], mask) as PositionalMatcher, compileQuery(node.children[1], mask) as PositionalMatcher, node.distance);
+  }
+}
+
+const FIELD_ORDER: Record<Hit['field'], number> = { title: 0, summary: 1, content: 2, url: 3, site: 4, feed: 5, lang: 6 };
+
+/** Hits sorted by field then position, duplicates removed. */
+export function sortHits(hits: Hit[]): Hit[] {
+  hits.sort((a, b) => FIELD_ORDER[a.field] - FIELD_ORDER[b.field] || a.start - b.start || a.end - b.end || (a.term < b.term ? -1 : a.term > b.term ? 1 : 0));
+  return hits.filter((h, i) => {
+    const p = hits[i - 1];
+    return !p || p.field !== h.field || p.start !== h.start || p.end !== h.end || p.term !== h.term;
+  });
+}

@@ -1,0 +1,11 @@
+// Public face of the matcher: the watch-rule query language (parseQuery, lintQuery), compiled
+// rules (compileRule, evaluateRule), prepared articles (prepareArticle) and the RuleIndex that
+// matches an article against many rules. Pure functions; no I/O.
+export type { MatchInput, Hit, HitField, RuleMatch, RuleSpec } from './types.js';
+export type { QueryNode, TextField, MetaField, FieldName, Unit } from './ast.js';
+export { QuerySyntaxError, RuleCompileError, formatQueryError, type RuleSource } from './errors.js';
+export { parseQuery } from './parser.js';
+export { prepareArticle, PreparedArticle } from './prepare.js';
+export { compileRule, evaluateRule, explainRule, testRule, type CompiledRule } from './rule.js';
+export { RuleIndex } from './rule-index.js';
+export { lintQuery, lintTree } from './lint.js';

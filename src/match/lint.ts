@@ -1,0 +1,70 @@
+// Warnings for queries that parse but are almost certainly not what the user meant: queries
+// that match (nearly) every article, and queries that can never match. Warnings are advice;
+// the rule still loads.
+import { type QueryNode } from './ast.js';
+import { compileQuery } from './compile.js';
+import { parseQuery } from './parser.js';
+import { prepareArticle } from './prepare.js';
+
+/** The node without source positions, for comparing meaning. */
+function canonical(node: QueryNode): string {
+  return JSON.stringify(node, (k, v: unknown) => (k === 'start' || k === 'end' || k === 'text' ? undefined : v));
+}
+
+function contradictions(node: QueryNode, out: string[], src: string): void {
+  switch (node.type) {
+    case 'and': {
+      const pos = new Map<string, QueryNode>();
+      const neg = new Map<string, QueryNode>();
+      const langs = new Set<string>();
+      for (const c of node.children) {
+        if (c.type === 'not') neg.set(canonical(c.child), c.child);
+        else pos.set(canonical(c), c);
+        if (c.type === 'meta' && c.field === 'lang' && !c.value.includes('-')) langs.add(c.value);
+      }
+      for (const [k, c] of neg) {
+        if (pos.has(k)) out.push(`can match nothing: it requires ${src.slice(c.start, c.end)} and excludes it`);
+      }
+      if (langs.size > 1) out.push(`can match nothing: an article has one language, but it requires ${[...langs].map((l) => 'lang:' + l).join(' and ')}`);
+      node.children.forEach((c) => contradictions(c, out, src));
+      return;
+    }
+    case 'or': {
+      const pos = new Set(node.children.filter((c) => c.type !== 'not').map(canonical));
+      for (const c of node.children) {
+        if (c.type === 'not' && pos.has(canonical(c.child))) out.push(`matches every article: ${src.slice(node.start, node.end)} is always true`);
+      }
+      node.children.forEach((c) => contradictions(c, out, src));
+      return;
+    }
+    case 'not':
+    case 'field':
+      contradictions(node.child, out, src);
+      return;
+    case 'near':
+      node.children.forEach((c) => contradictions(c, out, src));
+      return;
+    case 'regex':
+      if (new RegExp(node.source, node.flags).test('')) out.push(`matches every article: the regular expression ${node.text} matches the empty text`);
+      return;
+    default:
+      return;
+  }
+}
+
+const EMPTY = prepareArticle({ id: '' });
+
+/** Warnings about a parsed query (see lintQuery). */
+export function lintTree(tree: QueryNode, source: string): string[] {
+  const out: string[] = [];
+  contradictions(tree, out, source);
+  if (compileQuery(tree).test(EMPTY)) {
+    out.push('matches almost every article: it matches even an empty article, because it only says what must not appear; add a word the articles must contain');
+  }
+  return [...new Set(out)];
+}
+
+/** Warnings for a query that parses but can match nothing or (nearly) everything. */
+export function lintQuery(query: string): string[] {
+  return lintTree(parseQuery(query), query);
+}

@@ -1,0 +1,225 @@
+// Prepares an article once for any number of rules: segments title, summary and content into
+// words (segment.ts), normalises and stems each (cached per raw word), adds the joined form of
+// hyphenated words ("cease-fire" → also "ceasefire"), and indexes words and stems to positions.
+import { type MatchInput } from './types.js';
+import { fold, normalizeWord, possessiveLength } from './normalize.js';
+import { segmentWords } from './segment.js';
+import { primaryLanguage, stemLanguage, stemmerFor, type CachedStemmer } from './stem.js';
+
+export const TITLE = 1;
+export const SUMMARY = 2;
+export const CONTENT = 4;
+export const ALL_TEXT = TITLE | SUMMARY | CONTENT;
+/** Field bit → Hit field name; index = bit index. */
+export const TEXT_FIELD_NAMES = ['title', 'summary', 'content'] as const;
+
+/** Positions between fields, so that phrases and NEAR never span two fields. */
+const FIELD_GAP = 1_000_000;
+
+/** A distinct normalised word of the article and where it occurs. */
+export interface NormInfo {
+  norm: string;
+  stem: string;
+  /** Token indices, ascending (so also by position). */
+  toks: number[];
+  /** Bit set of the fields it occurs in. */
+  fields: number;
+}
+
+export interface StemInfo {
+  norms: NormInfo[];
+  fields: number;
+}
+
+interface WordForm {
+  norm: string;
+  stem: string;
+  /** Length of a possessive suffix cut from the raw word ("'s"), else 0. */
+  possessive: number;
+}
+
+const MAX_FORMS = 200_000;
+const formCaches = new Map<string, Map<string, WordForm>>();
+
+function formCache(language: string): Map<string, WordForm> {
+  let m = formCaches.get(language);
+  if (!m) {
+    m = new Map();
+    formCaches.set(language, m);
+  }
+  return m;
+}
+
+function isHyphen(code: number): boolean {
+  return code === 0x2d || code === 0x2010 || code === 0x2011;
+}
+
+/** An article prepared for matching. Build with prepareArticle(); treat as read-only. */
+export class PreparedArticle {
+  /** Snowball language used for stems ("english" when unknown). */
+  readonly stemLanguage: string;
+  readonly stemmer: CachedStemmer;
+  /** Language tag, lower case with "-" ("en-gb"), or "" when unknown. */
+  readonly langTag: string;
+  /** Raw text of title, summary, content (index = field bit index). */
+  readonly texts: [string, string, string];
+  readonly norms = new Map<string, NormInfo>();
+  readonly stems = new Map<string, StemInfo>();
+  count = 0;
+  tokField: Uint8Array;
+  tokStart: Uint32Array;
+  tokEnd: Uint32Array;
+  tokPos: Int32Array;
+  tokEndPos: Int32Array;
+  /** Lower-cased URL, its host name, and the [start, end) of the host in the URL. */
+  readonly url: string;
+  readonly host: string;
+  readonly hostAt: number;
+  /** Folded feed id and feed tags. */
+  readonly feeds: string[];
+  private sortedNorms: string[] | undefined;
+
+  constructor(readonly input: MatchInput) {
+    this.stemLanguage = stemLanguage(input.language);
+    this.stemmer = stemmerFor(this.stemLanguage);
+    this.langTag = input.language ? input.language.trim().toLowerCase().replace(/_/g, '-') : '';
+    this.texts = [input.title ?? '', input.summary ?? '', input.content ?? ''];
+    const cap = Math.max(16, (this.texts[0].length + this.texts[1].length + this.texts[2].length) >> 2);
+    this.tokField = new Uint8Array(cap);
+    this.tokStart = new Uint32Array(cap);
+    this.tokEnd = new Uint32Array(cap);
+    this.tokPos = new Int32Array(cap);
+    this.tokEndPos = new Int32Array(cap);
+    this.url = input.url ? input.url.trim() : '';
+    let host = '';
+    let hostAt = 0;
+    if (this.url) {
+      try {
+        host = new URL(this.url).hostname.toLowerCase();
+        hostAt = Math.max(0, this.url.toLowerCase().indexOf(host));
+      } catch {
+        host = '';
+      }
+    }
+    this.host = host;
+    this.hostAt = hostAt;
+    this.feeds = [input.feed, ...(input.feedTags ?? [])].filter((f): f is string => !!f).map(fold);
+    this.tokenize();
+  }
+
+  private grow(): void {
+    const cap = this.tokField.length * 2;
+    const g = <T extends Uint8Array | Uint32Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.tokField = g(this.tokField, (n) => new Uint8Array(n));
+    this.tokStart = g(this.tokStart, (n) => new Uint32Array(n));
+    this.tokEnd = g(this.tokEnd, (n) => new Uint32Array(n));
+    this.tokPos = g(this.tokPos, (n) => new Int32Array(n));
+    this.tokEndPos = g(this.tokEndPos, (n) => new Int32Array(n));
+  }
+
+  private add(norm: string, stem: string, field: number, start: number, end: number, pos: number, endPos: number): void {
+    const t = this.count;
+    if (t === this.tokField.length) this.grow();
+    this.tokField[t] = field;
+    this.tokStart[t] = start;
+    this.tokEnd[t] = end;
+    this.tokPos[t] = pos;
+    this.tokEndPos[t] = endPos;
+    this.count = t + 1;
+    let info = this.norms.get(norm);
+    if (info === undefined) {
+      info = { norm, stem, toks: [t], fields: field };
+      this.norms.set(norm, info);
+      const s = this.stems.get(stem);
+      if (s === undefined) this.stems.set(stem, { norms: [info], fields: field });
+      else {
+        s.norms.push(info);
+        s.fields |= field;
+      }
+    } else {
+      info.toks.push(t);
+      if ((info.fields & field) === 0) {
+        info.fields |= field;
+        this.stems.get(stem)!.fields |= field;
+      }
+    }
+  }
+
+  private tokenize(): void {
+    const cache = formCache(this.stemLanguage);
+    const stemmer = this.stemmer;
+    let pos = 0;
+    for (let f = 0; f < 3; f++) {
+      const text = this.texts[f]!;
+      if (text === '') continue;
+      const field = 1 << f;
+      // Hyphen group in progress: the parts' norms, first start and position.
+      let groupNorms: string[] = [];
+      let groupStart = 0;
+      let groupPos = 0;
+      let prevEnd = -2;
+      let prevPossessive = false;
+      const flush = () => {
+        if (groupNorms.length > 1) {
+          const joined = groupNorms.join('');
+          this.add(joined, stemmer.stem(joined), field, groupStart, prevEnd, groupPos, pos - 1);
+        }
+        groupNorms = [];
+      };
+      segmentWords(text, (s, e) => {
+        const raw = text.slice(s, e);
+        let form = cache.get(raw);
+        if (form === undefined) {
+          const norm = normalizeWord(raw);
+          form = { norm, stem: stemmer.stem(norm), possessive: possessiveLength(raw) };
+          if (cache.size >= MAX_FORMS) cache.clear();
+          cache.set(raw, form);
+        }
+        // A possessive ("Russia's") ends two characters before the word does.
+        const possessive = form.possessive > 0;
+        const end = e - form.possessive;
+        if (!(s === prevEnd + 1 && !prevPossessive && isHyphen(text.charCodeAt(prevEnd)) && groupNorms.length > 0)) {
+          flush();
+          groupStart = s;
+          groupPos = pos;
+        }
+        groupNorms.push(form.norm);
+        this.add(form.norm, form.stem, field, s, end, pos, pos);
+        pos++;
+        prevEnd = end;
+        prevPossessive = possessive;
+      });
+      flush();
+      pos += FIELD_GAP;
+    }
+  }
+
+  /** Distinct normalised words starting with `prefix`, via a lazily sorted word list. */
+  normsWithPrefix(prefix: string): NormInfo[] {
+    const sorted = (this.sortedNorms ??= [...this.norms.keys()].sort());
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: NormInfo[] = [];
+    for (let i = lo; i < sorted.length && sorted[i]!.startsWith(prefix); i++) out.push(this.norms.get(sorted[i]!)!);
+    return out;
+  }
+
+  /** Primary language subtag ("en"), or "" when unknown. */
+  get primaryLanguage(): string {
+    return primaryLanguage(this.langTag) ?? '';
+  }
+}
+
+/** Prepares an article once; pass the result to RuleIndex.match or evaluateRule many times. */
+export function prepareArticle(input: MatchInput): PreparedArticle {
+  return new PreparedArticle(input);
+}

@@ -1,0 +1,153 @@
+// Word segmentation with the boundaries of Unicode UAX #29 as `Intl.Segmenter` (ICU) draws them.
+// Text made of common Latin characters takes a hand-written fast path; any whitespace-delimited
+// chunk holding another character is handed to `Intl.Segmenter`. test/match/segment.test.ts
+// proves both paths yield the same words.
+
+/** Character classes of the fast path (UAX #29 Word_Break values, reduced to what Latin needs). */
+const enum C {
+  Slow = 0, // not covered by the fast path: segment the chunk with Intl.Segmenter
+  Letter = 1, // ALetter
+  Digit = 2, // Numeric
+  MidLetter = 3, // joins letters only (":" and "·")
+  MidNumLet = 4, // joins letters or digits ("." and apostrophes)
+  MidNum = 5, // joins digits only ("," and ";")
+  Extend = 6, // combining marks and the soft hyphen: part of the preceding character
+  Space = 7, // whitespace: always a boundary, and where slow chunks start and end
+  Other = 8, // punctuation and symbols: never part of a word
+}
+
+const TABLE_SIZE = 0x2030;
+const table = new Uint8Array(TABLE_SIZE);
+
+function setRange(from: number, to: number, cls: C): void {
+  for (let c = from; c <= to; c++) table[c] = cls;
+}
+
+setRange(0x21, 0x7e, C.Other);
+setRange(0x41, 0x5a, C.Letter);
+setRange(0x61, 0x7a, C.Letter);
+setRange(0x30, 0x39, C.Digit);
+table[0x5f] = C.Slow; // "_" (ExtendNumLet): ICU words of underscores alone behave irregularly
+table[0x3a] = C.MidLetter;
+table[0x2e] = C.MidNumLet;
+table[0x27] = C.MidNumLet;
+table[0x2c] = C.MidNum;
+table[0x3b] = C.MidNum;
+for (const ws of [0x20, 0x09, 0x0a, 0x0d]) table[ws] = C.Space;
+table[0xa0] = C.Other; // no-break space: "Other", so a following mark attaches to it
+setRange(0xa1, 0xbf, C.Other);
+table[0xaa] = C.Letter;
+table[0xb5] = C.Letter;
+table[0xba] = C.Letter;
+table[0xb7] = C.MidLetter;
+table[0xb8] = C.Slow; // the cedilla joins letters in ICU although Unicode says Other
+table[0xad] = C.Extend; // soft hyphen (Format)
+setRange(0xc0, 0x24f, C.Letter);
+table[0xd7] = C.Other;
+table[0xf7] = C.Other;
+setRange(0x300, 0x36f, C.Extend);
+for (const o of [0x2010, 0x2011, 0x2013, 0x2014, 0x201c, 0x201d, 0x2022, 0x2026]) table[o] = C.Other;
+table[0x2018] = C.MidNumLet;
+table[0x2019] = C.MidNumLet;
+
+/** Receives each word as [start, end) char offsets into the segmented text. */
+export type WordSink = (start: number, end: number) => void;
+
+let segmenter: Intl.Segmenter | undefined;
+
+function intlSegment(text: string, from: number, to: number, sink: WordSink): void {
+  segmenter ??= new Intl.Segmenter('en', { granularity: 'word' });
+  for (const s of segmenter.segment(text.slice(from, to))) {
+    if (s.isWordLike) sink(from + s.index, from + s.index + s.segment.length);
+  }
+}
+
+function classOf(code: number): C {
+  return code < TABLE_SIZE ? (table[code] as C) : C.Slow;
+}
+
+function skipExtend(text: string, i: number, to: number): number {
+  while (i < to && classOf(text.charCodeAt(i)) === C.Extend) i++;
+  return i;
+}
+
+/** Fast path over a range known to hold only fast-path characters. */
+function fastSegment(text: string, from: number, to: number, sink: WordSink): void {
+  let i = from;
+  while (i < to) {
+    const cls = classOf(text.charCodeAt(i));
+    if (cls !== C.Letter && cls !== C.Digit) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let last = cls;
+    i = skipExtend(text, i + 1, to);
+    while (i < to) {
+      const c2 = classOf(text.charCodeAt(i));
+      if (c2 === C.Letter || c2 === C.Digit) {
+        last = c2;
+        i = skipExtend(text, i + 1, to);
+        continue;
+      }
+      if (c2 === C.MidLetter || c2 === C.MidNumLet || c2 === C.MidNum) {
+        const j = skipExtend(text, i + 1, to);
+        if (j < to) {
+          const c3 = classOf(text.charCodeAt(j));
+          if (c3 === last && (c2 === C.MidNumLet || (c2 === C.MidLetter) === (last === C.Letter))) {
+            i = skipExtend(text, j + 1, to);
+            continue;
+          }
+        }
+      }
+      break;
+    }
+    sink(start, i);
+  }
+}
+
+/**
+ * Calls `sink` for every word-like segment of `text`, in order, exactly as
+ * `Intl.Segmenter(..., { granularity: 'word' })` with `isWordLike` would.
+ */
+export function segmentWords(text: string, sink: WordSink): void {
+  const n = text.length;
+  let chunkStart = 0; // start of the current whitespace-delimited chunk
+  let fastFrom = 0; // text before this has been segmented
+  let i = 0;
+  while (i < n) {
+    const cls = classOf(text.charCodeAt(i));
+    if (cls === C.Space) {
+      chunkStart = i + 1;
+      i++;
+      continue;
+    }
+    if (cls !== C.Slow) {
+      i++;
+      continue;
+    }
+    // A character the fast path does not know: segment its whole chunk with ICU.
+    let end = i + 1;
+    while (end < n && classOf(text.charCodeAt(end)) !== C.Space) end++;
+    if (chunkStart > fastFrom) fastSegment(text, fastFrom, chunkStart, sink);
+    intlSegment(text, chunkStart, end, sink);
+    fastFrom = end;
+    chunkStart = end;
+    i = end;
+  }
+  if (fastFrom < n) fastSegment(text, fastFrom, n, sink);
+}
+
+/** Reference implementation: the words `Intl.Segmenter` finds, as [start, end) pairs. */
+export function segmentWordsIntl(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  intlSegment(text, 0, text.length, (s, e) => out.push([s, e]));
+  return out;
+}
+
+/** The words of `text` as [start, end) pairs (fast path where possible). */
+export function wordSpans(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  segmentWords(text, (s, e) => out.push([s, e]));
+  return out;
+}
