@@ -1,0 +1,145 @@
+// Article extraction: HTML page in, main text + metadata out. Pure (no I/O): parse with cheerio,
+// read metadata, strip scripts and boilerplate, then take the content a site rule selects or,
+// without one, the content the readability-style scoring finds; finally make URLs absolute
+// (against <base>, else options.url) and strip classes and styles from the kept HTML.
+
+import { load } from 'cheerio';
+import {
+  cleanClasses,
+  fixRelativeUris,
+  prepareDocument,
+  prepareSelectedContent,
+  simplifyNestedElements,
+  urlResolver,
+} from './clean.js';
+import { findContent } from './content.js';
+import {
+  appendChild,
+  createElement,
+  descendants,
+  elementsByTag,
+  removeNode,
+  type Element,
+  type ParentNode,
+} from './dom.js';
+import { readMetadata } from './metadata.js';
+import { isProbablyVisible } from './signals.js';
+import { findSiteRule, type SiteRule } from './site-rules.js';
+import { toPlainText } from './text.js';
+
+export { findSiteRule, siteRuleSchema, siteRulesSchema, type SiteRule, type SiteRulesFile } from './site-rules.js';
+export { toPlainText } from './text.js';
+
+export interface Extracted {
+  title?: string;
+  byline?: string;
+  /** ISO 8601: a full timestamp, or a bare date when the page gives only a date. */
+  published?: string;
+  language?: string;
+  siteName?: string;
+  canonicalUrl?: string;
+  leadImage?: string;
+  /** Short description from the page's metadata, when it has one. */
+  excerpt?: string;
+  /** Plain text of the main content; "" when the page has no article. */
+  text: string;
+  /** Cleaned HTML of the main content; "" when the page has no article. */
+  html: string;
+}
+
+export interface ExtractOptions {
+  /** The page's URL: resolves relative links and selects the site rule. */
+  url?: string;
+  siteRules?: SiteRule[];
+}
+
+function absoluteUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `document.baseURI`: the first <base href>, resolved against the page URL. */
+function baseUrlOf(root: ParentNode, documentUrl: string | undefined): string | undefined {
+  const base = elementsByTag(root, 'base').find((el) => el.attribs.href !== undefined);
+  if (!base) return documentUrl;
+  try {
+    return new URL((base.attribs.href as string).trim(), documentUrl).href;
+  } catch {
+    return documentUrl;
+  }
+}
+
+/** Content chosen by a site rule's selector; undefined when it matches nothing. */
+function contentFromRule($: ReturnType<typeof load>, selector: string): Element | undefined {
+  const matches = $(selector).toArray();
+  const chosen = new Set(matches);
+  // An element inside another match is already included with it.
+  const outermost = matches.filter((el) => {
+    for (let p = el.parent; p; p = p.parent) if (chosen.has(p as Element)) return false;
+    return true;
+  });
+  if (outermost.length === 0) return undefined;
+  const article = createElement('div');
+  const page = createElement('div');
+  appendChild(article, page);
+  for (const el of outermost) appendChild(page, el);
+  // Hidden parts of the chosen content (collapsed menus, "hidden" templates) are still hidden.
+  for (const el of descendants(page)) if (!isProbablyVisible(el)) removeNode(el);
+  prepareSelectedContent(article);
+  return article;
+}
+
+export function extractArticle(html: string, options: ExtractOptions = {}): Extracted {
+  const $ = load(html);
+  const root = $.root()[0] as ParentNode;
+  const documentUrl = absoluteUrl(options.url);
+  const baseUrl = baseUrlOf(root, documentUrl);
+  const resolve = urlResolver(baseUrl, documentUrl);
+  const resolveAbsolute = (url: string | undefined) => (url ? absoluteUrl(resolve(url)) : undefined);
+
+  const metadata = readMetadata(root);
+  const canonicalUrl = resolveAbsolute(metadata.canonicalUrl) ?? documentUrl;
+  const rule = findSiteRule(documentUrl ?? canonicalUrl, options.siteRules ?? []);
+
+  prepareDocument(root);
+  for (const selector of rule?.remove ?? []) $(selector).remove();
+
+  let article: Element | undefined;
+  let byline = metadata.byline;
+  if (rule?.content) article = contentFromRule($, rule.content);
+  if (!article) {
+    const found = findContent(root, metadata.title, metadata.byline !== undefined);
+    article = found?.content;
+    byline ??= found?.byline || undefined;
+  }
+
+  let text = '';
+  let contentHtml = '';
+  let firstImage: string | undefined;
+  const page = article?.children[0] as Element | undefined;
+  if (article && page) {
+    fixRelativeUris(article, resolve);
+    simplifyNestedElements(page);
+    cleanClasses(article);
+    text = toPlainText(page);
+    contentHtml = $.html(page.children).trim();
+    firstImage = elementsByTag(page, 'img').find((img) => img.attribs.src && !img.attribs.src.startsWith('data:'))?.attribs.src;
+  }
+
+  return {
+    title: metadata.title || undefined,
+    byline,
+    published: metadata.published,
+    language: metadata.language,
+    siteName: metadata.siteName,
+    canonicalUrl,
+    leadImage: resolveAbsolute(metadata.leadImage) ?? absoluteUrl(firstImage),
+    excerpt: metadata.excerpt,
+    text,
+    html: contentHtml,
+  };
+}

@@ -1,0 +1,176 @@
+// Specification of extractArticle on hand-written pages (test/fixtures/extract): metadata
+// precedence, boilerplate removal, URL resolution, pages without an article, site rules.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { extractArticle } from '../../src/extract/index.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/extract/${name}`, import.meta.url), 'utf8');
+
+/**
+ * A page with `head` in its head, `before` ahead of the article in the body, and `inArticle`
+ * after the article's five paragraphs of prose (enough for the scoring to choose them).
+ */
+function page(head: string, before = '', inArticle = ''): string {
+  const prose = Array.from(
+    { length: 5 },
+    (_, i) => `<p>Paragraph ${i + 1} of the story, long enough to count, with commas, clauses, and a few more words to read.</p>`,
+  ).join('');
+  return `<!DOCTYPE html><html><head>${head}</head><body>${before}<div class="content">${prose}${inArticle}</div></body></html>`;
+}
+
+describe('metadata', () => {
+  const article = extractArticle(fixture('news-article.html'), { url: 'https://courier.example/news/today/story.html' });
+
+  it('prefers JSON-LD (found inside @graph) over Open Graph, meta tags and <title>', () => {
+    expect(article.title).toBe('Harbour bridge reopens after two-year repair');
+    expect(article.byline).toBe('Ada Byline, Ben Writer');
+    expect(article.siteName).toBe('The Coastal Courier');
+    expect(article.published).toBe('2024-03-05T07:30:00.000Z');
+  });
+
+  it('takes the language from <html lang> and resolves canonical and lead image URLs', () => {
+    expect(article.language).toBe('en-GB');
+    expect(article.canonicalUrl).toBe('https://courier.example/news/2024/harbour-bridge');
+    expect(article.leadImage).toBe('https://courier.example/images/bridge-og.jpg');
+  });
+
+  it('falls back to Open Graph and article:* meta when there is no JSON-LD', () => {
+    const result = extractArticle(
+      page(`<title>Page title | Site</title>
+        <meta property="og:title" content="Open Graph title">
+        <meta property="og:site_name" content="OG Site">
+        <meta property="og:locale" content="fr_FR">
+        <meta property="article:published_time" content="2023-11-02T10:15:00+02:00">
+        <meta name="author" content="Meta Author">`),
+    );
+    expect(result.title).toBe('Open Graph title');
+    expect(result.siteName).toBe('OG Site');
+    expect(result.language).toBe('fr-FR');
+    expect(result.published).toBe('2023-11-02T08:15:00.000Z');
+    expect(result.byline).toBe('Meta Author');
+  });
+
+  it('cuts the site name off <title> when nothing better names the article', () => {
+    const result = extractArticle(page('<title>Council approves the new harbour budget | Coastal Courier</title>'));
+    expect(result.title).toBe('Council approves the new harbour budget');
+  });
+
+  it('keeps the whole <title> when cutting would leave too few words', () => {
+    const result = extractArticle(page('<title>Budget | Coastal Courier</title>'));
+    expect(result.title).toBe('Budget | Coastal Courier');
+  });
+
+  it('reads the publication date from <time> when the head has none', () => {
+    const result = extractArticle(
+      page('<title>A story with a time element in it</title>', '<article><time datetime="2022-07-14T09:00:00Z">14 July</time></article>'),
+    );
+    expect(result.published).toBe('2022-07-14T09:00:00.000Z');
+  });
+
+  it('ignores JSON-LD that is broken or not an article', () => {
+    const result = extractArticle(
+      page(`<title>The real title of this page</title>
+        <script type="application/ld+json">{ not json </script>
+        <script type="application/ld+json">{"@context":"https://schema.org","@type":"Organization","name":"Org name"}</script>`),
+    );
+    expect(result.title).toBe('The real title of this page');
+  });
+
+  it('finds the byline in the page when metadata names no author', () => {
+    const result = extractArticle(page('<title>A story with a byline in the page</title>', '<p class="byline">By Carla Columnist</p>'));
+    expect(result.byline).toBe('By Carla Columnist');
+    expect(result.text).not.toContain('Carla Columnist');
+  });
+});
+
+describe('main content', () => {
+  const article = extractArticle(fixture('news-article.html'), { url: 'https://courier.example/news/today/story.html' });
+
+  it('keeps every paragraph of the article, in order', () => {
+    const expected = [
+      'The harbour bridge reopened to traffic on Tuesday morning',
+      'Commuters, cyclists and delivery drivers',
+      'Local shop owners',
+      'The chief engineer, Maria Lindqvist',
+      'Traffic on the bridge is expected',
+    ];
+    const positions = expected.map((start) => article.text.indexOf(start));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it.each([
+    ['navigation', 'Weather'],
+    ['share bar', 'Share on Facebook'],
+    ['related links', 'Tunnel plan shelved'],
+    ['cookie banner', 'We use cookies'],
+    ['comments', 'COMMENT-TEXT'],
+    ['display:none', 'HIDDEN-STYLE-TEXT'],
+    ['hidden attribute', 'HIDDEN-ATTRIBUTE-TEXT'],
+    ['aria-hidden', 'ARIA-HIDDEN-TEXT'],
+    ['scripts', 'SCRIPT-TEXT'],
+    ['styles', 'STYLE-TEXT'],
+    ['footer', 'All rights reserved'],
+  ])('removes the %s', (_what, marker) => {
+    expect(article.text).not.toContain(marker);
+    expect(article.html).not.toContain(marker);
+  });
+
+  it('drops the heading that repeats the title, and strips classes and styles from the HTML', () => {
+    expect(article.text.startsWith('The harbour bridge reopened')).toBe(true);
+    expect(article.html).not.toMatch(/class=|style=/);
+  });
+
+  it('separates paragraphs with a blank line in the plain text', () => {
+    expect(article.text).toContain('a decade.\n\nCommuters');
+  });
+
+  it('returns no text and no HTML for a page without an article', () => {
+    const result = extractArticle(fixture('no-article.html'));
+    expect(result.text).toBe('');
+    expect(result.html).toBe('');
+    expect(result.title).toBe('Sign in');
+  });
+
+  it('copes with an empty document', () => {
+    expect(extractArticle('')).toMatchObject({ text: '', html: '' });
+  });
+});
+
+describe('relative URLs', () => {
+  it('resolves links and images against options.url', () => {
+    const article = extractArticle(fixture('news-article.html'), { url: 'https://courier.example/news/today/story.html' });
+    expect(article.html).toContain('src="https://courier.example/news/today/images/bridge.jpg"');
+    expect(article.html).toContain('href="https://courier.example/news/reports/bridge-inspection.pdf"');
+  });
+
+  it('resolves against <base href> when the page has one, srcset included', () => {
+    const article = extractArticle(fixture('base-element.html'), { url: 'https://blog.example/posts/links.html' });
+    expect(article.html).toContain('href="https://blog.example/archive/2023/notes.html"');
+    expect(article.html).toContain('href="https://blog.example/about"');
+    expect(article.html).toContain('href="https://blog.example/archive/2023/#section-2"');
+    expect(article.html).toContain(
+      'srcset="https://blog.example/archive/2023/pictures/chart-2x.png 2x, https://blog.example/archive/2023/pictures/chart-3x.png 3x"',
+    );
+  });
+
+  it('keeps in-page anchors as they are when there is no <base>', () => {
+    const article = extractArticle(page('<title>Anchors stay where they are</title>', '', '<p>See <a href="#notes">the notes below</a>, which explain the method in more detail than here.</p>'), {
+      url: 'https://blog.example/a.html',
+    });
+    expect(article.html).toContain('href="#notes"');
+  });
+
+  it('turns javascript: links into their text', () => {
+    const article = extractArticle(fixture('base-element.html'), { url: 'https://blog.example/posts/links.html' });
+    expect(article.html).not.toContain('javascript:');
+    expect(article.text).toContain('a script link');
+  });
+
+  it('leaves relative URLs alone when there is nothing to resolve them against', () => {
+    const article = extractArticle(fixture('news-article.html'));
+    expect(article.html).toContain('src="images/bridge.jpg"');
+    expect(article.canonicalUrl).toBeUndefined();
+  });
+});
