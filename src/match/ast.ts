@@ -48,10 +48,8 @@ export interface RegexNode extends Located {
   text: string;
   source: string;
   flags: string;
-  /** Set when the regex is scoped to a metadata field (`url:/\/live\//`). */
-  meta?: MetaField;
 }
-/** `site:bbc.co.uk`, `feed:ukraine`, `lang:en`, `url:/live/`: a metadata filter. */
+/** `site:bbc.co.uk`, `feed:ukraine`, `lang:en`, `url:/live/`: a metadata filter (literal value). */
 export interface MetaNode extends Located {
   type: 'meta';
   text: string;
@@ -76,7 +74,7 @@ export interface NotNode extends Located {
   type: 'not';
   child: QueryNode;
 }
-/** `a NEAR/n b`: both within n words of each other in the same field, either order. */
+/** `a NEAR/n b`: at most n words between the two, in the same field, either order. */
 export interface NearNode extends Located {
   type: 'near';
   distance: number;

@@ -216,20 +216,6 @@ class PrefixMatcher implements PositionalMatcher {
   }
 }
 
-/** The raw texts a metadata field offers to a regex, with their Hit field and offset base. */
-function metaTexts(d: PreparedArticle, field: MetaField): Array<[string, Hit['field'], number]> {
-  switch (field) {
-    case 'url':
-      return d.url ? [[d.url, 'url', 0]] : [];
-    case 'site':
-      return d.host ? [[d.url.slice(d.hostAt, d.hostAt + d.host.length), 'site', d.hostAt]] : [];
-    case 'feed':
-      return [d.input.feed, ...(d.input.feedTags ?? [])].filter((f): f is string => !!f).map((f) => [f, 'feed', 0]);
-    case 'lang':
-      return d.input.language ? [[d.input.language, 'lang', 0]] : [];
-  }
-}
-
 const MAX_REGEX_HITS = 50;
 
 class RegexMatcher implements Matcher {
@@ -239,16 +225,14 @@ class RegexMatcher implements Matcher {
     source: string,
     flags: string,
     readonly mask: number,
-    readonly meta: MetaField | undefined,
     readonly term: string,
   ) {
     this.re = new RegExp(source, flags);
     this.global = new RegExp(source, flags + 'g');
   }
-  private texts(d: PreparedArticle): Array<[string, Hit['field'], number]> {
-    if (this.meta) return metaTexts(d, this.meta);
-    const out: Array<[string, Hit['field'], number]> = [];
-    for (let f = 0; f < 3; f++) if (this.mask & (1 << f) && d.texts[f]) out.push([d.texts[f]!, TEXT_FIELD_NAMES[f]!, 0]);
+  private texts(d: PreparedArticle): Array<[string, Hit['field']]> {
+    const out: Array<[string, Hit['field']]> = [];
+    for (let f = 0; f < 3; f++) if (this.mask & (1 << f) && d.texts[f]) out.push([d.texts[f]!, TEXT_FIELD_NAMES[f]!]);
     return out;
   }
   test(d: PreparedArticle): boolean {
@@ -256,7 +240,7 @@ class RegexMatcher implements Matcher {
     return false;
   }
   explain(d: PreparedArticle, out: Hit[]): void {
-    for (const [text, field, base] of this.texts(d)) {
+    for (const [text, field] of this.texts(d)) {
       this.global.lastIndex = 0;
       let count = 0;
       for (let m = this.global.exec(text); m && count < MAX_REGEX_HITS; m = this.global.exec(text)) {
@@ -264,7 +248,7 @@ class RegexMatcher implements Matcher {
           this.global.lastIndex++;
           continue;
         }
-        out.push({ term: this.term, field, start: base + m.index, end: base + m.index + m[0].length });
+        out.push({ term: this.term, field, start: m.index, end: m.index + m[0].length });
         count++;
       }
     }
@@ -359,7 +343,8 @@ class NearMatcher implements PositionalMatcher {
     for (const x of as) {
       for (const y of bs) {
         if (x.field !== y.field) continue;
-        const gap = y.from > x.to ? y.from - x.to : x.from > y.to ? x.from - y.to : 0;
+        // Words between the two: 0 for neighbours or overlapping spans.
+        const gap = y.from > x.to ? y.from - x.to - 1 : x.from > y.to ? x.from - y.to - 1 : 0;
         if (gap > this.distance) continue;
         const [l, r] = x.from <= y.from ? [x, y] : [y, x];
         out.push({ field: x.field, from: l.from, to: Math.max(x.to, y.to), start: l.start, end: Math.max(l.end, r.end), term: '', parts: [x, y] });
@@ -396,7 +381,7 @@ export function compileQuery(node: QueryNode, mask = ALL_TEXT): Matcher {
     case 'prefix':
       return new PrefixMatcher(node.prefix, mask, node.text);
     case 'regex':
-      return new RegexMatcher(node.source, node.flags, mask, node.meta, node.text);
+      return new RegexMatcher(node.source, node.flags, mask, node.text);
     case 'meta':
       return new MetaMatcher(node.field, node.value, node.text);
     case 'field':

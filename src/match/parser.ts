@@ -101,6 +101,13 @@ function lex(q: string): Token[] {
         }
         push({ type: 'field', start: i, end: valueAt, value: name });
         i = valueAt;
+        if ((META_FIELDS as readonly string[]).includes(name) && q[i] !== '(' && !OPEN_QUOTES.includes(q[i]!)) {
+          // A metadata value is taken literally up to a space or ")": url:/live/ is a path.
+          let k = i;
+          while (k < n && !isSpace(q[k]!) && q[k] !== ')') k++;
+          push({ type: 'term', start: i, end: k, value: q.slice(i, k) });
+          i = k;
+        }
         continue;
       }
       if (hasValue) {
@@ -310,6 +317,7 @@ class Parser {
 
   private leafRegex(t: Token): QueryNode {
     const text = this.q.slice(t.start, t.end);
+    if (this.meta) return this.leafMeta(this.meta, text, t);
     let flags = 'iu';
     try {
       new RegExp(t.value, flags);
@@ -324,7 +332,7 @@ class Parser {
     if (t.value === '') {
       throw new QuerySyntaxError('empty regular expression', t.start, 2, 'write a pattern between the slashes, e.g. /cease-?fire/');
     }
-    return { type: 'regex', text, source: t.value, flags, ...(this.meta ? { meta: this.meta } : {}), start: t.start, end: t.end };
+    return { type: 'regex', text, source: t.value, flags, start: t.start, end: t.end };
   }
 
   private leafPhrase(t: Token): QueryNode {

@@ -58,3 +58,43 @@ describe('rule errors', () => {
     expect(() => RuleIndex.build([{ id: 'empty' }])).toThrow(RuleCompileError);
   });
 });
+
+describe('language errors', () => {
+  it('rejects NEAR/ without a number', () => {
+    const e = syntaxError('ukraine NEAR/ ceasefire');
+    expect([e.offset, e.length]).toEqual([8, 5]);
+    expect(e.hint).toMatch(/NEAR\/10/);
+    expect(syntaxError('ukraine NEAR ceasefire').offset).toBe(8);
+  });
+  it('rejects an unknown field and suggests the closest one', () => {
+    const e = syntaxError('ukraine titel:ceasefire');
+    expect([e.offset, e.message]).toEqual([8, 'unknown field "titel:"']);
+    expect(e.hint).toMatch(/did you mean title:/);
+  });
+  it('accepts a word that merely ends with a colon', () => {
+    expect(() => parseQuery('breaking: ukraine')).not.toThrow();
+  });
+  it('rejects a field with nothing after it', () => {
+    expect(syntaxError('title: ukraine').offset).toBe(0);
+  });
+  it('rejects NOT, AND and regexes as NEAR operands', () => {
+    expect(syntaxError('-a NEAR/3 b').offset).toBe(0);
+    expect(syntaxError('a NEAR/3 /b/').offset).toBe(9);
+    expect(syntaxError('(a b) NEAR/3 c').offset).toBe(0);
+  });
+  it('rejects an invalid regular expression', () => {
+    expect(syntaxError('ukraine /(cease/').offset).toBe(8);
+    expect(syntaxError('ukraine /cease').message).toMatch(/unterminated/);
+  });
+  it('rejects wildcards other than a trailing *', () => {
+    expect(syntaxError('neg*tiation').offset).toBe(3);
+    expect(syntaxError('*tiation').offset).toBe(0);
+  });
+  it('rejects terms without letters or digits', () => {
+    expect(syntaxError('ukraine ++').offset).toBe(8);
+  });
+  it('rejects empty parentheses and nested fields', () => {
+    expect(syntaxError('ukraine ()').offset).toBe(8);
+    expect(syntaxError('title:(content:a)').offset).toBe(7);
+  });
+});

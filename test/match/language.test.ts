@@ -118,3 +118,119 @@ describe('fields', () => {
     expect(matches('ceasefire', a)).toBe(true);
   });
 });
+
+describe('prefixes', () => {
+  it('matches any word that starts with the prefix', () => {
+    expect(matches('negotiat*', 'negotiators met')).toBe(true);
+    expect(matches('negotiat*', 'renegotiated deal')).toBe(false);
+  });
+  it('folds case and diacritics of the prefix', () => {
+    expect(matches('Zelensk*', 'Zelenskyí spoke')).toBe(true);
+  });
+  it('matches the joined form of a hyphenated word', () => {
+    expect(matches('ceasef*', 'a cease-fire held')).toBe(true);
+  });
+});
+
+describe('NEAR', () => {
+  const text = 'Ukraine said on Friday that a lasting ceasefire was not yet in sight';
+  it('matches both words within n words, in either order', () => {
+    expect(matches('ukraine NEAR/6 ceasefire', text)).toBe(true);
+    expect(matches('ceasefire NEAR/6 ukraine', text)).toBe(true);
+    expect(matches('ukraine NEAR/5 ceasefire', text)).toBe(false);
+  });
+  it('counts positions in words, not characters', () => {
+    expect(matches('said NEAR/1 ukraine', text)).toBe(true);
+  });
+  it('requires both in the same field', () => {
+    expect(matches('ukraine NEAR/50 ceasefire', { title: 'Ukraine', content: 'ceasefire' })).toBe(false);
+  });
+  it('accepts phrases, prefixes and a parenthesised OR as operands', () => {
+    expect(matches('"lasting ceasefire" NEAR/6 ukrain*', text)).toBe(true);
+    expect(matches('(truce OR ceasefire) NEAR/6 ukraine', text)).toBe(true);
+    expect(matches('(truce OR armistice) NEAR/6 ukraine', text)).toBe(false);
+  });
+  it('binds tighter than AND', () => {
+    expect(matches('sight ukraine NEAR/6 ceasefire', text)).toBe(true);
+    expect(matches('election ukraine NEAR/6 ceasefire', text)).toBe(false);
+  });
+  it('chains: each NEAR measures from the words matched so far', () => {
+    expect(matches('ukraine NEAR/6 ceasefire NEAR/2 sight', text)).toBe(false);
+    expect(matches('ukraine NEAR/6 ceasefire NEAR/5 sight', text)).toBe(true);
+  });
+});
+
+describe('fields', () => {
+  const a = {
+    title: 'Ukraine talks',
+    summary: 'Leaders met',
+    content: 'A ceasefire was discussed',
+    url: 'https://www.bbc.co.uk/news/world-europe-1234',
+    feed: 'bbc-world',
+    feedTags: ['europe', 'Public-Broadcasters'],
+    language: 'en-GB',
+  };
+  it('narrows words to title, summary or content', () => {
+    expect(matches('title:ukraine', a)).toBe(true);
+    expect(matches('content:ukraine', a)).toBe(false);
+    expect(matches('summary:leaders', a)).toBe(true);
+    expect(matches('title:leaders', a)).toBe(false);
+  });
+  it('scopes a phrase, a prefix, a regex or a group', () => {
+    expect(matches('title:"ukraine talks"', a)).toBe(true);
+    expect(matches('content:ceasef*', a)).toBe(true);
+    expect(matches('title:/ukr/', a)).toBe(true);
+    expect(matches('content:/ukr/', a)).toBe(false);
+    expect(matches('title:(ceasefire OR talks)', a)).toBe(true);
+    expect(matches('title:(ceasefire OR leaders)', a)).toBe(false);
+  });
+  it('matches site: against the host and its subdomains only', () => {
+    expect(matches('site:bbc.co.uk', a)).toBe(true);
+    expect(matches('site:www.bbc.co.uk', a)).toBe(true);
+    expect(matches('site:co.uk', a)).toBe(true);
+    expect(matches('site:c.co.uk', a)).toBe(false);
+    expect(matches('site:cnn.com', a)).toBe(false);
+    expect(matches('site:(cnn.com OR bbc.co.uk)', a)).toBe(true);
+  });
+  it('matches url: as a case-insensitive part of the URL', () => {
+    expect(matches('url:/NEWS/world', a)).toBe(true);
+    expect(matches('url:sport', a)).toBe(false);
+  });
+  it('matches feed: against the feed id or one of its tags', () => {
+    expect(matches('feed:bbc-world', a)).toBe(true);
+    expect(matches('feed:public-broadcasters', a)).toBe(true);
+    expect(matches('feed:bbc', a)).toBe(false);
+  });
+  it('matches lang: against the language code, with or without region', () => {
+    expect(matches('lang:en', a)).toBe(true);
+    expect(matches('lang:en-gb', a)).toBe(true);
+    expect(matches('lang:en-us', a)).toBe(false);
+    expect(matches('lang:fr', a)).toBe(false);
+    expect(matches('lang:en', { content: 'x' })).toBe(false);
+  });
+  it('combines metadata filters with words', () => {
+    expect(matches('ceasefire site:bbc.co.uk -feed:europe', a)).toBe(false);
+    expect(matches('ceasefire site:bbc.co.uk -feed:asia', a)).toBe(true);
+  });
+});
+
+describe('regular expressions', () => {
+  it('match the raw text case-insensitively', () => {
+    expect(matches('/cease-?fire/', 'A CEASEFIRE')).toBe(true);
+    expect(matches('/cease-?fire/', 'a cease-fire')).toBe(true);
+    expect(matches('/cease-?fire/', 'a cease fire')).toBe(false);
+  });
+  it('see punctuation that words ignore', () => {
+    expect(matches('/C\\+\\+/', 'written in C++')).toBe(true);
+    expect(matches('/C\\+\\+/', 'written in C')).toBe(false);
+  });
+  it('may contain spaces, parentheses and escaped slashes', () => {
+    expect(matches('/peace (talks|deal)/', 'a peace deal')).toBe(true);
+    expect(matches('/and\\/or/', 'and/or')).toBe(true);
+  });
+  it('are not taken as regexes after url:, where a slash starts a path', () => {
+    expect(matches('url:/live/', { url: 'https://x.org/live/123' })).toBe(true);
+    expect(matches('url:/live/', { url: 'https://x.org/lively' })).toBe(false);
+    expect(matches('url:(/live/ OR /video/)', { url: 'https://x.org/video/1' })).toBe(true);
+  });
+});
