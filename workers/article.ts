@@ -1,24 +1,28 @@
 // One new article: fetch its page and extract the main text when the feed asks for it, match
-// it against every rule, and queue one delivery per subscription whose rules matched. Delivery
-// job ids come from (subscription, story), so the same story via another feed or a retry of
-// this job adds nothing twice.
+// it against every rule, assign it to a story (same URL or near-duplicate text within the dedup
+// window), and hand it on per subscription whose rules matched: a delivery job for immediate
+// subscriptions (job id from subscription + story, so copies and retries add nothing), or an
+// entry in the digest bucket for digest subscriptions.
 
 import type { Job } from 'bullmq';
+import { DigestStore } from '../src/alerts/digest-store.js';
+import { StoryStore } from '../src/alerts/story-store.js';
+import { passesFilters, ruleName, SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { extractArticle } from '../src/extract/index.js';
 import type { Article } from '../src/feeds/article.js';
 import { decodeBody } from '../src/feeds/charset.js';
 import { fetchUrl } from '../src/feeds/fetch.js';
 import type { WorkerContext } from '../src/queue/context.js';
-import { deliverJobId, hashId, type ArticleJobData, type MatchedRule } from '../src/queue/jobs.js';
+import { deliverJobId, type AlertDelivery, type ArticleJobData, type MatchedRule } from '../src/queue/jobs.js';
 
 export interface ArticleResult {
   matchedRules: string[];
+  storyId?: string;
+  copy?: boolean;
+  /** Subscriptions the article was handed on to (delivery queued or digest entry added). */
   queuedFor: string[];
   extracted: boolean;
 }
-
-/** The story an article belongs to: its canonical URL, else its feed and id. */
-export const storyIdOf = (article: Article) => hashId(article.url ?? `${article.feed}\u0000${article.id}`);
 
 export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContext): Promise<ArticleResult> {
   const feed = ctx.config.feeds.find((f) => f.id === job.data.article.feed);
@@ -46,29 +50,43 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
     feedTags: feed?.tags,
   });
   if (matches.length === 0) return { matchedRules: [], queuedFor: [], extracted };
+  const hitsByRule = new Map(matches.map((m) => [m.rule, m.hits]));
 
-  const byId = new Map(matches.map((m) => [m.rule, m]));
-  const storyId = storyIdOf(article);
-  const matchedAt = new Date().toISOString();
-  const { contentHtml: _html, ...slim } = article;
-  const jobs = ctx.config.subscriptions.flatMap((sub) => {
-    const rules: MatchedRule[] = sub.rules.flatMap((ruleId) => {
-      const match = byId.get(ruleId);
-      const rule = ctx.config.rules.find((r) => r.id === ruleId);
-      return match && rule ? [{ id: rule.id, name: rule.name ?? rule.id, hits: match.hits }] : [];
+  const disabled = await new SubscriptionState(ctx.redis, ctx.settings.prefix).disabled();
+  const interested = ctx.config.subscriptions.flatMap((sub) => {
+    if (disabled.has(sub.id) || !passesFilters(sub, article)) return [];
+    const rules: MatchedRule[] = subscriptionRuleIds(sub).flatMap((id) => {
+      const hits = hitsByRule.get(id);
+      return hits ? [{ id, name: ruleName(id, ctx.config.rules, ctx.config.subscriptions), hits }] : [];
     });
-    if (rules.length === 0) return [];
-    return [
-      {
-        name: 'deliver',
-        data: { subscriptionId: sub.id, storyId, article: slim, rules, matchedAt },
-        opts: { jobId: deliverJobId(sub.id, storyId) },
-      },
-    ];
+    return rules.length > 0 ? [{ sub, rules }] : [];
   });
-  await ctx.queues.deliver.addBulk(jobs);
-  ctx.log.info({ feedId: article.feed, title: article.title, rules: [...byId.keys()], subscriptions: jobs.map((j) => j.data.subscriptionId) }, 'article matched');
-  return { matchedRules: [...byId.keys()], queuedFor: jobs.map((j) => j.data.subscriptionId), extracted };
+  const matchedRules = [...hitsByRule.keys()];
+  if (interested.length === 0) return { matchedRules, queuedFor: [], extracted };
+
+  const { storyId, isNew } = await new StoryStore(ctx.redis, ctx.settings.prefix, ctx.settings.dedupWindowMs).assign(article);
+  const { contentHtml: _html, ...slim } = article;
+  const matchedAt = new Date().toISOString();
+  const source = feed?.title ?? article.feed;
+  const digests = new DigestStore(ctx.redis, ctx.settings.prefix, ctx.settings.dedupWindowMs);
+  const alerts: { name: string; data: AlertDelivery; opts: { jobId: string } }[] = [];
+  const queuedFor: string[] = [];
+  for (const { sub, rules } of interested) {
+    if (sub.delivery === 'digest') {
+      const outcome = await digests.add(sub.id, { storyId, article: slim, source, rules, matchedAt, also: [] }, !isNew);
+      if (outcome === 'added' || outcome === 'also') queuedFor.push(sub.id);
+    } else {
+      alerts.push({
+        name: 'alert',
+        data: { kind: 'alert', subscriptionId: sub.id, storyId, article: slim, rules, matchedAt },
+        opts: { jobId: deliverJobId(sub.id, storyId) },
+      });
+      queuedFor.push(sub.id);
+    }
+  }
+  await ctx.queues.deliver.addBulk(alerts);
+  ctx.log.info({ feedId: article.feed, title: article.title, rules: matchedRules, storyId, copy: !isNew, subscriptions: queuedFor }, 'article matched');
+  return { matchedRules, storyId, copy: !isNew, queuedFor, extracted };
 }
 
 async function enrich(article: Article, ctx: WorkerContext): Promise<Article> {

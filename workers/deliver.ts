@@ -1,20 +1,26 @@
-// Deliver one alert to one subscription: email (SMTP or outbox) or signed webhook. A failure is
-// thrown so BullMQ retries with exponential backoff; when attempts run out the job stays in the
-// failed set, where `newswatch` commands list and re-drive it. A sent-marker written after
-// success makes a retry of an already-delivered job a no-op.
+// Deliver one alert or digest to one subscription: email (SMTP or outbox) or webhook (our signed
+// JSON, or a Slack / Discord message). A failure is thrown so BullMQ retries with exponential
+// backoff; when attempts run out the job stays in the failed set (`newswatch failed`, `newswatch
+// retry`). A receiver answering 410 Gone disables the subscription instead. A sent-marker written
+// after success makes a retry of an already-delivered job a no-op.
 
 import type { Job } from 'bullmq';
 import type { Alert } from '../src/alerts/alert.js';
-import { renderAlertEmail } from '../src/alerts/render-email.js';
-import { postWebhook, webhookPayload } from '../src/alerts/webhook.js';
+import { renderAlertEmail, renderDigestEmail, type EmailContext } from '../src/alerts/render-email.js';
+import { ruleName, SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
+import { unsubscribeUrl } from '../src/alerts/unsubscribe.js';
+import { discordPayload, postWebhook, slackPayload, webhookPayload, WebhookError } from '../src/alerts/webhook.js';
+import type { SubscriptionConfig } from '../src/config/schema.js';
 import type { WorkerContext } from '../src/queue/context.js';
-import { deliverJobId, type DeliverJobData } from '../src/queue/jobs.js';
+import { deliverJobId, digestJobId, type AlertDelivery, type DeliverJobData } from '../src/queue/jobs.js';
 
 export interface DeliverResult {
   channel: 'email' | 'webhook' | 'none';
   to?: string;
   receipt?: string;
   duplicate?: boolean;
+  /** The receiver answered 410 Gone and the subscription was disabled. */
+  disabled?: boolean;
 }
 
 const SENT_TTL_SECONDS = 14 * 86_400;
@@ -23,38 +29,67 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
   const data = job.data;
   const sub = ctx.config.subscriptions.find((s) => s.id === data.subscriptionId);
   if (!sub) {
-    ctx.log.warn({ subscriptionId: data.subscriptionId }, 'alert for a subscription that is no longer configured; dropped');
+    ctx.log.warn({ subscriptionId: data.subscriptionId }, 'delivery for a subscription that is no longer configured; dropped');
     return { channel: 'none' };
   }
-  const alertId = deliverJobId(data.subscriptionId, data.storyId);
-  const sentKey = `${ctx.settings.prefix}:sent:${alertId}`;
+  const id = data.kind === 'alert' ? deliverJobId(sub.id, data.storyId) : digestJobId(sub.id, data.digestId);
+  const sentKey = `${ctx.settings.prefix}:sent:${id}`;
   if (await ctx.redis.exists(sentKey)) return { channel: sub.email ? 'email' : 'webhook', duplicate: true };
 
+  let result: DeliverResult;
+  if (sub.email) {
+    const emailCtx = await emailContext(sub, ctx);
+    const email =
+      data.kind === 'alert'
+        ? renderAlertEmail(toAlert(id, data, ctx), emailCtx)
+        : renderDigestEmail(
+            {
+              ...data,
+              ruleOrder: subscriptionRuleIds(sub),
+              ruleNames: new Map(subscriptionRuleIds(sub).map((r) => [r, ruleName(r, ctx.config.rules, ctx.config.subscriptions)])),
+            },
+            emailCtx,
+          );
+    const receipt = await ctx.mailer.send(sub.email, email);
+    result = { channel: 'email', to: sub.email, receipt };
+  } else if (sub.webhook && data.kind === 'alert') {
+    const alert = toAlert(id, data, ctx);
+    const format = sub.webhook.format;
+    const payload = format === 'slack' ? slackPayload(alert, sub.timezone) : format === 'discord' ? discordPayload(alert) : webhookPayload(alert);
+    try {
+      const status = await postWebhook(sub.webhook, id, payload, { userAgent: ctx.settings.userAgent, timeoutMs: ctx.settings.webhookTimeoutMs });
+      result = { channel: 'webhook', to: sub.webhook.url, receipt: `HTTP ${status}` };
+    } catch (err) {
+      if (!(err instanceof WebhookError && err.status === 410)) throw err;
+      await new SubscriptionState(ctx.redis, ctx.settings.prefix).disable(sub.id, `webhook answered 410 Gone (${sub.webhook.url})`);
+      ctx.log.error({ subscriptionId: sub.id, url: sub.webhook.url }, 'webhook answered 410 Gone: subscription disabled; `newswatch enable` turns it back on');
+      return { channel: 'webhook', to: sub.webhook.url, disabled: true };
+    }
+  } else {
+    return { channel: 'none' };
+  }
+  await ctx.redis.set(sentKey, new Date().toISOString(), 'EX', SENT_TTL_SECONDS);
+  ctx.log.info({ subscriptionId: sub.id, kind: data.kind, channel: result.channel, to: result.to, receipt: result.receipt }, 'delivered');
+  return result;
+}
+
+function toAlert(id: string, data: AlertDelivery, ctx: WorkerContext): Alert {
   const feed = ctx.config.feeds.find((f) => f.id === data.article.feed);
-  const alert: Alert = {
-    id: alertId,
-    subscriptionId: sub.id,
+  return {
+    id,
+    subscriptionId: data.subscriptionId,
     storyId: data.storyId,
     article: data.article,
     rules: data.rules,
     source: feed?.title ?? data.article.feed,
     matchedAt: data.matchedAt,
   };
+}
 
-  let result: DeliverResult;
-  if (sub.email) {
-    const receipt = await ctx.mailer.send(sub.email, renderAlertEmail(alert));
-    result = { channel: 'email', to: sub.email, receipt };
-  } else if (sub.webhook) {
-    const status = await postWebhook(sub.webhook, alertId, webhookPayload(alert), {
-      userAgent: ctx.settings.userAgent,
-      timeoutMs: ctx.settings.webhookTimeoutMs,
-    });
-    result = { channel: 'webhook', to: sub.webhook.url, receipt: `HTTP ${status}` };
-  } else {
-    return { channel: 'none' };
-  }
-  await ctx.redis.set(sentKey, new Date().toISOString(), 'EX', SENT_TTL_SECONDS);
-  ctx.log.info({ subscriptionId: sub.id, channel: result.channel, to: result.to, receipt: result.receipt, title: data.article.title }, 'alert delivered');
-  return result;
+async function emailContext(sub: SubscriptionConfig, ctx: WorkerContext): Promise<EmailContext> {
+  const publicUrl = ctx.settings.publicUrl;
+  return {
+    timezone: sub.timezone,
+    unsubscribeUrl: publicUrl ? unsubscribeUrl(publicUrl, await ctx.linkSecret(), sub.id) : undefined,
+  };
 }

@@ -6,13 +6,25 @@ import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Mailer } from '../src/alerts/mailer.js';
+import { keywordRules } from '../src/alerts/subscriptions.js';
+import { linkSecret } from '../src/alerts/unsubscribe.js';
 import type { Config } from '../src/config/load.js';
+import { DIGEST_SHORTCUTS, type SubscriptionConfig } from '../src/config/schema.js';
 import { RuleIndex } from '../src/match/index.js';
 import type { Queues, Settings, WorkerContext } from '../src/queue/context.js';
-import { QUEUES, pollSchedulerId, type ArticleJobData, type DeliverJobData, type PollJobData } from '../src/queue/jobs.js';
+import {
+  QUEUES,
+  digestSchedulerId,
+  pollSchedulerId,
+  type ArticleJobData,
+  type DeliverJobData,
+  type DigestJobData,
+  type PollJobData,
+} from '../src/queue/jobs.js';
 import { connect } from '../src/queue/redis.js';
 import { processArticle } from './article.js';
 import { processDeliver } from './deliver.js';
+import { processDigest } from './digest.js';
 import { processPoll } from './poll.js';
 
 export interface PipelineOptions {
@@ -28,7 +40,10 @@ export interface Pipeline {
   workers: Worker[];
   /** Starts processing in this process. */
   runWorkers(): Worker[];
-  /** One scheduler per configured feed; schedulers of feeds no longer configured are removed. */
+  /**
+   * One poll scheduler per configured feed and one digest scheduler per digest subscription;
+   * schedulers no longer wanted by the config are removed.
+   */
   syncSchedulers(): Promise<{ upserted: number; removed: string[] }>;
   /** Counts of jobs not yet finished (waiting, active, delayed) per queue. */
   pending(): Promise<Record<keyof Queues, number>>;
@@ -42,6 +57,13 @@ export function pollJobOptions(settings: Settings): JobsOptions {
     removeOnComplete: { count: 1000 },
     removeOnFail: { count: 5000 },
   };
+}
+
+/** The cron schedule of a digest subscription: its shortcut or cron, in its time zone. */
+export function digestSchedule(sub: SubscriptionConfig): { pattern: string; tz: string } {
+  const digest = sub.digest ?? 'daily';
+  if (typeof digest === 'string') return { pattern: DIGEST_SHORTCUTS[digest], tz: sub.timezone };
+  return { pattern: digest.cron, tz: digest.timezone ?? sub.timezone };
 }
 
 export function createPipeline(options: PipelineOptions): Pipeline {
@@ -60,6 +82,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         removeOnFail: { age: 7 * 86_400 },
       },
     }),
+    digest: new Queue<DigestJobData>(QUEUES.digest, {
+      ...queueOpts,
+      defaultJobOptions: {
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 10_000 },
+        removeOnComplete: { count: 1000 },
+        removeOnFail: { age: 30 * 86_400 },
+      },
+    }),
     deliver: new Queue<DeliverJobData>(QUEUES.deliver, {
       ...queueOpts,
       defaultJobOptions: {
@@ -71,13 +102,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       },
     }),
   };
+  let secret: Promise<string> | undefined;
   const ctx: WorkerContext = {
     config: options.config,
-    rules: RuleIndex.build(options.config.rules),
+    rules: RuleIndex.build([...options.config.rules, ...keywordRules(options.config.subscriptions)]),
     redis,
     queues,
     mailer: options.mailer,
     settings,
+    linkSecret: () => (secret ??= linkSecret(redis, settings.prefix, process.env)),
     log: options.log,
   };
   const workers: Worker[] = [];
@@ -86,7 +119,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const worker = <T>(name: string, concurrency: number, fn: (job: Job<T>, ctx: WorkerContext) => Promise<unknown>) => {
     const connection = connect(options.redisUrl);
     workerConnections.push(connection);
-    const w = new Worker<T>(name, (job) => fn(job, ctx), { connection, prefix: settings.prefix, concurrency });
+    const w = new Worker<T>(name, (job) => fn(job, ctx), {
+      connection,
+      prefix: settings.prefix,
+      concurrency,
+      lockDuration: settings.lockDurationMs,
+      stalledInterval: settings.lockDurationMs,
+    });
     w.on('error', (err) => options.log.error({ queue: name, err: err.message }, 'worker error'));
     w.on('failed', (job, err) => {
       const final = job && job.attemptsMade >= (job.opts.attempts ?? 1);
@@ -106,6 +145,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (workers.length > 0) return workers;
       worker<PollJobData>(QUEUES.poll, settings.concurrency.poll, processPoll);
       worker<ArticleJobData>(QUEUES.article, settings.concurrency.article, processArticle);
+      worker<DigestJobData>(QUEUES.digest, settings.concurrency.digest, processDigest);
       worker<DeliverJobData>(QUEUES.deliver, settings.concurrency.deliver, processDeliver);
       return workers;
     },
@@ -118,12 +158,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           { name: 'poll', data: { feedId: feed.id }, opts: pollJobOptions(settings) },
         );
       }
+      const digestSubs = options.config.subscriptions.filter((s) => s.delivery === 'digest');
+      for (const sub of digestSubs) {
+        wanted.add(digestSchedulerId(sub.id));
+        await queues.digest.upsertJobScheduler(digestSchedulerId(sub.id), digestSchedule(sub), {
+          name: 'digest',
+          data: { subscriptionId: sub.id },
+        });
+      }
       const removed: string[] = [];
-      for (const scheduler of await queues.poll.getJobSchedulers(0, -1)) {
-        const id = scheduler.key;
-        if (id.startsWith('feed-') && !wanted.has(id)) {
-          await queues.poll.removeJobScheduler(id);
-          removed.push(id);
+      for (const queue of [queues.poll, queues.digest] as Queue[]) {
+        for (const scheduler of await queue.getJobSchedulers(0, -1)) {
+          if (!wanted.has(scheduler.key)) {
+            await queue.removeJobScheduler(scheduler.key);
+            removed.push(scheduler.key);
+          }
         }
       }
       return { upserted: wanted.size, removed };
@@ -133,7 +182,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
         return Object.values(c).reduce((a, b) => a + b, 0);
       };
-      return { poll: await count(queues.poll), article: await count(queues.article), deliver: await count(queues.deliver) };
+      return {
+        poll: await count(queues.poll),
+        article: await count(queues.article),
+        digest: await count(queues.digest),
+        deliver: await count(queues.deliver),
+      };
     },
     async close() {
       // Workers first: they finish their in-flight jobs (or hand them back) before we disconnect.

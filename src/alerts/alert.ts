@@ -24,29 +24,29 @@ export interface Snippet {
 
 const SNIPPET_CHARS = 280;
 
-export function snippetOf(alert: Alert): Snippet {
+export function snippetOf(alert: Pick<Alert, 'article' | 'rules'>): Snippet {
   const { article } = alert;
   const hits = alert.rules.flatMap((r) => r.hits);
-  for (const field of ['summary', 'content'] as const) {
-    const text = article[field];
-    if (!text) continue;
-    const fieldHits = hits.filter((h) => h.field === field).sort((a, b) => a.start - b.start);
-    const first = fieldHits[0];
-    if (!first && field === 'content' && article.summary) continue;
-    const from = first ? wordStart(text, Math.max(0, first.start - 80)) : 0;
-    const to = Math.min(text.length, from + SNIPPET_CHARS);
-    const raw = text.slice(from, to);
-    const window = raw.trim();
-    const lead = from > 0 ? '…' : '';
-    const tail = to < text.length ? '…' : '';
-    // Maps an offset in the field to one in the snippet shown.
-    const offset = from + (raw.length - raw.trimStart().length) - lead.length;
-    const highlights = fieldHits
-      .filter((h) => h.start >= from && h.end <= from + raw.trimEnd().length)
-      .map((h) => ({ start: h.start - offset, end: h.end - offset }));
-    return { text: `${lead}${window}${tail}`, highlights };
-  }
-  return { text: '', highlights: [] };
+  // The text around the first hit shows best why the article matched; without hits in the
+  // summary or content (a title-only match), the summary's opening does.
+  const fields = (['summary', 'content'] as const).filter((f) => article[f]);
+  const field = fields.find((f) => hits.some((h) => h.field === f)) ?? fields[0];
+  const text = field ? (article[field] as string) : '';
+  if (!field || !text) return { text: '', highlights: [] };
+  const fieldHits = hits.filter((h) => h.field === field).sort((a, b) => a.start - b.start);
+  const first = fieldHits[0];
+  const from = first ? wordStart(text, Math.max(0, first.start - 80)) : 0;
+  const to = Math.min(text.length, from + SNIPPET_CHARS);
+  const raw = text.slice(from, to);
+  const window = raw.trim();
+  const lead = from > 0 ? '…' : '';
+  const tail = to < text.length ? '…' : '';
+  // Maps an offset in the field to one in the snippet shown.
+  const offset = from + (raw.length - raw.trimStart().length) - lead.length;
+  const highlights = fieldHits
+    .filter((h) => h.start >= from && h.end <= from + raw.trimEnd().length)
+    .map((h) => ({ start: h.start - offset, end: h.end - offset }));
+  return { text: `${lead}${window}${tail}`, highlights };
 }
 
 function wordStart(text: string, at: number): number {
@@ -59,5 +59,13 @@ export function formatTime(iso: string | undefined, timeZone = 'UTC'): string {
   if (!iso) return '';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
-  return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone, timeZoneName: 'short' }).format(date);
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  }).format(date);
 }

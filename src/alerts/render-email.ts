@@ -1,65 +1,163 @@
-// Email for one alert, as HTML and plain text from the same parts. All article-derived text is
-// escaped; no remote images; the plain-text part reads well on its own.
+// Emails for alerts and digests, as HTML and plain text from the same parts. All article-derived
+// text is escaped; no remote images; the plain-text part reads well on its own. Times are shown
+// in the subscription's time zone. Pure: the unsubscribe URL is computed by the caller.
 
-import { formatTime, snippetOf, type Alert } from './alert.js';
+import type { DigestEntry } from './digest-store.js';
+import { formatTime, snippetOf, type Alert, type Snippet } from './alert.js';
 
 export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
   messageId: string;
+  headers: Record<string, string>;
+}
+
+export interface EmailContext {
+  timezone: string;
+  /** One-click unsubscribe endpoint (RFC 8058); headers and a footer link when given. */
+  unsubscribeUrl?: string;
+  domain?: string;
+}
+
+interface Story {
+  headline: string;
+  url?: string;
+  source: string;
+  when: string;
+  snippet: Snippet;
+  also: { source: string; url?: string }[];
 }
 
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-export function renderAlertEmail(alert: Alert, domain = 'newswatch.local'): RenderedEmail {
-  const { article } = alert;
-  const headline = article.title ?? article.url ?? '(untitled article)';
+export function renderAlertEmail(alert: Alert, ctx: EmailContext): RenderedEmail {
+  const story = storyOf({ ...alert, also: [] }, ctx.timezone);
   const ruleNames = alert.rules.map((r) => r.name).join(', ');
-  const when = formatTime(article.published ?? alert.matchedAt);
-  const snippet = snippetOf(alert);
+  const footer = `Matched: ${ruleNames}\nNewswatch alert for subscription "${alert.subscriptionId}"`;
+  const text = [storyText(story), '', footer, unsubscribeText(ctx)].filter((l) => l !== undefined).join('\n');
+  const html = page(
+    `${storyHtml(story, 'h2')}
+<p style="color:#555;font-size:0.9em">Matched: ${escapeHtml(ruleNames)}<br>Newswatch alert for subscription “${escapeHtml(alert.subscriptionId)}”${unsubscribeHtml(ctx)}</p>`,
+  );
+  return { subject: `${ruleNames}: ${story.headline}`, text: `${text}\n`, html, messageId: messageId(alert.id, ctx), headers: listHeaders(ctx) };
+}
 
-  const text = [
-    headline,
-    `${alert.source}${when ? ` · ${when}` : ''}`,
-    '',
-    snippet.text,
-    '',
-    article.url ? `Read: ${article.url}` : '',
-    '',
-    `Matched: ${ruleNames}`,
-    `-- Newswatch alert for subscription "${alert.subscriptionId}"`,
-  ]
-    .filter((line, i, all) => !(line === '' && all[i - 1] === ''))
-    .join('\n');
+export interface DigestInput {
+  subscriptionId: string;
+  digestId: string;
+  entries: DigestEntry[];
+  omitted: number;
+  /** Rule ids in the subscription's order, to group by; names for headings. */
+  ruleOrder: string[];
+  ruleNames: Map<string, string>;
+}
 
-  const link = article.url
-    ? `<a href="${escapeHtml(article.url)}">${escapeHtml(headline)}</a>`
-    : escapeHtml(headline);
-  const html = `<!doctype html>
-<html><body style="font-family: sans-serif; max-width: 40em">
-<h2 style="margin-bottom: 0.2em">${link}</h2>
-<p style="color: #555; margin-top: 0">${escapeHtml(alert.source)}${when ? ` · ${escapeHtml(when)}` : ''}</p>
-<p>${highlightHtml(snippet.text, snippet.highlights)}</p>
-<p style="color: #555; font-size: 0.9em">Matched: ${escapeHtml(ruleNames)}<br>Newswatch alert for subscription “${escapeHtml(alert.subscriptionId)}”</p>
-</body></html>
-`;
+/** Stories grouped under the first of the subscription's rules they matched, newest first. */
+export function groupDigest(input: Pick<DigestInput, 'entries' | 'ruleOrder'>): { ruleId: string; entries: DigestEntry[] }[] {
+  const groups = new Map<string, DigestEntry[]>(input.ruleOrder.map((id) => [id, []]));
+  for (const entry of input.entries) {
+    const ids = new Set(entry.rules.map((r) => r.id));
+    const ruleId = input.ruleOrder.find((id) => ids.has(id)) ?? entry.rules[0]?.id ?? '';
+    if (!groups.has(ruleId)) groups.set(ruleId, []);
+    groups.get(ruleId)?.push(entry);
+  }
+  const time = (e: DigestEntry) => Date.parse(e.article.published ?? e.matchedAt) || 0;
+  return [...groups.entries()]
+    .filter(([, entries]) => entries.length > 0)
+    .map(([ruleId, entries]) => ({ ruleId, entries: entries.sort((a, b) => time(b) - time(a)) }));
+}
+
+export function renderDigestEmail(input: DigestInput, ctx: EmailContext): RenderedEmail {
+  const groups = groupDigest(input);
+  const count = input.entries.length + input.omitted;
+  const names = groups.map((g) => input.ruleNames.get(g.ruleId) ?? g.ruleId);
+  const subject = `Newswatch digest: ${count} ${count === 1 ? 'story' : 'stories'} — ${names.join(', ')}`;
+  const more = input.omitted > 0 ? `… and ${input.omitted} more ${input.omitted === 1 ? 'story' : 'stories'} not listed here.` : undefined;
+
+  const textParts: string[] = [];
+  const htmlParts: string[] = [];
+  groups.forEach((group, i) => {
+    const name = names[i] as string;
+    textParts.push(`== ${name} (${group.entries.length}) ==`, '');
+    htmlParts.push(`<h2 style="border-bottom:1px solid #ccc">${escapeHtml(name)} <small style="color:#555">(${group.entries.length})</small></h2>`);
+    for (const entry of group.entries) {
+      const story = storyOf(entry, ctx.timezone);
+      textParts.push(storyText(story), '');
+      htmlParts.push(storyHtml(story, 'h3'));
+    }
+  });
+  if (more) {
+    textParts.push(more, '');
+    htmlParts.push(`<p><em>${escapeHtml(more)}</em></p>`);
+  }
+  const footer = `Newswatch digest for subscription "${input.subscriptionId}"`;
+  textParts.push(footer);
+  const unsub = unsubscribeText(ctx);
+  if (unsub) textParts.push(unsub);
+  const html = page(`${htmlParts.join('\n')}\n<p style="color:#555;font-size:0.9em">${escapeHtml(footer)}${unsubscribeHtml(ctx)}</p>`);
+  return { subject, text: `${textParts.join('\n')}\n`, html, messageId: messageId(`g-${input.digestId}`, ctx), headers: listHeaders(ctx) };
+}
+
+function storyOf(entry: Pick<DigestEntry, 'article' | 'rules' | 'source' | 'matchedAt' | 'also'>, timezone: string): Story {
   return {
-    subject: `${ruleNames}: ${headline}`,
-    text: `${text}\n`,
-    html,
-    messageId: `<${alert.id}@${domain}>`,
+    headline: entry.article.title ?? entry.article.url ?? '(untitled article)',
+    url: entry.article.url,
+    source: entry.source,
+    when: formatTime(entry.article.published ?? entry.matchedAt, timezone),
+    snippet: snippetOf(entry),
+    also: entry.also,
   };
 }
 
-function highlightHtml(text: string, ranges: { start: number; end: number }[]): string {
+function storyText(s: Story): string {
+  const lines = [s.headline, `${s.source}${s.when ? ` · ${s.when}` : ''}`];
+  if (s.snippet.text) lines.push(s.snippet.text);
+  if (s.url) lines.push(`Read: ${s.url}`);
+  if (s.also.length > 0) lines.push(`Also reported by: ${s.also.map((a) => (a.url ? `${a.source} <${a.url}>` : a.source)).join(', ')}`);
+  return lines.join('\n');
+}
+
+function storyHtml(s: Story, heading: 'h2' | 'h3'): string {
+  const title = s.url ? `<a href="${escapeHtml(s.url)}">${escapeHtml(s.headline)}</a>` : escapeHtml(s.headline);
+  const also =
+    s.also.length > 0
+      ? `<p style="color:#555;font-size:0.9em">Also reported by: ${s.also
+          .map((a) => (a.url ? `<a href="${escapeHtml(a.url)}">${escapeHtml(a.source)}</a>` : escapeHtml(a.source)))
+          .join(', ')}</p>`
+      : '';
+  return `<${heading} style="margin-bottom:0.2em">${title}</${heading}>
+<p style="color:#555;margin-top:0">${escapeHtml(s.source)}${s.when ? ` · ${escapeHtml(s.when)}` : ''}</p>
+${s.snippet.text ? `<p>${highlightHtml(s.snippet)}</p>` : ''}${also}`;
+}
+
+function page(body: string): string {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"></head><body style="font-family:sans-serif;max-width:40em">
+${body}
+</body></html>
+`;
+}
+
+function highlightHtml({ text, highlights }: Snippet): string {
   let out = '';
   let at = 0;
-  for (const r of [...ranges].sort((a, b) => a.start - b.start)) {
+  for (const r of [...highlights].sort((a, b) => a.start - b.start)) {
     if (r.start < at) continue;
     out += escapeHtml(text.slice(at, r.start)) + `<mark>${escapeHtml(text.slice(r.start, r.end))}</mark>`;
     at = r.end;
   }
   return out + escapeHtml(text.slice(at));
 }
+
+const messageId = (id: string, ctx: EmailContext) => `<${id}@${ctx.domain ?? 'newswatch.local'}>`;
+
+function listHeaders(ctx: EmailContext): Record<string, string> {
+  if (!ctx.unsubscribeUrl) return {};
+  return { 'List-Unsubscribe': `<${ctx.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+}
+
+const unsubscribeText = (ctx: EmailContext) => (ctx.unsubscribeUrl ? `Unsubscribe: ${ctx.unsubscribeUrl}` : undefined);
+const unsubscribeHtml = (ctx: EmailContext) =>
+  ctx.unsubscribeUrl ? `<br><a href="${escapeHtml(ctx.unsubscribeUrl)}">Unsubscribe</a>` : '';

@@ -3,7 +3,7 @@
 // success; anything else is a WebhookError that the deliver queue retries with backoff.
 
 import { Webhook } from 'standardwebhooks';
-import { snippetOf, type Alert } from './alert.js';
+import { formatTime, snippetOf, type Alert } from './alert.js';
 
 export const WEBHOOK_PAYLOAD_VERSION = 1;
 
@@ -51,6 +51,45 @@ export function webhookPayload(alert: Alert): WebhookPayload {
     },
     snippet: snippetOf(alert).text,
     highlights: alert.rules.flatMap((r) => r.hits.map((h) => ({ rule: r.id, ...h }))),
+  };
+}
+
+/** A Slack incoming-webhook message (mrkdwn text; Slack escapes only &, < and >). */
+export function slackPayload(alert: Alert, timezone: string): { text: string } {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const { article } = alert;
+  const headline = esc(article.title ?? article.url ?? '(untitled article)');
+  const when = formatTime(article.published ?? alert.matchedAt, timezone);
+  const lines = [
+    article.url ? `*<${article.url}|${headline}>*` : `*${headline}*`,
+    `${esc(alert.source)}${when ? ` · ${when}` : ''}`,
+    esc(snippetOf(alert).text),
+    `_Matched: ${esc(alert.rules.map((r) => r.name).join(', '))}_`,
+  ];
+  return { text: lines.filter(Boolean).join('\n') };
+}
+
+/** A Discord incoming-webhook message: one embed, within Discord's field limits. */
+export function discordPayload(alert: Alert): {
+  content: string;
+  embeds: { title: string; url?: string; description: string; timestamp?: string; footer: { text: string } }[];
+  allowed_mentions: { parse: string[] };
+} {
+  const { article } = alert;
+  const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+  return {
+    content: '',
+    embeds: [
+      {
+        title: cut(article.title ?? article.url ?? '(untitled article)', 256),
+        url: article.url,
+        description: cut(snippetOf(alert).text, 4096),
+        timestamp: article.published,
+        footer: { text: cut(`${alert.source} · Matched: ${alert.rules.map((r) => r.name).join(', ')}`, 2048) },
+      },
+    ],
+    // Article text must never ping anyone.
+    allowed_mentions: { parse: [] },
   };
 }
 

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { ArticleResult } from '../../workers/article.js';
 import type { DeliverResult } from '../../workers/deliver.js';
 import type { PollResult } from '../../workers/poll.js';
-import { QUEUES, type DeliverJobData, type PollJobData } from '../queue/jobs.js';
+import { describeDelivery, QUEUES, type DeliverJobData, type PollJobData } from '../queue/jobs.js';
 import type { GlobalOptions } from './common.js';
 import { openRuntime } from './runtime.js';
 
@@ -40,7 +40,7 @@ export async function runOnceCommand(
       }
       if (worker.name === QUEUES.deliver) {
         const r = result as DeliverResult;
-        if (r.to) summary.delivered.push({ to: r.to, title: (job.data as DeliverJobData).article.title ?? '', receipt: r.receipt ?? '' });
+        if (r.to) summary.delivered.push({ to: r.to, title: describeDelivery(job.data as DeliverJobData), receipt: r.receipt ?? '' });
       }
     });
     worker.on('failed', (job: Job | undefined, err: Error) => {
@@ -48,7 +48,7 @@ export async function runOnceCommand(
       if (worker.name === QUEUES.poll) summary.feeds.set((job.data as PollJobData).feedId, { error: err.message });
       if (worker.name === QUEUES.deliver) {
         const data = job.data as DeliverJobData;
-        summary.failedDeliveries.push({ subscription: data.subscriptionId, title: data.article.title ?? '', error: err.message });
+        summary.failedDeliveries.push({ subscription: data.subscriptionId, title: describeDelivery(data), error: err.message });
       }
     });
   }

@@ -37,7 +37,10 @@ export const CONFIG_FILES = { feeds: 'feeds.yaml', rules: 'rules.yaml', subscrip
 
 export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
   const issues: ConfigIssue[] = [];
-  const display = (name: string) => relative(process.cwd(), join(dir, name)) || name;
+  const display = (name: string) => {
+    const rel = relative(process.cwd(), join(dir, name));
+    return rel.startsWith('..') ? join(dir, name) : rel;
+  };
 
   const feedsSrc = await readSource(join(dir, CONFIG_FILES.feeds), display(CONFIG_FILES.feeds), env, issues);
   const rulesSrc = await readSource(join(dir, CONFIG_FILES.rules), display(CONFIG_FILES.rules), env, issues);
@@ -55,7 +58,8 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
   if (subscriptions && subsSrc) {
     checkUniqueIds(subscriptions, 'subscriptions', 'subscription', subsSrc, issues);
     if (rules) checkRuleRefs(subscriptions, rules, subsSrc, issues);
-    checkDigestAvailable(subscriptions, subsSrc, issues);
+    if (feeds) checkFeedRefs(subscriptions, feeds, subsSrc, issues);
+    checkKeywordQueries(subscriptions, subsSrc, issues);
   }
 
   const ok = !issues.some((i) => i.severity === 'error');
@@ -126,13 +130,15 @@ function validate<S extends z.ZodType>(src: YamlSource, schema: S, issues: Confi
         issues.push(
           src.atKey(
             path,
+            key,
             `unknown key "${key}"`,
             guess ? `did you mean "${guess}"? (allowed here: ${known.join(', ')})` : 'remove it',
           ),
         );
       }
     } else {
-      const field = path.length > 0 ? `${path.join('.')}: ` : '';
+      const last = path[path.length - 1];
+      const field = typeof last === 'string' ? `${last}: ` : '';
       issues.push(src.at(path, `${field}${issue.message}`, hintFor(issue)));
     }
   }
@@ -171,19 +177,25 @@ function checkQueries(rules: RuleConfig[], src: YamlSource, issues: ConfigIssue[
     for (const list of ['all', 'any', 'none'] as const) {
       rule[list]?.forEach((q, j) => parts.push([['rules', i, list, j], q]));
     }
-    for (const [path, query] of parts) {
-      try {
-        parseQuery(query);
-      } catch (err) {
-        if (!(err instanceof QuerySyntaxError)) throw err;
-        issues.push(src.atOffsetIn(path, err.offset, `rule "${rule.id}": ${err.message}`, err.hint));
-        continue;
-      }
-      for (const warning of lintQuery(query)) {
-        issues.push(src.at(path, `rule "${rule.id}": ${warning}`, undefined, 'warning'));
-      }
-    }
+    for (const [path, query] of parts) checkQuery(query, `rule "${rule.id}"`, path, src, issues);
   });
+}
+
+function checkKeywordQueries(subs: SubscriptionConfig[], src: YamlSource, issues: ConfigIssue[]): void {
+  subs.forEach((sub, i) => {
+    if (sub.keywords !== undefined) checkQuery(sub.keywords, `subscription "${sub.id}" keywords`, ['subscriptions', i, 'keywords'], src, issues);
+  });
+}
+
+function checkQuery(query: string, owner: string, path: PathKey[], src: YamlSource, issues: ConfigIssue[]): void {
+  try {
+    parseQuery(query);
+  } catch (err) {
+    if (!(err instanceof QuerySyntaxError)) throw err;
+    issues.push(src.atOffsetIn(path, err.offset, `${owner}: ${err.message}`, err.hint));
+    return;
+  }
+  for (const warning of lintQuery(query)) issues.push(src.at(path, `${owner}: ${warning}`, undefined, 'warning'));
 }
 
 function checkRuleRefs(subs: SubscriptionConfig[], rules: RuleConfig[], src: YamlSource, issues: ConfigIssue[]): void {
@@ -203,15 +215,19 @@ function checkRuleRefs(subs: SubscriptionConfig[], rules: RuleConfig[], src: Yam
   });
 }
 
-function checkDigestAvailable(subs: SubscriptionConfig[], src: YamlSource, issues: ConfigIssue[]): void {
+function checkFeedRefs(subs: SubscriptionConfig[], feeds: FeedConfig[], src: YamlSource, issues: ConfigIssue[]): void {
+  const ids = feeds.map((f) => f.id);
   subs.forEach((sub, i) => {
-    if (sub.delivery === 'digest')
+    sub.feeds?.forEach((feedId, j) => {
+      if (ids.includes(feedId)) return;
+      const guess = ids.length > 0 ? closest(feedId, ids) : undefined;
       issues.push(
         src.at(
-          ['subscriptions', i, 'delivery'],
-          `subscription "${sub.id}": digest delivery is not available in this version`,
-          'use delivery: immediate',
+          ['subscriptions', i, 'feeds', j],
+          `subscription "${sub.id}" names feed "${feedId}", which feeds.yaml does not define`,
+          guess ? `did you mean "${guess}"?` : 'add the feed to feeds.yaml or remove it here',
         ),
       );
+    });
   });
 }

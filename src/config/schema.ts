@@ -3,6 +3,7 @@
 // (a subscription naming a missing rule, duplicate ids) live in load.ts.
 
 import { z } from 'zod';
+import { CronExpressionParser } from 'cron-parser';
 import { DURATION_HELP, parseDuration } from './duration.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]*$/;
@@ -58,26 +59,64 @@ export const ruleSchema = z
 export const rulesFileSchema = z.strictObject({ rules: z.array(ruleSchema).default([]) });
 
 export const webhookSchema = z.strictObject({
-  url: httpUrl.describe('Receiver URL; gets a signed JSON POST per alert.'),
+  url: httpUrl.describe('Receiver URL; gets a JSON POST per alert.'),
   secret: z
     .string()
     .min(1, { message: 'secret is empty: set it, or leave `secret:` out to send unsigned' })
     .optional()
     .describe('Signing secret (Standard Webhooks); `whsec_…` base64 or any string.'),
+  format: z
+    .enum(['standard', 'slack', 'discord'], { error: 'format must be "standard", "slack" or "discord"' })
+    .default('standard')
+    .describe('Payload shape: our versioned JSON, or a Slack / Discord incoming-webhook message.'),
 });
+
+const timezone = z
+  .string()
+  .default('UTC')
+  .refine((tz) => isTimeZone(tz), { message: 'not a time zone: use an IANA name such as "Europe/Kyiv" or "UTC"' });
+
+const cron = z.string().refine((expr) => isCron(expr), {
+  message: 'not a cron expression: five fields "minute hour day-of-month month day-of-week", e.g. "0 8 * * 1-5"',
+});
+
+export const DIGEST_SHORTCUTS = { hourly: '0 * * * *', daily: '0 8 * * *', weekly: '0 8 * * 1' } as const;
+
+export const digestSchema = z.union(
+  [
+    z.enum(['hourly', 'daily', 'weekly']),
+    z.strictObject({
+      cron: cron.describe('When to send, in the subscription\'s time zone.'),
+      timezone: timezone.optional().describe('Overrides the subscription\'s `timezone:` for the schedule.'),
+    }),
+  ],
+  { error: 'digest must be hourly, daily, weekly or { cron: "0 8 * * *", timezone: "Europe/Kyiv" }' },
+);
 
 export const subscriptionSchema = z
   .strictObject({
     id: id('subscription'),
     email: z.email({ error: 'must be an email address, e.g. desk@example.org' }).optional(),
     webhook: webhookSchema.optional(),
-    rules: z.array(z.string()).min(1, { message: 'list at least one rule id' }),
+    rules: z.array(z.string()).default([]).describe('Rule ids from rules.yaml.'),
+    keywords: queryText.optional().describe('An inline query, Google Alerts style: `ukraine ceasefire -gaza`.'),
     delivery: z
       .enum(['immediate', 'digest'], { error: 'delivery must be "immediate" or "digest"' })
       .default('immediate'),
+    digest: digestSchema.optional().describe('Digest schedule; default daily at 08:00.'),
+    timezone: timezone.describe('IANA time zone for times in emails and digest schedules; default UTC.'),
+    maxPerDigest: z.number().int().min(1).max(1000).default(50).describe('Stories listed per digest; the rest are counted.'),
+    languages: z.array(z.string().min(2)).optional().describe('Only articles in these languages (ISO 639-1 codes).'),
+    feeds: z.array(z.string()).optional().describe('Only articles from these feed ids.'),
   })
   .refine((s) => (s.email === undefined) !== (s.webhook === undefined), {
     message: 'a subscription needs exactly one target: `email:` or `webhook:`',
+  })
+  .refine((s) => s.rules.length > 0 || s.keywords !== undefined, {
+    message: 'a subscription needs `rules:` (rule ids) or `keywords:` (a query), or both',
+  })
+  .refine((s) => !(s.delivery === 'digest' && s.webhook), {
+    message: 'digests are sent by email; use delivery: immediate for a webhook',
   });
 
 export const subscriptionsFileSchema = z.strictObject({
@@ -107,5 +146,24 @@ function unwrap(node: z.ZodType | undefined): z.ZodType | undefined {
     if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
     else return current;
+  }
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isCron(expr: string): boolean {
+  if (expr.trim().split(/\s+/).length !== 5) return false;
+  try {
+    CronExpressionParser.parse(expr);
+    return true;
+  } catch {
+    return false;
   }
 }

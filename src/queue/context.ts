@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Mailer } from '../alerts/mailer.js';
 import type { Config } from '../config/load.js';
 import type { RuleIndex } from '../match/index.js';
-import type { ArticleJobData, DeliverJobData, PollJobData } from './jobs.js';
+import type { ArticleJobData, DeliverJobData, DigestJobData, PollJobData } from './jobs.js';
 
 export interface Settings {
   /** Prefix of every Redis key (BullMQ's and ours); lets several installs share one Redis. */
@@ -27,8 +27,14 @@ export interface Settings {
   deliverBackoffMs: number;
   /** Completed jobs are kept this long so their deterministic ids keep deduplicating. */
   keepCompletedSeconds: number;
-  concurrency: { poll: number; article: number; deliver: number };
+  concurrency: { poll: number; article: number; digest: number; deliver: number };
   mailFrom: string;
+  /** Copies of a story within this window give no second alert. */
+  dedupWindowMs: number;
+  /** BullMQ job lock: a worker that dies holding a job gives it back after about this long. */
+  lockDurationMs: number;
+  /** Public URL of this install, for unsubscribe links; none → no List-Unsubscribe headers. */
+  publicUrl?: string;
 }
 
 export function defaultSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -47,14 +53,18 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     deliverAttempts: 12,
     deliverBackoffMs: 20_000,
     keepCompletedSeconds: 3 * 86_400,
-    concurrency: { poll: 8, article: 8, deliver: 4 },
+    concurrency: { poll: 8, article: 8, digest: 2, deliver: 4 },
     mailFrom: env.MAIL_FROM || 'Newswatch <newswatch@localhost>',
+    dedupWindowMs: 48 * 3_600_000,
+    lockDurationMs: Number(env.NEWSWATCH_LOCK_MS) || 30_000,
+    publicUrl: env.PUBLIC_URL || undefined,
   };
 }
 
 export interface Queues {
   poll: Queue<PollJobData>;
   article: Queue<ArticleJobData>;
+  digest: Queue<DigestJobData>;
   deliver: Queue<DeliverJobData>;
 }
 
@@ -65,5 +75,7 @@ export interface WorkerContext {
   queues: Queues;
   mailer: Mailer;
   settings: Settings;
+  /** Key for unsubscribe-link HMACs (NEWSWATCH_SECRET, else one kept in Redis). */
+  linkSecret: () => Promise<string>;
   log: Logger;
 }

@@ -3,9 +3,10 @@
 // story) so that adding the same work twice is a no-op in BullMQ.
 
 import { createHash } from 'node:crypto';
+import type { DigestEntry } from '../alerts/digest-store.js';
 import type { Article } from '../feeds/article.js';
 
-export const QUEUES = { poll: 'poll', article: 'article', deliver: 'deliver' } as const;
+export const QUEUES = { poll: 'poll', article: 'article', digest: 'digest', deliver: 'deliver' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface PollJobData {
@@ -23,7 +24,13 @@ export interface MatchedRule {
   hits: { term: string; field: string; start: number; end: number }[];
 }
 
-export interface DeliverJobData {
+export interface DigestJobData {
+  subscriptionId: string;
+}
+
+/** One alert for one story, sent as it happens. */
+export interface AlertDelivery {
+  kind: 'alert';
   subscriptionId: string;
   storyId: string;
   article: Article;
@@ -31,6 +38,19 @@ export interface DeliverJobData {
   /** When the match happened (ISO 8601); alerts show it when the article has no date. */
   matchedAt: string;
 }
+
+/** One digest email: the stories drained from a subscription's bucket by one digest run. */
+export interface DigestDelivery {
+  kind: 'digest';
+  subscriptionId: string;
+  digestId: string;
+  entries: DigestEntry[];
+  /** Stories left out beyond maxPerDigest ("and N more"). */
+  omitted: number;
+  createdAt: string;
+}
+
+export type DeliverJobData = AlertDelivery | DigestDelivery;
 
 /** BullMQ rejects ":" in custom ids and ids that are plain integers; a short hash avoids both. */
 export function hashId(...parts: string[]): string {
@@ -40,3 +60,12 @@ export function hashId(...parts: string[]): string {
 export const articleJobId = (article: Article) => `a-${hashId(article.feed, article.id)}`;
 export const deliverJobId = (subscriptionId: string, storyId: string) => `d-${hashId(subscriptionId, storyId)}`;
 export const pollSchedulerId = (feedId: string) => `feed-${feedId}`;
+export const digestJobId = (subscriptionId: string, digestId: string) => `g-${hashId(subscriptionId, digestId)}`;
+export const digestSchedulerId = (subscriptionId: string) => `digest-${subscriptionId}`;
+
+/** One line naming a delivery, for summaries and the failed list. */
+export function describeDelivery(data: DeliverJobData): string {
+  return data.kind === 'alert'
+    ? (data.article.title ?? data.article.url ?? data.article.id)
+    : `digest of ${data.entries.length + data.omitted} stories`;
+}

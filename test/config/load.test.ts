@@ -87,10 +87,10 @@ describe('loadConfig', () => {
   });
 
   it('puts a caret under the column of a query syntax error', async () => {
-    const { issues } = await load({ rules: `rules:\n  - id: bad\n    query: '(ukraine AND ceasefire'\n` });
+    const { issues } = await load({ rules: `rules:\n  - id: ukraine-ceasefire\n    query: '(ukraine AND ceasefire'\n` });
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ line: 3, severity: 'error' });
-    expect(issues[0]?.message).toContain('rule "bad"');
+    expect(issues[0]?.message).toContain('rule "ukraine-ceasefire"');
     expect(issues[0]?.column).toBeGreaterThanOrEqual(12);
     expect(formatIssue(issues[0]!)).toMatch(/\n {2}\s*\^/);
   });

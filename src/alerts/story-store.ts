@@ -1,0 +1,115 @@
+// Assigns each matched article to a story, atomically, in one Lua script: the same canonical
+// URL, or a word set overlapping an earlier story's by SAME_STORY_MIN_OVERLAP (candidates found
+// through the MinHash bands), within the dedup window, is the same story. Atomic so that two
+// copies processed at the same moment by two workers cannot both found a new story.
+
+import type { Redis } from 'ioredis';
+import { hashId } from '../queue/jobs.js';
+import { bandKeys, MIN_STORY_WORDS, minhash, SAME_STORY_MIN_OVERLAP, storyFeatures } from './story.js';
+
+export interface StoryAssignment {
+  storyId: string;
+  /** True when this article founded the story (also on a retry of its job); false for a copy. */
+  isNew: boolean;
+}
+
+const ASSIGN_STORY = `
+local prefix, urlHash, newId = ARGV[1], ARGV[2], ARGV[3]
+local now, window = tonumber(ARGV[4]), tonumber(ARGV[5])
+local minOverlap, minWords = tonumber(ARGV[6]), tonumber(ARGV[7])
+local words = ARGV[8]
+local firstBand = 9
+local function storyKey(id) return prefix .. ':story:' .. id end
+local urlKey = prefix .. ':story:url:' .. urlHash
+
+local found = nil
+if urlHash ~= '' then
+  local id = redis.call('GET', urlKey)
+  if id and redis.call('EXISTS', storyKey(id)) == 1 then found = id end
+end
+
+local mine, mineCount = {}, 0
+for w in string.gmatch(words, '%S+') do
+  if not mine[w] then mine[w] = true; mineCount = mineCount + 1 end
+end
+
+if not found and mineCount >= minWords then
+  local bestScore, checked = 0, {}
+  for i = firstBand, #ARGV do
+    local bandKey = prefix .. ':story:band:' .. ARGV[i]
+    redis.call('ZREMRANGEBYSCORE', bandKey, '-inf', now - window)
+    for _, id in ipairs(redis.call('ZRANGE', bandKey, 0, -1)) do
+      if not checked[id] then
+        checked[id] = true
+        local theirs = redis.call('HGET', storyKey(id), 'words')
+        if theirs then
+          local common, count = 0, 0
+          for w in string.gmatch(theirs, '%S+') do
+            count = count + 1
+            if mine[w] then common = common + 1 end
+          end
+          local smaller = math.min(count, mineCount)
+          if smaller >= minWords then
+            local score = common / smaller
+            if score >= minOverlap and score > bestScore then found, bestScore = id, score end
+          end
+        end
+      end
+    end
+  end
+end
+
+if found then
+  if urlHash ~= '' then redis.call('SET', urlKey, found, 'PX', window) end
+  -- A retried job finds the story it founded itself: still the founder, not a copy.
+  if found == newId then return {found, 1} end
+  return {found, 0}
+end
+if redis.call('EXISTS', storyKey(newId)) == 1 then return {newId, 1} end
+redis.call('HSET', storyKey(newId), 'words', words, 'first', now)
+redis.call('PEXPIRE', storyKey(newId), window)
+if urlHash ~= '' then redis.call('SET', urlKey, newId, 'PX', window) end
+if mineCount >= minWords then
+  for i = firstBand, #ARGV do
+    local bandKey = prefix .. ':story:band:' .. ARGV[i]
+    redis.call('ZADD', bandKey, now, newId)
+    redis.call('PEXPIRE', bandKey, window)
+  end
+end
+return {newId, 1}
+`;
+
+type WithAssign = Redis & { nwAssignStory(...args: (string | number)[]): Promise<[string, number]> };
+
+export class StoryStore {
+  private readonly redis: WithAssign;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+    private readonly windowMs: number,
+  ) {
+    if (!('nwAssignStory' in redis)) redis.defineCommand('nwAssignStory', { numberOfKeys: 0, lua: ASSIGN_STORY });
+    this.redis = redis as WithAssign;
+  }
+
+  /** The story of an article; the article's own id founds a new one when none matches. */
+  async assign(
+    article: { feed: string; id: string; url?: string; title?: string; summary?: string; content?: string },
+    now = Date.now(),
+  ): Promise<StoryAssignment> {
+    const features = storyFeatures(article);
+    const [storyId, isNew] = await this.redis.nwAssignStory(
+      this.prefix,
+      article.url ? hashId(article.url) : '',
+      hashId(article.feed, article.id),
+      now,
+      this.windowMs,
+      SAME_STORY_MIN_OVERLAP,
+      MIN_STORY_WORDS,
+      [...features].join(' '),
+      ...bandKeys(minhash(features)),
+    );
+    return { storyId, isNew: isNew === 1 };
+  }
+}

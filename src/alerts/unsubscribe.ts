@@ -1,0 +1,30 @@
+// One-click unsubscribe links (RFC 8058): the token is an HMAC of the subscription id under a
+// secret, so links cannot be guessed. The secret is NEWSWATCH_SECRET when set, else a random one
+// created once in Redis and shared by every worker process.
+
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export function unsubscribeToken(secret: string, subscriptionId: string): string {
+  return createHmac('sha256', secret).update(`unsubscribe\u0000${subscriptionId}`).digest('base64url');
+}
+
+export function unsubscribeUrl(publicUrl: string, secret: string, subscriptionId: string): string {
+  const url = new URL('unsubscribe', publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`);
+  url.searchParams.set('s', subscriptionId);
+  url.searchParams.set('t', unsubscribeToken(secret, subscriptionId));
+  return url.toString();
+}
+
+export function verifyUnsubscribeToken(secret: string, subscriptionId: string, token: string): boolean {
+  const expected = Buffer.from(unsubscribeToken(secret, subscriptionId));
+  const given = Buffer.from(token);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+export async function linkSecret(redis: Redis, prefix: string, env: NodeJS.ProcessEnv): Promise<string> {
+  if (env.NEWSWATCH_SECRET) return env.NEWSWATCH_SECRET;
+  const key = `${prefix}:secret`;
+  await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
+  return (await redis.get(key)) as string;
+}

@@ -1,0 +1,94 @@
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import { snippetOf, type Alert } from '../../src/alerts/alert.js';
+import { renderAlertEmail } from '../../src/alerts/render-email.js';
+import { signer, webhookPayload } from '../../src/alerts/webhook.js';
+
+const summary = 'Officials in Kyiv said a ceasefire could start on Monday if monitors are in place.';
+const alert: Alert = {
+  id: 'd-abc',
+  subscriptionId: 'desk',
+  storyId: 's1',
+  source: 'Test <Wire>',
+  matchedAt: '2026-11-24T12:00:00.000Z',
+  article: {
+    id: 'g1',
+    feed: 'wire',
+    url: 'https://news.example.org/a?x=1&y=2',
+    title: 'Truce <script>alert(1)</script> & talks',
+    summary,
+    published: '2026-11-24T10:30:00.000Z',
+  },
+  rules: [
+    {
+      id: 'ukraine-ceasefire',
+      name: 'Ukraine ceasefire talks',
+      hits: [
+        { term: 'kyiv', field: 'summary', start: summary.indexOf('Kyiv'), end: summary.indexOf('Kyiv') + 4 },
+        { term: 'ceasefire', field: 'summary', start: summary.indexOf('ceasefire'), end: summary.indexOf('ceasefire') + 9 },
+      ],
+    },
+  ],
+};
+
+describe('renderAlertEmail', () => {
+  const email = renderAlertEmail(alert, { timezone: 'UTC' });
+
+  it('names the rule and the headline in the subject', () => {
+    expect(email.subject).toBe('Ukraine ceasefire talks: Truce <script>alert(1)</script> & talks');
+  });
+
+  it('escapes every article-derived text in the HTML part', () => {
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).toContain('Truce &lt;script&gt;alert(1)&lt;/script&gt; &amp; talks');
+    expect(email.html).toContain('href="https://news.example.org/a?x=1&amp;y=2"');
+    expect(email.html).toContain('Test &lt;Wire&gt;');
+  });
+
+  it('highlights the matched words of the snippet', () => {
+    expect(email.html).toContain('Officials in <mark>Kyiv</mark> said a <mark>ceasefire</mark> could start');
+  });
+
+  it('has a readable plain-text part with source, time, snippet and link', () => {
+    expect(email.text).toContain('Test <Wire> · 24 Nov 2026, 10:30 UTC');
+    expect(email.text).toContain(summary);
+    expect(email.text).toContain('Read: https://news.example.org/a?x=1&y=2');
+    expect(email.text).toContain('Matched: Ukraine ceasefire talks');
+  });
+
+  it('uses a Message-ID derived from the alert id', () => {
+    expect(email.messageId).toBe('<d-abc@newswatch.local>');
+  });
+});
+
+describe('snippetOf', () => {
+  it('cuts a window around the first hit of long text and keeps highlights aligned', () => {
+    const long = `${'Filler words here. '.repeat(30)}Then the ceasefire began. ${'More filler. '.repeat(40)}`;
+    const start = long.indexOf('ceasefire');
+    const s = snippetOf({ ...alert, article: { ...alert.article, summary: long }, rules: [{ id: 'r', name: 'r', hits: [{ term: 'ceasefire', field: 'summary', start, end: start + 9 }] }] });
+    expect(s.text.startsWith('…')).toBe(true);
+    expect(s.text.endsWith('…')).toBe(true);
+    const h = s.highlights[0]!;
+    expect(s.text.slice(h.start, h.end)).toBe('ceasefire');
+  });
+});
+
+describe('webhook payload and signature', () => {
+  it('carries version, rule, article and highlights', () => {
+    const p = webhookPayload(alert);
+    expect(p).toMatchObject({ type: 'alert', version: 1, id: 'd-abc', subscription: 'desk', story: 's1', rules: [{ id: 'ukraine-ceasefire', name: 'Ukraine ceasefire talks' }] });
+    expect(p.article).toMatchObject({ url: alert.article.url, title: alert.article.title, source: 'Test <Wire>' });
+    expect(p.highlights.map((h) => h.term)).toEqual(['kyiv', 'ceasefire']);
+  });
+
+  it('signs so that the standardwebhooks library verifies, for whsec_ and raw secrets', () => {
+    const body = JSON.stringify(webhookPayload(alert));
+    const now = new Date();
+    const secret = `whsec_${Buffer.from('0123456789abcdef0123').toString('base64')}`;
+    const headers = { 'webhook-id': 'd-abc', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signer(secret).sign('d-abc', now, body) };
+    expect(new Webhook(secret).verify(body, headers)).toMatchObject({ id: 'd-abc' });
+    expect(() => new Webhook(secret).verify(`${body} `, headers)).toThrow();
+    const raw = signer('plain secret').sign('d-abc', now, body);
+    expect(new Webhook('plain secret', { format: 'raw' }).verify(body, { ...headers, 'webhook-signature': raw })).toBeTruthy();
+  });
+});
