@@ -137,9 +137,24 @@ function replaceBrs(body: Element): void {
   }
 }
 
-/** Scripts, styles and <noscript> out; <br> runs into paragraphs; <font> into <span>. */
+const CONSENT_BANNER = /cookie|consent|gdpr/i;
+
+/**
+ * Cookie and consent banners, in every pass: unlike other "unlikely" blocks, they are never
+ * part of an article, and their short text would otherwise stand in for a missing article.
+ */
+function removeConsentBanners(root: ParentNode): void {
+  for (const el of elementsByTag(root, new Set(['div', 'section', 'aside', 'dialog', 'form', 'p']))) {
+    if (!el.parent) continue;
+    const matchString = `${classOf(el)} ${idOf(el)}`;
+    if (CONSENT_BANNER.test(matchString) && textContent(el).length < CHAR_THRESHOLD) removeNode(el);
+  }
+}
+
+/** Scripts, styles, <noscript> and consent banners out; <br> runs into paragraphs; <font> into <span>. */
 export function prepareDocument(root: ParentNode): void {
   removeAll(elementsByTag(root, new Set(['script', 'noscript', 'style', 'template'])));
+  removeConsentBanners(root);
   const body = elementsByTag(root, 'body')[0];
   if (body) replaceBrs(body);
   for (const font of elementsByTag(root, 'font')) font.name = 'span';

@@ -400,7 +400,7 @@ function findBody(root: ParentNode): Element | undefined {
 }
 
 /**
- * The article's main content, or undefined when the page has less text than one paragraph. `title` is used to
+ * The article's main content, or undefined when no text is left once boilerplate is gone. `title` is used to
  * drop a heading that repeats it; `bylineKnown` stops the byline search (metadata had one).
  * The document is modified.
  */
@@ -423,6 +423,5 @@ export function findContent(root: ParentNode, title: string, bylineKnown: boolea
   }
   attempts.sort((a, b) => b.length - a.length);
   const best = attempts[0];
-  // Shorter than the shortest paragraph the scoring counts: form labels, a logo, no article.
-  return best && best.length >= MIN_PARAGRAPH ? { content: best.content, byline } : undefined;
+  return best && best.length > 0 ? { content: best.content, byline } : undefined;
 }

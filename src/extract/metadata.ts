@@ -47,7 +47,7 @@ const PROPERTY_PATTERN =
   /\s*(article|dc|dcterm|og|twitter)\s*:\s*(author|creator|description|published_time|title|site_name)\s*/gi;
 const NAME_PATTERN =
   /^\s*(?:(dc|dcterm|og|twitter|parsely|weibo:(article|webpage))\s*[-.:]\s*)?(author|creator|pub-date|description|title|site_name)\s*$/i;
-const TITLE_SEPARATORS = / [|\-\\/>»] /;
+const TITLE_SEPARATORS = / [|\-–—\\/>»] /;
 const HIERARCHICAL_SEPARATORS = / [\\/>»] /;
 
 /** `document.title`: the first <title>, with ASCII whitespace collapsed. */
@@ -72,9 +72,9 @@ export function titleFromDocument(root: ParentNode): string {
 
   if (TITLE_SEPARATORS.test(title)) {
     hadHierarchicalSeparators = HIERARCHICAL_SEPARATORS.test(title);
-    const separators = [...original.matchAll(/ [|\-\\/>»] /g)];
+    const separators = [...original.matchAll(/ [|\-–—\\/>»] /g)];
     title = original.substring(0, separators[separators.length - 1]?.index ?? original.length);
-    if (wordCount(title) < 3) title = original.replace(/^[^|\-\\/>»]*[|\-\\/>»]/g, '');
+    if (wordCount(title) < 3) title = original.replace(/^[^|\-–—\\/>»]*[|\-–—\\/>»]/g, '');
   } else if (title.includes(': ')) {
     // A heading with exactly this text means the colon belongs to the headline.
     const headings = elementsByTag(root, new Set(['h1', 'h2']));
@@ -93,7 +93,7 @@ export function titleFromDocument(root: ParentNode): string {
   const words = wordCount(title);
   if (
     words <= 4 &&
-    (!hadHierarchicalSeparators || words !== wordCount(original.replace(/[|\-\\/>»]+/g, '')) - 1)
+    (!hadHierarchicalSeparators || words !== wordCount(original.replace(/[|\-–—\\/>»]+/g, '')) - 1)
   ) {
     title = original;
   }

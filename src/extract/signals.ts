@@ -1,12 +1,12 @@
 // The measurements content scoring and cleaning share: class/id weight, link density, visible
 // text, visibility. Patterns follow Mozilla Readability (Apache-2.0), whose thresholds were
-// tuned on thousands of pages; ours adds cookie/consent banners to the unlikely candidates.
+// tuned on thousands of pages.
 
 import { elementsByTag, textContent, type Element, type ParentNode } from './dom.js';
 
 export const PATTERNS = {
   unlikelyCandidates:
-    /-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|cookie|consent/i,
+    /-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote/i,
   okMaybeItsACandidate: /and|article|body|column|content|main|shadow/i,
   positive: /article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story/i,
   negative:
