@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { Readability } from '@mozilla/readability';
 import { load } from 'cheerio';
 import { JSDOM, VirtualConsole } from 'jsdom';
@@ -173,4 +174,5 @@ function main(): number {
   return 0;
 }
 
-process.exitCode = main();
+// Run only as a script, so tests can import the metric without running the evaluation.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = main();

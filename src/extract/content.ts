@@ -189,7 +189,9 @@ class ContentFinder {
           !hasAncestorTag(node, 'table') &&
           !hasAncestorTag(node, 'code') &&
           node.name !== 'body' &&
-          node.name !== 'a'
+          node.name !== 'a' &&
+          // Rendered equations (MathJax's "CtxtMenu" classes) hold MathML: content, not a menu.
+          elementsByTag(node, 'math').length === 0
         ) {
           node = removeAndNext(node);
           continue;

@@ -117,6 +117,13 @@ describe('main content', () => {
     expect(article.html).not.toContain(marker);
   });
 
+  it('keeps equations even when their class names look like a menu', () => {
+    const equation =
+      '<p>The identity <span class="MathJax CtxtMenu_Attached_0"><math><mi>e</mi><mo>=</mo><mi>mc</mi></math></span> holds, as every physics student learns in the first year.</p>';
+    const result = extractArticle(page('<title>Equations are content too</title>', '', equation));
+    expect(result.text).toContain('The identity e=mc holds');
+  });
+
   it('drops the heading that repeats the title, and strips classes and styles from the HTML', () => {
     expect(article.text.startsWith('The harbour bridge reopened')).toBe(true);
     expect(article.html).not.toMatch(/class=|style=/);
