@@ -45,7 +45,7 @@ export interface Pipeline {
    * schedulers no longer wanted by the config are removed.
    */
   syncSchedulers(): Promise<{ upserted: number; removed: string[] }>;
-  /** Counts of jobs not yet finished (waiting, active, delayed) per queue. */
+  /** Unfinished jobs per queue: waiting, active, and delayed retries (not schedulers' next runs). */
   pending(): Promise<Record<keyof Queues, number>>;
   close(): Promise<void>;
 }
@@ -178,9 +178,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return { upserted: wanted.size, removed };
     },
     async pending() {
+      // A scheduler always has its next run waiting as a delayed job; that is not unfinished
+      // work. Delayed retries are.
       const count = async (q: Queue) => {
-        const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-        return Object.values(c).reduce((a, b) => a + b, 0);
+        const c = await q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children');
+        const retries = (await q.getDelayed()).filter((job) => !job.repeatJobKey).length;
+        return Object.values(c).reduce((a, b) => a + b, 0) + retries;
       };
       return {
         poll: await count(queues.poll),

@@ -8,9 +8,11 @@ import { QuerySyntaxError } from '../match/index.js';
 import { RedisUnavailableError } from '../queue/redis.js';
 import { CliError, globalOptions } from './common.js';
 import { extractCommand } from './extract.js';
+import { enableCommand, failedCommand, retryCommand } from './failed.js';
 import { createLogger } from './logger.js';
 import { matchCommand } from './match.js';
 import { parseFeedCommand } from './parse-feed.js';
+import { previewCommand } from './preview.js';
 import { runOnceCommand } from './run-once.js';
 import { startCommand } from './start.js';
 import { validateCommand } from './validate.js';
@@ -24,12 +26,17 @@ Commands:
   match --rules FILE [--explain] match JSON Lines articles on stdin against a rules file
   parse-feed FILE|URL [--url BASE]  print a feed's normalised items as JSON
   extract FILE|URL [--url BASE]  print an article page's extracted text and metadata
+  failed                         list deliveries that ran out of attempts, with the last error
+  retry ID | --all               send failed deliveries round again
+  enable SUBSCRIPTION            turn back on a subscription disabled by a 410 Gone webhook
+  preview SUBSCRIPTION           render the next digest to files in $NEWSWATCH_DATA/preview
 
 Options:
   --config DIR   config directory (default: $NEWSWATCH_CONFIG or ./config)
   -h, --help     this text
 
-Environment: REDIS_URL, SMTP_URL, MAIL_FROM, NEWSWATCH_CONFIG, NEWSWATCH_DATA, PUBLIC_URL, LOG_LEVEL
+Environment: REDIS_URL, SMTP_URL, MAIL_FROM, NEWSWATCH_CONFIG, NEWSWATCH_DATA, NEWSWATCH_PREFIX,
+             NEWSWATCH_SECRET, PUBLIC_URL, LOG_LEVEL
 `;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -42,6 +49,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       explain: { type: 'boolean', default: false },
       url: { type: 'string' },
       timeout: { type: 'string' },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -70,6 +78,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     case 'extract':
       if (!target) throw new CliError('extract needs a FILE or URL', 2);
       return extractCommand(target, values.url);
+    case 'failed':
+      return failedCommand(opts, env, createLogger('warn', env));
+    case 'retry':
+      return retryCommand(opts, env, createLogger('warn', env), target, values.all);
+    case 'enable':
+      return enableCommand(opts, env, createLogger('warn', env), target);
+    case 'preview':
+      return previewCommand(opts, env, createLogger('warn', env), target);
     default:
       throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
   }

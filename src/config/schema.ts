@@ -73,7 +73,6 @@ export const webhookSchema = z.strictObject({
 
 const timezone = z
   .string()
-  .default('UTC')
   .refine((tz) => isTimeZone(tz), { message: 'not a time zone: use an IANA name such as "Europe/Kyiv" or "UTC"' });
 
 const cron = z.string().refine((expr) => isCron(expr), {
@@ -104,7 +103,7 @@ export const subscriptionSchema = z
       .enum(['immediate', 'digest'], { error: 'delivery must be "immediate" or "digest"' })
       .default('immediate'),
     digest: digestSchema.optional().describe('Digest schedule; default daily at 08:00.'),
-    timezone: timezone.describe('IANA time zone for times in emails and digest schedules; default UTC.'),
+    timezone: timezone.default('UTC').describe('IANA time zone for times in emails and digest schedules; default UTC.'),
     maxPerDigest: z.number().int().min(1).max(1000).default(50).describe('Stories listed per digest; the rest are counted.'),
     languages: z.array(z.string().min(2)).optional().describe('Only articles in these languages (ISO 639-1 codes).'),
     feeds: z.array(z.string()).optional().describe('Only articles from these feed ids.'),

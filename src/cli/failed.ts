@@ -1,0 +1,81 @@
+// `newswatch failed` lists deliveries and digest runs that ran out of attempts, with the last
+// error; `newswatch retry ID|--all` sends them round again with a fresh set of attempts;
+// `newswatch enable SUBSCRIPTION` turns back on a subscription a 410 Gone switched off.
+
+import type { Job, Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { SubscriptionState } from '../alerts/subscriptions.js';
+import { describeDelivery, type DeliverJobData, type DigestJobData } from '../queue/jobs.js';
+import { CliError, type GlobalOptions } from './common.js';
+import { openRuntime, type Runtime } from './runtime.js';
+
+async function withRuntime<T>(opts: GlobalOptions, env: NodeJS.ProcessEnv, log: Logger, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const runtime = await openRuntime(opts, env, log);
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.shutdown();
+  }
+}
+
+const failedQueues = (rt: Runtime): Queue[] => [rt.pipeline.ctx.queues.deliver, rt.pipeline.ctx.queues.digest];
+
+function describe(job: Job): string {
+  return job.queueName.endsWith('digest') ? `digest run for ${(job.data as DigestJobData).subscriptionId}` : describeDelivery(job.data as DeliverJobData);
+}
+
+export async function failedCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, log: Logger, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  return withRuntime(opts, env, log, async (rt) => {
+    const rows: string[] = [];
+    for (const queue of failedQueues(rt)) {
+      for (const job of await queue.getFailed(0, -1)) {
+        const when = job.finishedOn ? new Date(job.finishedOn).toISOString() : '';
+        rows.push(
+          `${job.id}\t${queue.name}\t${(job.data as { subscriptionId: string }).subscriptionId}\t${job.attemptsMade} attempts\t${when}\n  ${describe(job)}\n  last error: ${job.failedReason}`,
+        );
+      }
+    }
+    const disabled = await new SubscriptionState(rt.pipeline.ctx.redis, rt.pipeline.ctx.settings.prefix).disabled();
+    out.write(rows.length === 0 ? 'No failed deliveries.\n' : `${rows.length} failed:\n${rows.join('\n')}\n\nRe-drive with: newswatch retry ID  (or --all)\n`);
+    for (const [id, why] of disabled) out.write(`Subscription "${id}" is disabled since ${why}; newswatch enable ${id} turns it back on.\n`);
+    return 0;
+  });
+}
+
+export async function retryCommand(
+  opts: GlobalOptions,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  id: string | undefined,
+  all: boolean,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
+  if (!id && !all) throw new CliError('retry needs a job ID (see `newswatch failed`) or --all', 2);
+  return withRuntime(opts, env, log, async (rt) => {
+    let retried = 0;
+    for (const queue of failedQueues(rt)) {
+      const jobs = all ? await queue.getFailed(0, -1) : [await queue.getJob(id as string)].filter((j): j is Job => j !== undefined);
+      for (const job of jobs) {
+        if ((await job.getState()) !== 'failed') continue;
+        await job.retry('failed', { resetAttemptsMade: true });
+        retried++;
+        out.write(`retrying ${job.id}: ${describe(job)}\n`);
+      }
+    }
+    if (retried === 0) {
+      if (id) throw new CliError(`no failed job with id "${id}"; \`newswatch failed\` lists them`, 1);
+      out.write('No failed deliveries to retry.\n');
+    }
+    return 0;
+  });
+}
+
+export async function enableCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, log: Logger, subscriptionId: string | undefined): Promise<number> {
+  if (!subscriptionId) throw new CliError('enable needs a subscription id', 2);
+  return withRuntime(opts, env, log, async (rt) => {
+    if (!rt.config.subscriptions.some((s) => s.id === subscriptionId)) throw new CliError(`no subscription "${subscriptionId}" in subscriptions.yaml`, 1);
+    const was = await new SubscriptionState(rt.pipeline.ctx.redis, rt.pipeline.ctx.settings.prefix).enable(subscriptionId);
+    process.stdout.write(was ? `Subscription "${subscriptionId}" enabled.\n` : `Subscription "${subscriptionId}" was not disabled.\n`);
+    return 0;
+  });
+}

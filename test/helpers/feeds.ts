@@ -1,0 +1,23 @@
+// Small RSS documents for integration tests, dated now so the first-poll age window admits them.
+
+export interface FeedItem {
+  guid: string;
+  title: string;
+  link: string;
+  description: string;
+  published?: Date;
+}
+
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function rss(items: FeedItem[], title = 'Test Wire'): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>${escapeXml(title)}</title><link>http://example.invalid/</link><language>en</language>
+${items
+  .map(
+    (i) => `<item><guid>${escapeXml(i.guid)}</guid><title>${escapeXml(i.title)}</title><link>${escapeXml(i.link)}</link>
+<description>${escapeXml(i.description)}</description><pubDate>${(i.published ?? new Date()).toUTCString()}</pubDate></item>`,
+  )
+  .join('\n')}
+</channel></rss>`;
+}
