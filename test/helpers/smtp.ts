@@ -11,16 +11,25 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startSmtpServer(): Promise<TestSmtp> {
+/**
+ * `acceptDelayMs` holds each message that long before answering 250; a message whose client went
+ * away meanwhile was never accepted and is not recorded, as a real server would not deliver it.
+ */
+export async function startSmtpServer(options: { acceptDelayMs?: number } = {}): Promise<TestSmtp> {
   const messages: ParsedMail[] = [];
+  const closed = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onData(stream, _session, callback) {
+    onClose(session) {
+      closed.add(session.id);
+    },
+    onData(stream, session, callback) {
       simpleParser(stream)
-        .then((mail) => {
-          messages.push(mail);
+        .then(async (mail) => {
+          if (options.acceptDelayMs) await new Promise((r) => setTimeout(r, options.acceptDelayMs));
+          if (!closed.has(session.id)) messages.push(mail);
           callback();
         })
         .catch(callback);
