@@ -110,7 +110,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     queues,
     mailer: options.mailer,
     settings,
-    linkSecret: () => (secret ??= linkSecret(redis, settings.prefix, process.env)),
+    linkSecret: () => (secret ??= linkSecret(redis, settings.prefix, settings.secret)),
     log: options.log,
   };
   const workers: Worker[] = [];

@@ -22,8 +22,8 @@ export function verifyUnsubscribeToken(secret: string, subscriptionId: string, t
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-export async function linkSecret(redis: Redis, prefix: string, env: NodeJS.ProcessEnv): Promise<string> {
-  if (env.NEWSWATCH_SECRET) return env.NEWSWATCH_SECRET;
+export async function linkSecret(redis: Redis, prefix: string, configured?: string): Promise<string> {
+  if (configured) return configured;
   const key = `${prefix}:secret`;
   await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
   return (await redis.get(key)) as string;

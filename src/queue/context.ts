@@ -7,20 +7,32 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Mailer } from '../alerts/mailer.js';
 import type { Config } from '../config/load.js';
+import { DEFAULT_SETTINGS_FILE, type SettingsFile } from '../config/settings-schema.js';
 import type { RuleIndex } from '../match/index.js';
 import type { ArticleJobData, DeliverJobData, DigestJobData, PollJobData } from './jobs.js';
 
 export interface Settings {
   /** Prefix of every Redis key (BullMQ's and ours); lets several installs share one Redis. */
   prefix: string;
+  /** Names Newswatch and, from settings.yaml `contact:` or PUBLIC_URL, how to reach the operator. */
   userAgent: string;
+  connectTimeoutMs: number;
   feedTimeoutMs: number;
   pageTimeoutMs: number;
   feedMaxBytes: number;
   pageMaxBytes: number;
   webhookTimeoutMs: number;
+  maxRedirects: number;
+  /** Per-host politeness across all worker processes (Redis-backed). */
+  hosts: HostLimits;
   /** On a feed's first poll, items older than this are remembered but not alerted. */
   firstPollMaxAgeMs: number;
+  /** Longest wait between polls of a failing feed (exponential backoff from its interval). */
+  maxBackoffMs: number;
+  /** Longest Retry-After (429/503) honoured. */
+  maxRetryAfterMs: number;
+  /** A feed failing for this long is flagged in its health (and still polled). */
+  flagAfterMs: number;
   pollAttempts: number;
   pollBackoffMs: number;
   deliverAttempts: number;
@@ -35,19 +47,49 @@ export interface Settings {
   lockDurationMs: number;
   /** Public URL of this install, for unsubscribe links; none → no List-Unsubscribe headers. */
   publicUrl?: string;
+  /** NEWSWATCH_SECRET: key of unsubscribe-link HMACs; when unset, one is kept in Redis. */
+  secret?: string;
 }
 
-export function defaultSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+export interface HostLimits {
+  /** Requests at once to one host. */
+  concurrency: number;
+  /** Between the starts of two requests to one host. */
+  minGapMs: number;
+  /** Longest a request waits for its turn before it gives up (class "busy"). */
+  maxWaitMs: number;
+  /** By host name. */
+  overrides: Record<string, { concurrency?: number; minGapMs?: number }>;
+}
+
+/** Settings from the environment and settings.yaml (`file`, defaults when absent). */
+export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: SettingsFile = DEFAULT_SETTINGS_FILE): Settings {
+  const contact = file.contact ?? env.PUBLIC_URL;
   return {
     prefix: env.NEWSWATCH_PREFIX || 'newswatch',
-    userAgent: env.PUBLIC_URL ? `Newswatch/0.1 (+${env.PUBLIC_URL})` : 'Newswatch/0.1 (self-hosted news monitor)',
-    feedTimeoutMs: 30_000,
-    pageTimeoutMs: 20_000,
-    feedMaxBytes: 10 * 1024 * 1024,
-    pageMaxBytes: 5 * 1024 * 1024,
+    userAgent: contact ? `Newswatch/0.1 (+${contact})` : 'Newswatch/0.1 (self-hosted news monitor)',
+    connectTimeoutMs: file.fetch.connectTimeout,
+    feedTimeoutMs: file.fetch.feedTimeout,
+    pageTimeoutMs: file.fetch.pageTimeout,
+    feedMaxBytes: file.fetch.feedMaxSize,
+    pageMaxBytes: file.fetch.pageMaxSize,
+    maxRedirects: file.fetch.maxRedirects,
+    hosts: {
+      concurrency: file.hosts.concurrency,
+      minGapMs: file.hosts.minGap,
+      maxWaitMs: file.hosts.maxWait,
+      overrides: Object.fromEntries(
+        Object.entries(file.hosts.overrides).map(([host, o]) => [host.toLowerCase(), { concurrency: o.concurrency, minGapMs: o.minGap }]),
+      ),
+    },
     webhookTimeoutMs: 10_000,
-    firstPollMaxAgeMs: 3 * 86_400_000,
-    pollAttempts: 3,
+    firstPollMaxAgeMs: file.polling.firstPollMaxAge,
+    maxBackoffMs: file.polling.maxBackoff,
+    maxRetryAfterMs: file.polling.maxRetryAfter,
+    flagAfterMs: file.polling.flagAfter,
+    // A failing poll is not retried by BullMQ: the poll worker backs the feed off itself
+    // (exponential from its interval, Retry-After honoured) and the scheduler's next run checks.
+    pollAttempts: 1,
     pollBackoffMs: 60_000,
     // 20 s doubling over 12 attempts: about 23 hours before a delivery is given up as failed.
     deliverAttempts: 12,
@@ -58,6 +100,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     dedupWindowMs: 48 * 3_600_000,
     lockDurationMs: Number(env.NEWSWATCH_LOCK_MS) || 30_000,
     publicUrl: env.PUBLIC_URL || undefined,
+    secret: env.NEWSWATCH_SECRET || undefined,
   };
 }
 

@@ -4,7 +4,14 @@
 
 import type { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import pino from 'pino';
 import { retryCommand } from '../../src/cli/failed.js';
+import { previewCommand } from '../../src/cli/preview.js';
+import { verifyUnsubscribeToken } from '../../src/alerts/unsubscribe.js';
 import { SubscriptionState } from '../../src/alerts/subscriptions.js';
 import type { Pipeline } from '../../workers/index.js';
 import { digestSchedule } from '../../workers/index.js';
@@ -202,6 +209,49 @@ describe('digests', () => {
   });
 });
 
+describe('email headers and preview', () => {
+  it('adds RFC 8058 one-click unsubscribe headers with an HMAC token when PUBLIC_URL is set', async () => {
+    feeds.set('wire', [{ guid: 'w1', title: 'Kyiv ready for truce talks', link: `${http.url}/w/1`, description: 'Ukraine says a truce is possible.' }]);
+    const dir = await writeConfig({ feeds: FEEDS(), rules: RULES, subscriptions: 'subscriptions:\n  - { id: desk, email: desk@example.org, rules: [ukraine-ceasefire] }\n' });
+    pipeline = await testPipeline(dir, { smtpUrl: smtp.url, settings: { publicUrl: 'https://news.example.org/nw', secret: 'link-secret' } });
+    pipeline.runWorkers();
+    await pollAllAndDrain(pipeline);
+    const mail = smtp.messages[0]!;
+    const raw = (key: string) => mail.headerLines.find((h) => h.key === key)?.line.replace(/^[^:]+:\s*/, '') ?? '';
+    const url = new URL(raw('list-unsubscribe').replace(/^<|>$/g, ''));
+    expect(url.origin + url.pathname).toBe('https://news.example.org/nw/unsubscribe');
+    expect(url.searchParams.get('s')).toBe('desk');
+    expect(verifyUnsubscribeToken('link-secret', 'desk', url.searchParams.get('t') ?? '')).toBe(true);
+    expect(verifyUnsubscribeToken('link-secret', 'other', url.searchParams.get('t') ?? '')).toBe(false);
+    expect(raw('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+    expect(mail.text).toContain(`Unsubscribe: ${url.toString()}`);
+  });
+
+  it('renders the next digest to files with `newswatch preview` without draining or sending it', async () => {
+    feeds.set('wire', [{ guid: 'w1', title: 'Kyiv ready for truce talks', link: `${http.url}/w/1`, description: 'Ukraine says a truce is possible.' }]);
+    const dir = await writeConfig({
+      feeds: FEEDS(),
+      rules: RULES,
+      subscriptions: 'subscriptions:\n  - { id: weekly, email: w@example.org, rules: [ukraine-ceasefire], delivery: digest, digest: weekly }\n',
+    });
+    pipeline = await testPipeline(dir, { smtpUrl: smtp.url });
+    pipeline.runWorkers();
+    await pollAllAndDrain(pipeline);
+    const data = await mkdtemp(join(tmpdir(), 'newswatch-preview-'));
+    const env = { REDIS_URL: inject('redisUrl'), NEWSWATCH_PREFIX: pipeline.ctx.settings.prefix };
+    expect(await previewCommand({ configDir: dir, dataDir: data }, env, pino({ level: 'silent' }), 'weekly')).toBe(0);
+    const text = await readFile(join(data, 'preview', 'weekly.txt'), 'utf8');
+    expect(text).toContain('== Ukraine ceasefire talks (1) ==');
+    expect(text).toContain('Kyiv ready for truce talks');
+    const eml = await simpleParser(await readFile(join(data, 'preview', 'weekly.eml')));
+    expect(eml.subject).toBe('Newswatch digest: 1 story — Ukraine ceasefire talks');
+    expect(smtp.messages).toHaveLength(0);
+    // Still in the bucket for the real run.
+    const { DigestStore } = await import('../../src/alerts/digest-store.js');
+    expect(await new DigestStore(pipeline.ctx.redis, pipeline.ctx.settings.prefix, 1000).peek('weekly')).toHaveLength(1);
+  });
+});
+
 describe('webhooks', () => {
   const story: FeedItem = { guid: 'w1', title: 'Kyiv says truce & monitors: 2 < 3 sides agree', link: '', description: 'Ukraine wants monitors for any ceasefire, @everyone.' };
 
@@ -259,7 +309,7 @@ describe('webhooks', () => {
     const out: string[] = [];
     const sink = { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream;
     const env = { REDIS_URL: inject('redisUrl'), NEWSWATCH_PREFIX: p.ctx.settings.prefix };
-    const code = await retryCommand({ configDir: p.ctx.config.dir, dataDir: p.ctx.config.dir }, env, (await import('pino')).default({ level: 'silent' }), undefined, true, sink);
+    const code = await retryCommand({ configDir: p.ctx.config.dir, dataDir: p.ctx.config.dir }, env, pino({ level: 'silent' }), undefined, true, sink);
     expect(code).toBe(0);
     expect(out.join('')).toContain('retrying');
     await drain(p);
