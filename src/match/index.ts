@@ -7,5 +7,5 @@ export { QuerySyntaxError, RuleCompileError, formatQueryError, type RuleSource }
 export { parseQuery } from './parser.js';
 export { prepareArticle, PreparedArticle } from './prepare.js';
 export { compileRule, evaluateRule, explainRule, testRule, type CompiledRule } from './rule.js';
-export { RuleIndex } from './rule-index.js';
+export { RuleIndex, type MatchStats } from './rule-index.js';
 export { lintQuery, lintTree } from './lint.js';

@@ -1,0 +1,105 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileRule, evaluateRule, parseQuery, prepareArticle, RuleIndex, type MatchInput, type MatchStats, type RuleSpec } from '../../src/match/index.js';
+
+// A small vocabulary with stems, hyphens, possessives, diacritics and case, so that random
+// queries and articles often meet.
+const WORDS = ['Ukraine', 'ukrainian', 'ceasefire', 'cease-fire', 'cease', 'fire', 'talks', 'talk', 'peace', "Russia's", 'russia', 'negotiations', 'negotiating', 'Zelenskyí', 'zelenskyi', 'the', 'vote', 'états'];
+const QUERY_WORDS = ['ukraine', 'ceasefire', 'cease-fire', 'fire', 'talks', 'talk', 'peace', 'russia', 'negotiation', 'zelenskyi', 'the', 'vote', 'etats', 'TALKS'];
+const PREFIXES = ['neg*', 'ukrain*', 'cease*', 'ta*', 'z*', 'p*'];
+
+const text = fc.array(fc.constantFrom(...WORDS), { maxLength: 12 }).chain((ws) =>
+  fc.array(fc.constantFrom(' ', ' ', ', ', '. ', ' - ', '\n'), { minLength: ws.length, maxLength: ws.length }).map((seps) => ws.map((w, i) => w + seps[i]).join('')),
+);
+
+const articleArb: fc.Arbitrary<MatchInput> = fc.record({
+  id: fc.constant('a'),
+  title: fc.option(text, { nil: undefined }),
+  summary: fc.option(text, { nil: undefined }),
+  content: fc.option(text, { nil: undefined }),
+  url: fc.option(fc.constantFrom('https://www.bbc.co.uk/news/live/1', 'https://edition.cnn.com/2025/world', 'not a url'), { nil: undefined }),
+  feed: fc.option(fc.constantFrom('bbc', 'cnn'), { nil: undefined }),
+  feedTags: fc.option(fc.constantFrom(['europe'], ['us', 'world']), { nil: undefined }),
+  language: fc.option(fc.constantFrom('en', 'en-GB', 'fr', 'de'), { nil: undefined }),
+});
+
+const leaf = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...QUERY_WORDS) },
+  { weight: 2, arbitrary: fc.array(fc.constantFrom(...QUERY_WORDS), { minLength: 1, maxLength: 3 }).map((ws) => `"${ws.join(' ')}"`) },
+  { weight: 2, arbitrary: fc.constantFrom(...PREFIXES) },
+  { weight: 1, arbitrary: fc.constantFrom('site:bbc.co.uk', 'site:cnn.com', 'feed:bbc', 'feed:europe', 'lang:en', 'lang:fr', 'url:/live/') },
+  { weight: 1, arbitrary: fc.constantFrom('/cease-?fire/', '/talks?\\b/', '/^ukraine/') },
+);
+const positional = fc.oneof(fc.constantFrom(...QUERY_WORDS), fc.constantFrom(...PREFIXES), fc.constant('"peace talks"'), fc.constant('(peace OR russia)'));
+
+function parses(q: string): boolean {
+  try {
+    parseQuery(q);
+    return true;
+  } catch {
+    return false; // e.g. NOT inside NEAR; syntax errors have their own tests
+  }
+}
+
+const query: fc.Arbitrary<string> = fc.letrec<{ q: string }>((tie) => ({
+  q: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    { weight: 4, arbitrary: leaf },
+    fc.tuple(fc.constantFrom('title:', 'summary:', 'content:'), leaf.filter((l) => !/^(site|feed|lang|url):/.test(l))).map(([f, l]) => f + l),
+    fc.tuple(tie('q'), tie('q')).map(([a, b]) => `${a} ${b}`),
+    fc.tuple(tie('q'), tie('q')).map(([a, b]) => `(${a} AND ${b})`),
+    fc.tuple(tie('q'), tie('q')).map(([a, b]) => `(${a} OR ${b})`),
+    tie('q').map((a) => `-(${a})`),
+    tie('q').map((a) => `NOT ${a}`),
+    fc.tuple(positional, fc.integer({ min: 0, max: 4 }), positional).map(([a, n, b]) => `${a} NEAR/${n} ${b}`),
+  ),
+})).q.filter(parses);
+
+const ruleArb: fc.Arbitrary<Omit<RuleSpec, 'id'>> = fc.oneof(
+  { weight: 4, arbitrary: query.map((q) => ({ query: q })) },
+  fc.record({ all: fc.array(query, { maxLength: 2 }), any: fc.array(query, { maxLength: 2 }), none: fc.array(query, { maxLength: 2 }) }, { requiredKeys: [] }).filter((r) => (r.all?.length ?? 0) + (r.any?.length ?? 0) > 0),
+);
+
+function direct(rules: RuleSpec[], a: MatchInput) {
+  const d = prepareArticle(a);
+  return rules.map(compileRule).flatMap((r) => evaluateRule(r, d) ?? []);
+}
+
+describe('RuleIndex', () => {
+  it('returns exactly what evaluating every rule directly returns (property)', () => {
+    fc.assert(
+      fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 25 }), fc.array(articleArb, { minLength: 1, maxLength: 4 }), (specs, articles) => {
+        const rules = specs.map((s, i) => ({ id: `r${i}`, ...s }));
+        const index = RuleIndex.build(rules);
+        for (const a of articles) expect(index.match(a)).toEqual(direct(rules, a));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('evaluates only candidate rules and the rules it cannot index', () => {
+    const index = RuleIndex.build([
+      { id: 'ukraine', query: 'ukraine ceasefire' },
+      { id: 'election', query: 'election OR vote' },
+      { id: 'not', query: '-football' },
+      { id: 'regex', query: '/cease-?fire/' },
+      { id: 'site', query: 'site:bbc.co.uk' },
+    ]);
+    const stats: MatchStats = { candidates: 0, evaluated: 0, matched: 0 };
+    const got = index.match({ id: 'a', content: 'Ukraine agreed a cease-fire', url: 'https://cnn.com/x' }, stats);
+    expect(got.map((m) => m.rule)).toEqual(['ukraine', 'not', 'regex']);
+    expect(stats).toEqual({ candidates: 1, evaluated: 3, matched: 3 });
+    expect(index.alwaysChecked).toBe(2);
+  });
+
+  it('selects rules by stems of the article language', () => {
+    const index = RuleIndex.build([{ id: 'fr', query: 'negociation' }]);
+    expect(index.match({ id: 'a', content: 'Les négociations continuent', language: 'fr' }).map((m) => m.rule)).toEqual(['fr']);
+  });
+
+  it('selects site: rules for subdomains', () => {
+    const index = RuleIndex.build([{ id: 's', query: 'site:bbc.co.uk' }]);
+    expect(index.match({ id: 'a', url: 'https://www.news.bbc.co.uk/x' })).toHaveLength(1);
+    expect(index.match({ id: 'a', url: 'https://notbbc.co.uk/x' })).toHaveLength(0);
+  });
+});
