@@ -3,7 +3,7 @@
 // metadata select the candidate rules, which alone are evaluated, plus the rules that cannot be
 // indexed (pure NOT, regex, url:). Results come in the order the rules were given.
 import { type PreparedArticle } from './prepare.js';
-import { PREFIX_KEY_LENGTH, requiredKeys, type Key } from './required.js';
+import { requiredKeys, type Key } from './required.js';
 import { asPrepared, compileRule, explainRule, type CompiledRule } from './rule.js';
 import { stemmerFor } from './stem.js';
 import { type MatchInput, type RuleMatch, type RuleSpec } from './types.js';
