@@ -4,8 +4,7 @@
 
 import { Element, Text, type AnyNode, type ChildNode, type ParentNode } from 'domhandler';
 
-export { Element, Text };
-export type { AnyNode, ChildNode, ParentNode };
+export type { AnyNode, ChildNode, Element, ParentNode };
 
 export function isElement(node: AnyNode | null | undefined): node is Element {
   if (!node) return false;
@@ -42,12 +41,6 @@ export function nextElementSibling(node: AnyNode): Element | null {
   let next = node.next;
   while (next && !isElement(next)) next = next.next;
   return next;
-}
-
-export function previousElementSibling(node: AnyNode): Element | null {
-  let prev = node.prev;
-  while (prev && !isElement(prev)) prev = prev.prev;
-  return prev;
 }
 
 /** The DOM's `textContent`: every descendant text node, concatenated. */
@@ -106,10 +99,6 @@ export function descendants(root: ParentNode): Element[] {
   };
   walk(root);
   return out;
-}
-
-export function countByTag(root: ParentNode, name: string): number {
-  return elementsByTag(root, name).length;
 }
 
 export function createElement(name: string, attribs: Record<string, string> = {}): Element {

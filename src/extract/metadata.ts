@@ -276,6 +276,8 @@ export function toIsoDate(value: string | undefined): string | undefined {
   if (trimmed === '') return undefined;
   // Bare dates stay dates: turning "2024-05-01" into UTC midnight invents a time of day.
   if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) return trimmed;
+  // Without a year, Date.parse guesses one ("March 5" becomes 2001); better no date than that.
+  if (!/\d{4}/.test(trimmed)) return undefined;
   const time = Date.parse(trimmed);
   return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }

@@ -68,6 +68,11 @@ describe('metadata', () => {
     expect(result.published).toBe('2022-07-14T09:00:00.000Z');
   });
 
+  it('leaves out a publication date it cannot read as a date', () => {
+    const result = extractArticle(page('<title>A story with a vague date in its meta</title><meta property="article:published_time" content="March 5">'));
+    expect(result.published).toBeUndefined();
+  });
+
   it('ignores JSON-LD that is broken or not an article', () => {
     const result = extractArticle(
       page(`<title>The real title of this page</title>
