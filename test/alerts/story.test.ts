@@ -1,0 +1,74 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { StoryStore } from '../../src/alerts/story-store.js';
+import { bandKeys, minhash, overlap, SAME_STORY_MIN_OVERLAP, storyFeatures } from '../../src/alerts/story.js';
+import { uniquePrefix } from '../helpers/pipeline.js';
+
+const LEAD =
+  'Ukrainian and Russian negotiators will meet in Istanbul next week to discuss a ceasefire, officials said on Friday, the first direct talks since the spring. The delegations will be led by senior defence officials.';
+const wire = { title: 'Ukraine and Russia agree to resume ceasefire talks in Istanbul', summary: `KYIV (Reuters) - ${LEAD}` };
+const retitled = { title: 'Russia, Ukraine to hold new round of ceasefire talks in Istanbul', summary: LEAD.replace('defence officials', 'defence ministry officials') };
+const shorter = { title: wire.title, summary: 'Ukrainian and Russian negotiators will meet in Istanbul next week to discuss a ceasefire, officials said on Friday.' };
+const sameTopic = { title: 'Ukraine says ceasefire talks must include monitors', summary: 'Kyiv insisted on Friday that any ceasefire agreed in Istanbul must be verified by international monitors, as negotiators prepared for a new round.' };
+const other = { title: 'Grain ship leaves Odesa despite drone attacks', summary: 'A bulk carrier loaded with wheat left the port of Odesa on Saturday, the Ukrainian navy said.' };
+
+describe('story features', () => {
+  it('fold case and diacritics and drop stop words', () => {
+    expect([...storyFeatures({ title: 'The Talks in KYÏV and Odesa' })]).toEqual(['talks', 'kyiv', 'odesa']);
+  });
+
+  it.each([
+    ['an edited headline', retitled],
+    ['a shorter summary', shorter],
+  ])('take a copy with %s for the same story', (_name, copy) => {
+    expect(overlap(storyFeatures(wire), storyFeatures(copy))).toBeGreaterThanOrEqual(SAME_STORY_MIN_OVERLAP);
+  });
+
+  it.each([
+    ['another story on the same topic', sameTopic],
+    ['an unrelated story', other],
+  ])('keep %s apart', (_name, story) => {
+    expect(overlap(storyFeatures(wire), storyFeatures(story))).toBeLessThan(SAME_STORY_MIN_OVERLAP);
+  });
+
+  it('gives identical word sets identical signatures and bands', () => {
+    expect(bandKeys(minhash(storyFeatures(wire)))).toEqual(bandKeys(minhash(storyFeatures({ ...wire }))));
+    expect(bandKeys(minhash(storyFeatures(wire)))).toHaveLength(16);
+  });
+});
+
+describe('StoryStore', () => {
+  const redis = new Redis(inject('redisUrl'));
+  afterAll(() => redis.disconnect());
+
+  it('puts copies processed at the same moment into one story', async () => {
+    const store = new StoryStore(redis, uniquePrefix(), 3_600_000);
+    const results = await Promise.all([
+      store.assign({ feed: 'wire', id: '1', url: 'https://a.example/1', ...wire }),
+      store.assign({ feed: 'paper', id: '2', url: 'https://b.example/2', ...retitled }),
+      store.assign({ feed: 'blog', id: '3', url: 'https://c.example/3', ...shorter }),
+    ]);
+    expect(new Set(results.map((r) => r.storyId)).size).toBe(1);
+    expect(results.filter((r) => r.isNew)).toHaveLength(1);
+  });
+
+  it('matches the same canonical URL even when the text differs, and keeps the founder a founder on retry', async () => {
+    const store = new StoryStore(redis, uniquePrefix(), 3_600_000);
+    const first = await store.assign({ feed: 'wire', id: '1', url: 'https://a.example/x', ...other });
+    const again = await store.assign({ feed: 'wire', id: '1', url: 'https://a.example/x', ...other });
+    const sameUrl = await store.assign({ feed: 'blog', id: 'z', url: 'https://a.example/x', title: 'Short' });
+    expect(again).toEqual({ storyId: first.storyId, isNew: true });
+    expect(sameUrl).toEqual({ storyId: first.storyId, isNew: false });
+  });
+
+  it('founds separate stories for different news and forgets stories after the window', async () => {
+    const prefix = uniquePrefix();
+    const store = new StoryStore(redis, prefix, 200);
+    const a = await store.assign({ feed: 'wire', id: '1', ...wire });
+    const b = await store.assign({ feed: 'wire', id: '2', ...sameTopic });
+    expect(b.storyId).not.toBe(a.storyId);
+    await new Promise((r) => setTimeout(r, 300));
+    const later = await store.assign({ feed: 'paper', id: '9', ...retitled });
+    expect(later.isNew).toBe(true);
+  });
+});
