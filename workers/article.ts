@@ -19,8 +19,10 @@ export interface ArticleResult {
   matchedRules: string[];
   storyId?: string;
   copy?: boolean;
-  /** Subscriptions the article was handed on to (delivery queued or digest entry added). */
+  /** Subscriptions a delivery was queued for. */
   queuedFor: string[];
+  /** Digest subscriptions whose next digest got the story (or its source as another copy). */
+  digests: string[];
   extracted: boolean;
 }
 
@@ -49,7 +51,7 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
     published: article.published,
     feedTags: feed?.tags,
   });
-  if (matches.length === 0) return { matchedRules: [], queuedFor: [], extracted };
+  if (matches.length === 0) return { matchedRules: [], queuedFor: [], digests: [], extracted };
   const hitsByRule = new Map(matches.map((m) => [m.rule, m.hits]));
 
   const disabled = await new SubscriptionState(ctx.redis, ctx.settings.prefix).disabled();
@@ -62,7 +64,7 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
     return rules.length > 0 ? [{ sub, rules }] : [];
   });
   const matchedRules = [...hitsByRule.keys()];
-  if (interested.length === 0) return { matchedRules, queuedFor: [], extracted };
+  if (interested.length === 0) return { matchedRules, queuedFor: [], digests: [], extracted };
 
   const { storyId, isNew } = await new StoryStore(ctx.redis, ctx.settings.prefix, ctx.settings.dedupWindowMs).assign(article);
   const { contentHtml: _html, ...slim } = article;
@@ -71,10 +73,11 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
   const digests = new DigestStore(ctx.redis, ctx.settings.prefix, ctx.settings.dedupWindowMs);
   const alerts: { name: string; data: AlertDelivery; opts: { jobId: string } }[] = [];
   const queuedFor: string[] = [];
+  const digested: string[] = [];
   for (const { sub, rules } of interested) {
     if (sub.delivery === 'digest') {
       const outcome = await digests.add(sub.id, { storyId, article: slim, source, rules, matchedAt, also: [] }, !isNew);
-      if (outcome === 'added' || outcome === 'also') queuedFor.push(sub.id);
+      if (outcome === 'added' || outcome === 'also') digested.push(sub.id);
     } else {
       alerts.push({
         name: 'alert',
@@ -85,8 +88,8 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
     }
   }
   await ctx.queues.deliver.addBulk(alerts);
-  ctx.log.info({ feedId: article.feed, title: article.title, rules: matchedRules, storyId, copy: !isNew, subscriptions: queuedFor }, 'article matched');
-  return { matchedRules, storyId, copy: !isNew, queuedFor, extracted };
+  ctx.log.info({ feedId: article.feed, title: article.title, rules: matchedRules, storyId, copy: !isNew, alerts: queuedFor, digests: digested }, 'article matched');
+  return { matchedRules, storyId, copy: !isNew, queuedFor, digests: digested, extracted };
 }
 
 async function enrich(article: Article, ctx: WorkerContext): Promise<Article> {

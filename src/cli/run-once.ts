@@ -16,6 +16,7 @@ interface Summary {
   feeds: Map<string, { result?: PollResult; error?: string }>;
   articles: number;
   matched: number;
+  digested: number;
   delivered: { to: string; title: string; receipt: string }[];
   failedDeliveries: { subscription: string; title: string; error: string }[];
 }
@@ -29,7 +30,7 @@ export async function runOnceCommand(
 ): Promise<number> {
   const runtime = await openRuntime(opts, env, log, (s) => ({ ...s, pollAttempts: 1, deliverAttempts: 3, deliverBackoffMs: 1_000 }));
   const { pipeline, config } = runtime;
-  const summary: Summary = { feeds: new Map(config.feeds.map((f) => [f.id, {}])), articles: 0, matched: 0, delivered: [], failedDeliveries: [] };
+  const summary: Summary = { feeds: new Map(config.feeds.map((f) => [f.id, {}])), articles: 0, matched: 0, digested: 0, delivered: [], failedDeliveries: [] };
 
   for (const worker of pipeline.runWorkers()) {
     worker.on('completed', (job: Job, result: unknown) => {
@@ -37,6 +38,7 @@ export async function runOnceCommand(
       if (worker.name === QUEUES.article) {
         summary.articles++;
         if ((result as ArticleResult).matchedRules.length > 0) summary.matched++;
+        summary.digested += (result as ArticleResult).digests.length;
       }
       if (worker.name === QUEUES.deliver) {
         const r = result as DeliverResult;
@@ -87,6 +89,7 @@ function formatSummary(s: Summary, mailTarget: string, leftOver?: Record<string,
     lines.push(`  ${id.padEnd(width)}  ${detail}`);
   }
   lines.push(`Articles: ${s.articles} processed, ${s.matched} matched a rule`);
+  if (s.digested > 0) lines.push(`Digests: ${s.digested} stories waiting for their digest's scheduled time (\`newswatch preview ID\` shows one)`);
   lines.push(`Alerts: ${s.delivered.length} delivered${s.failedDeliveries.length ? `, ${s.failedDeliveries.length} failed` : ''} (email goes to ${mailTarget})`);
   for (const d of s.delivered.slice(0, 10)) lines.push(`  → ${d.to}: ${d.title}`);
   if (s.delivered.length > 10) lines.push(`  … and ${s.delivered.length - 10} more`);
