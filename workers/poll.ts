@@ -1,24 +1,32 @@
-// Poll one feed: fetch (conditional GET), parse, normalise, queue an article job per new item,
-// then remember the items. A failure is recorded in the feed's health and rethrown so BullMQ
-// retries with backoff; other feeds are unaffected.
+// Poll one feed: skip it while it is backed off, fetch it (conditional GET, per-host limits),
+// parse, normalise, queue an article job per new item, then remember the items. A 304 stops
+// right after the fetch. A failure is recorded in the feed's health with the time of the next
+// try (Retry-After, else exponential backoff) and rethrown; other feeds are unaffected.
 
 import type { Job } from 'bullmq';
+import { isFlagged, nextPollAfterFailure, nextPollAfterSuccess, shouldSkipPoll } from '../src/feeds/backoff.js';
 import { decodeBody } from '../src/feeds/charset.js';
 import { FetchError, fetchUrl } from '../src/feeds/fetch.js';
 import { HealthStore } from '../src/feeds/health.js';
+import { hostLimiter } from '../src/feeds/host-limiter.js';
 import { normaliseFeed } from '../src/feeds/normalise.js';
 import { parseFeed } from '../src/feeds/parse.js';
 import { SeenStore } from '../src/feeds/seen.js';
+import { ValidatorStore } from '../src/feeds/validators.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import { articleJobId, type PollJobData } from '../src/queue/jobs.js';
 
 export interface PollResult {
   feedId: string;
-  status: 'ok' | 'not-modified' | 'unknown-feed';
+  status: 'ok' | 'not-modified' | 'deferred' | 'unknown-feed';
   itemsInFeed: number;
   newItems: number;
   skippedOld: number;
+  /** For "deferred": when the feed will be polled again (ISO 8601). */
+  nextPollAt?: string;
 }
+
+const FEED_ACCEPT = 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8';
 
 export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Promise<PollResult> {
   const { feedId } = job.data;
@@ -28,29 +36,44 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
     ctx.log.warn({ feedId }, 'poll for a feed that is no longer configured; skipped');
     return { ...empty, status: 'unknown-feed' };
   }
-  const health = new HealthStore(ctx.redis, ctx.settings.prefix);
-  const seen = new SeenStore(ctx.redis, ctx.settings.prefix);
-  const validatorsKey = `${ctx.settings.prefix}:validators:${feed.id}`;
+  const { settings } = ctx;
+  const health = new HealthStore(ctx.redis, settings.prefix);
+  const seen = new SeenStore(ctx.redis, settings.prefix);
+  const validatorStore = new ValidatorStore(ctx.redis, settings.prefix);
+  const limiter = hostLimiter(ctx.redis, settings);
+
+  const started = Date.now();
+  const { nextPoll } = await health.get(feed.id);
+  if (shouldSkipPoll(nextPoll, started, job.repeatJobKey !== undefined, feed.interval)) {
+    const nextPollAt = new Date(nextPoll?.at ?? started).toISOString();
+    ctx.log.debug({ feedId, nextPollAt, reason: nextPoll?.reason }, 'feed backed off; poll skipped');
+    return { ...empty, status: 'deferred', nextPollAt };
+  }
 
   try {
-    const validators = await ctx.redis.hgetall(validatorsKey);
+    const validators = await validatorStore.get(feed.id);
     const response = await fetchUrl(feed.url, {
-      userAgent: ctx.settings.userAgent,
-      timeoutMs: ctx.settings.feedTimeoutMs,
-      maxBytes: ctx.settings.feedMaxBytes,
-      accept: 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8',
-      etag: validators.etag,
-      lastModified: validators.lastModified,
+      userAgent: settings.userAgent,
+      timeoutMs: settings.feedTimeoutMs,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      maxBytes: settings.feedMaxBytes,
+      maxRedirects: settings.maxRedirects,
+      accept: FEED_ACCEPT,
+      gate: limiter.gate,
+      ...validators,
     });
+    const next = nextPollAfterSuccess(Date.now(), feed.interval);
+    if (response.movedTo) ctx.log.warn({ feedId, movedTo: response.movedTo }, 'feed moved permanently; update its url in feeds.yaml');
     if (response.notModified) {
-      await health.recordSuccess(feed.id, { status: 304, itemsInFeed: 0, newItems: 0 });
+      // Nothing changed: no parsing, no queueing, the seen set and item counts stay as they are.
+      await health.recordSuccess(feed.id, { status: 304, newItems: 0, next, movedTo: response.movedTo });
       return { ...empty, status: 'not-modified' };
     }
-    const parsed = await parseFeed(decodeBody(response.body, response.headers.get('content-type')), feed.url);
-    const articles = normaliseFeed(parsed, feed);
+    const parsed = await parseFeed(decodeBody(response.body, response.headers.get('content-type')), response.url);
+    const articles = normaliseFeed(parsed, { id: feed.id, url: response.url });
     const firstPoll = await seen.isEmpty(feed.id);
     const newIds = new Set(await seen.filterNew(feed.id, articles.map((a) => a.id)));
-    const cutoff = Date.now() - ctx.settings.firstPollMaxAgeMs;
+    const cutoff = Date.now() - settings.firstPollMaxAgeMs;
     const fresh = articles.filter((a) => newIds.has(a.id));
     const toQueue = firstPoll ? fresh.filter((a) => Date.parse(a.published ?? '') >= cutoff) : fresh;
 
@@ -59,16 +82,32 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
     );
     // Remember every item in the feed (refreshing old ones) only after their jobs are queued.
     await seen.remember(feed.id, articles.map((a) => a.id));
-    if (response.etag || response.lastModified) {
-      await ctx.redis.hset(validatorsKey, { etag: response.etag ?? '', lastModified: response.lastModified ?? '' });
-    }
-    await health.recordSuccess(feed.id, { status: response.status, itemsInFeed: articles.length, newItems: toQueue.length });
+    await validatorStore.save(feed.id, { etag: response.etag, lastModified: response.lastModified });
+    await health.recordSuccess(feed.id, {
+      status: response.status,
+      itemsInFeed: articles.length,
+      newItems: toQueue.length,
+      next,
+      movedTo: response.movedTo,
+    });
     ctx.log.info({ feedId, items: articles.length, queued: toQueue.length }, 'feed polled');
     return { feedId, status: 'ok', itemsInFeed: articles.length, newItems: toQueue.length, skippedOld: fresh.length - toQueue.length };
   } catch (err) {
-    const e = err instanceof FetchError ? err : new FetchError('network', (err as Error).message);
-    const failures = await health.recordFailure(feed.id, { status: e.status, errorClass: e.errorClass, error: e.message });
-    ctx.log.warn({ feedId, errorClass: e.errorClass, failures, err: e.message }, 'feed poll failed; will retry');
+    const e = err instanceof FetchError ? err : new FetchError('network', `${feed.url}: ${(err as Error).message}`);
+    if (e.errorClass === 'busy') {
+      // The host is at its limit or paused: not this feed's fault, so no failure is counted.
+      ctx.log.info({ feedId, err: e.message }, 'host busy; poll put off to the next run');
+      return { ...empty, status: 'deferred' };
+    }
+    const now = Date.now();
+    if (e.retryAfterSeconds) await limiter.pause(new URL(feed.url).hostname, Math.min(e.retryAfterSeconds * 1000, settings.maxRetryAfterMs));
+    const failure = await health.recordFailure(feed.id, { status: e.status, errorClass: e.errorClass, error: e.message });
+    const next = nextPollAfterFailure(now, { ...failure, retryAfterSeconds: e.retryAfterSeconds }, feed.interval, settings);
+    const flagged = isFlagged(failure.failingSince, now, settings.flagAfterMs);
+    await health.schedule(feed.id, next, flagged);
+    const detail = { feedId, errorClass: e.errorClass, failures: failure.consecutiveFailures, nextPollAt: new Date(next.at).toISOString(), err: e.message };
+    if (flagged) ctx.log.error({ ...detail, failingSince: new Date(failure.failingSince).toISOString() }, 'feed failing for a long time; check it (still polled)');
+    else ctx.log.warn(detail, `feed poll failed; next try ${next.reason === 'retry-after' ? 'when the server asked' : 'after backoff'}`);
     throw e;
   }
 }

@@ -1,9 +1,10 @@
-// Loads config/feeds.yaml, rules.yaml and subscriptions.yaml, validates each against its schema
-// and then across files (unique ids, subscriptions naming existing rules, queries that parse).
+// Loads config/feeds.yaml, rules.yaml, subscriptions.yaml and the optional settings.yaml,
+// validates each against its schema and then across files (unique ids, subscriptions naming
+// existing rules, queries that parse).
 // Every problem comes back as a ConfigIssue with file:line:column and a fix; none is thrown
 // half-way, so `newswatch validate` can list them all.
 
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { closest } from 'fastest-levenshtein';
 import type { z } from 'zod';
@@ -18,6 +19,7 @@ import {
   type RuleConfig,
   type SubscriptionConfig,
 } from './schema.js';
+import { DEFAULT_SETTINGS_FILE, settingsFileSchema, type SettingsFile } from './settings-schema.js';
 import { readYaml, type PathKey, type YamlSource } from './yaml-source.js';
 
 export interface Config {
@@ -25,6 +27,8 @@ export interface Config {
   feeds: FeedConfig[];
   rules: RuleConfig[];
   subscriptions: SubscriptionConfig[];
+  /** From the optional settings.yaml (fetching, politeness, first poll); defaults when absent. */
+  settings: SettingsFile;
 }
 
 export interface LoadResult {
@@ -34,6 +38,8 @@ export interface LoadResult {
 }
 
 export const CONFIG_FILES = { feeds: 'feeds.yaml', rules: 'rules.yaml', subscriptions: 'subscriptions.yaml' } as const;
+/** Optional: absent means every default. */
+export const SETTINGS_FILE = 'settings.yaml';
 
 export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
   const issues: ConfigIssue[] = [];
@@ -49,6 +55,7 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
   const feeds = feedsSrc && validate(feedsSrc, feedsFileSchema, issues)?.feeds;
   const rules = rulesSrc && validate(rulesSrc, rulesFileSchema, issues)?.rules;
   const subscriptions = subsSrc && validate(subsSrc, subscriptionsFileSchema, issues)?.subscriptions;
+  const settings = await loadSettings(dir, display(SETTINGS_FILE), env, issues);
 
   if (feeds && feedsSrc) checkUniqueIds(feeds, 'feeds', 'feed', feedsSrc, issues);
   if (rules && rulesSrc) {
@@ -64,7 +71,7 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
 
   const ok = !issues.some((i) => i.severity === 'error');
   return {
-    config: ok && feeds && rules && subscriptions ? { dir, feeds, rules, subscriptions } : undefined,
+    config: ok && feeds && rules && subscriptions && settings ? { dir, feeds, rules, subscriptions, settings } : undefined,
     issues,
   };
 }
@@ -88,6 +95,19 @@ export async function loadRulesFile(path: string, env: NodeJS.ProcessEnv = proce
   const errors = issues.filter((i) => i.severity === 'error');
   if (!rules || errors.length > 0) throw new ConfigError(errors);
   return rules;
+}
+
+/** settings.yaml when present, validated; the defaults when the file does not exist. */
+async function loadSettings(
+  dir: string,
+  shown: string,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+): Promise<SettingsFile | undefined> {
+  const path = join(dir, SETTINGS_FILE);
+  if (!(await access(path).then(() => true, () => false))) return DEFAULT_SETTINGS_FILE;
+  const src = await readSource(path, shown, env, issues);
+  return src && validate(src, settingsFileSchema, issues);
 }
 
 async function readSource(

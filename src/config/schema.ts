@@ -142,7 +142,7 @@ export function knownKeysAt(schema: z.ZodType, path: readonly (string | number)[
 function unwrap(node: z.ZodType | undefined): z.ZodType | undefined {
   let current = node;
   for (;;) {
-    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
+    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault) current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
     else return current;
   }

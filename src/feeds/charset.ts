@@ -1,25 +1,77 @@
-// Bytes to Unicode text. The charset comes from the HTTP Content-Type, else a byte-order mark,
-// else the XML declaration, else <meta charset>; UTF-8 when none says. Decoding uses iconv-lite,
-// which knows windows-1251, KOI8-R and the other legacy encodings still served by news sites.
+// Bytes to Unicode text. The encoding is found by encoding-sniffer (the WHATWG algorithm: byte
+// order mark, then the HTTP Content-Type charset, then the XML declaration or <meta charset>),
+// with one correction for a common server misconfiguration: a Latin-1 header on a body that
+// declares UTF-8 and is valid UTF-8 is read as UTF-8. Undeclared bytes that are not valid UTF-8
+// are read as windows-1252. Decoding is iconv-lite (every legacy encoding news sites serve).
 
+import { ResultType, Sniffer } from 'encoding-sniffer/sniffer';
 import iconv from 'iconv-lite';
 
+export type CharsetSource = 'bom' | 'header' | 'declaration' | 'default';
+
+export interface DetectedCharset {
+  /** WHATWG encoding name, e.g. "utf-8", "windows-1251", "koi8-r". */
+  encoding: string;
+  /** Where it came from. */
+  source: CharsetSource;
+}
+
+const SOURCES: Record<ResultType, CharsetSource> = {
+  [ResultType.BOM]: 'bom',
+  [ResultType.PASSED]: 'header',
+  [ResultType.XML_PREFIX]: 'declaration',
+  [ResultType.META_TAG]: 'declaration',
+  [ResultType.XML_ENCODING]: 'declaration',
+  [ResultType.DEFAULT]: 'default',
+};
+const LATIN1 = new Set(['windows-1252', 'iso-8859-1', 'us-ascii']);
+
 export function decodeBody(body: Buffer, contentType?: string | null): string {
-  const charset = detectCharset(body, contentType);
-  const text = iconv.decode(body, charset);
+  const { encoding } = detectCharset(body, contentType);
+  const text = iconv.encodingExists(encoding) ? iconv.decode(body, encoding) : decodeWithPlatform(body, encoding);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-export function detectCharset(body: Buffer, contentType?: string | null): string {
-  const fromHeader = /charset\s*=\s*["']?([\w.:-]+)/i.exec(contentType ?? '')?.[1];
-  if (fromHeader && iconv.encodingExists(fromHeader)) return fromHeader.toLowerCase();
-  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return 'utf-8';
-  if (body[0] === 0xff && body[1] === 0xfe) return 'utf-16le';
-  if (body[0] === 0xfe && body[1] === 0xff) return 'utf-16be';
-  const head = body.subarray(0, 2048).toString('latin1');
+export function detectCharset(body: Buffer, contentType?: string | null): DetectedCharset {
+  const label = /charset\s*=\s*["']?([\w.:-]+)/i.exec(contentType ?? '')?.[1];
+  let found = sniff(body, label);
+  // Feeds often start with blank lines before their XML declaration; the declaration still counts.
+  const start = body.findIndex((byte) => byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09);
+  if (found.source === 'default' && start > 0) found = sniff(body.subarray(start), label);
+  if (found.source === 'header' && LATIN1.has(found.encoding) && declaresUtf8(body) && isUtf8(body)) {
+    return { encoding: 'utf-8', source: 'declaration' };
+  }
+  if (found.source === 'default' && !isUtf8(body)) return { encoding: 'windows-1252', source: 'default' };
+  return found;
+}
+
+function sniff(body: Buffer, label: string | undefined): DetectedCharset {
+  const sniffer = new Sniffer({ transportLayerEncodingLabel: label, defaultEncoding: 'utf-8', maxBytes: 2048 });
+  sniffer.write(body.subarray(0, 2048));
+  return { encoding: sniffer.encoding.toLowerCase(), source: SOURCES[sniffer.resultType] };
+}
+
+function declaresUtf8(body: Buffer): boolean {
+  const head = body.subarray(0, 1024).toString('latin1');
   const declared =
-    /<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']/i.exec(head)?.[1] ??
-    /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1];
-  if (declared && iconv.encodingExists(declared)) return declared.toLowerCase();
-  return 'utf-8';
+    /<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']/i.exec(head)?.[1] ?? /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1];
+  return /^utf-?8$/i.test(declared ?? '');
+}
+
+function isUtf8(body: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Node's own WHATWG decoder for the few encodings iconv-lite lacks (e.g. x-mac-cyrillic). */
+function decodeWithPlatform(body: Buffer, encoding: string): string {
+  try {
+    return new TextDecoder(encoding).decode(body);
+  } catch {
+    return new TextDecoder('utf-8').decode(body);
+  }
 }

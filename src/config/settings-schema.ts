@@ -1,0 +1,81 @@
+// The shape of the optional config/settings.yaml: how Newswatch fetches (timeouts, size caps,
+// User-Agent contact), how politely (per-host limits, backoff, Retry-After) and how a new feed's
+// first poll is treated. Every key is optional; the defaults here are the documented ones.
+
+import { z } from 'zod';
+import { DURATION_HELP, parseDuration } from './duration.js';
+import { parseSize, SIZE_HELP } from './size.js';
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration: ${DURATION_HELP}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const size = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const bytes = parseSize(value);
+  if (bytes === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a size: ${SIZE_HELP}` });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const concurrency = z.number().int().min(1).max(100);
+
+const hostLimitSchema = z.strictObject({
+  concurrency: concurrency.optional().describe('Requests at once to this host.'),
+  minGap: duration.optional().describe('Time between the starts of two requests to this host.'),
+});
+
+export const settingsFileSchema = z.strictObject({
+  contact: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .describe('A URL or email address put in the User-Agent so site owners can reach you; default $PUBLIC_URL.'),
+  fetch: z
+    .strictObject({
+      connectTimeout: duration.prefault('10s').describe('Longest wait for a TCP/TLS connection; default 10s.'),
+      feedTimeout: duration.prefault('30s').describe('Longest a whole feed download may take; default 30s.'),
+      pageTimeout: duration.prefault('20s').describe('Longest a whole article page download may take; default 20s.'),
+      feedMaxSize: size.prefault('10MB').describe('Largest feed accepted, after decompression; default 10MB.'),
+      pageMaxSize: size.prefault('5MB').describe('Largest article page accepted, after decompression; default 5MB.'),
+      maxRedirects: z.number().int().min(0).max(10).default(5).describe('Redirects followed per request; default 5.'),
+    })
+    .prefault({}),
+  hosts: z
+    .strictObject({
+      concurrency: concurrency.default(2).describe('Requests at once to one host, across all workers; default 2.'),
+      minGap: duration.prefault('1s').describe('Time between the starts of two requests to one host; default 1s.'),
+      maxWait: duration
+        .prefault('2m')
+        .describe('Longest a request waits for its turn at a busy host before the poll is put off; default 2m.'),
+      overrides: z
+        .record(z.string().min(1), hostLimitSchema)
+        .default({})
+        .describe('Per-host limits by host name, e.g. `feeds.bbci.co.uk: { concurrency: 4, minGap: 250ms }`.'),
+    })
+    .prefault({}),
+  polling: z
+    .strictObject({
+      firstPollMaxAge: duration
+        .prefault('3d')
+        .describe('On the first poll of a new feed, older items are remembered but not alerted; default 3d.'),
+      maxBackoff: duration.prefault('12h').describe('Longest wait between polls of a failing feed; default 12h.'),
+      maxRetryAfter: duration.prefault('1d').describe('Longest Retry-After from a server that is honoured; default 1d.'),
+      flagAfter: duration
+        .prefault('1d')
+        .describe('A feed failing for this long is flagged in `newswatch feeds` (and still polled); default 1d.'),
+    })
+    .prefault({}),
+});
+
+export type SettingsFile = z.output<typeof settingsFileSchema>;
+
+/** The settings when config/settings.yaml is absent. */
+export const DEFAULT_SETTINGS_FILE: SettingsFile = settingsFileSchema.parse({});
