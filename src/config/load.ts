@@ -64,8 +64,8 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
   }
   if (subscriptions && subsSrc) {
     checkUniqueIds(subscriptions, 'subscriptions', 'subscription', subsSrc, issues);
-    if (rules) checkRuleRefs(subscriptions, rules, subsSrc, issues);
-    if (feeds) checkFeedRefs(subscriptions, feeds, subsSrc, issues);
+    if (rules) checkRefs(subscriptions, 'rules', rules.map((r) => r.id), subsSrc, issues);
+    if (feeds) checkRefs(subscriptions, 'feeds', feeds.map((f) => f.id), subsSrc, issues);
     checkKeywordQueries(subscriptions, subsSrc, issues);
   }
 
@@ -218,34 +218,24 @@ function checkQuery(query: string, owner: string, path: PathKey[], src: YamlSour
   for (const warning of lintQuery(query)) issues.push(src.at(path, `${owner}: ${warning}`, undefined, 'warning'));
 }
 
-function checkRuleRefs(subs: SubscriptionConfig[], rules: RuleConfig[], src: YamlSource, issues: ConfigIssue[]): void {
-  const ids = rules.map((r) => r.id);
+/** Subscriptions' references (`rules:` or `feeds:`) must name ids the other file defines. */
+function checkRefs(
+  subs: SubscriptionConfig[],
+  list: 'rules' | 'feeds',
+  ids: string[],
+  src: YamlSource,
+  issues: ConfigIssue[],
+): void {
+  const what = list === 'rules' ? 'rule' : 'feed';
   subs.forEach((sub, i) => {
-    sub.rules.forEach((ruleId, j) => {
-      if (ids.includes(ruleId)) return;
-      const guess = ids.length > 0 ? closest(ruleId, ids) : undefined;
+    sub[list]?.forEach((ref, j) => {
+      if (ids.includes(ref)) return;
+      const guess = ids.length > 0 ? closest(ref, ids) : undefined;
       issues.push(
         src.at(
-          ['subscriptions', i, 'rules', j],
-          `subscription "${sub.id}" names rule "${ruleId}", which rules.yaml does not define`,
-          guess ? `did you mean "${guess}"?` : 'add the rule to rules.yaml or remove it here',
-        ),
-      );
-    });
-  });
-}
-
-function checkFeedRefs(subs: SubscriptionConfig[], feeds: FeedConfig[], src: YamlSource, issues: ConfigIssue[]): void {
-  const ids = feeds.map((f) => f.id);
-  subs.forEach((sub, i) => {
-    sub.feeds?.forEach((feedId, j) => {
-      if (ids.includes(feedId)) return;
-      const guess = ids.length > 0 ? closest(feedId, ids) : undefined;
-      issues.push(
-        src.at(
-          ['subscriptions', i, 'feeds', j],
-          `subscription "${sub.id}" names feed "${feedId}", which feeds.yaml does not define`,
-          guess ? `did you mean "${guess}"?` : 'add the feed to feeds.yaml or remove it here',
+          ['subscriptions', i, list, j],
+          `subscription "${sub.id}" names ${what} "${ref}", which ${list}.yaml does not define`,
+          guess ? `did you mean "${guess}"?` : `add the ${what} to ${list}.yaml or remove it here`,
         ),
       );
     });
