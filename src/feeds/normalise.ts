@@ -1,13 +1,19 @@
-// Raw feed items to Articles. Rules: the id is the guid, else the canonical link, else a hash of
-// title and date; links are made absolute and stripped of tracking parameters and fragments;
-// title and summary become clean text; a missing date becomes the time first seen.
+// Raw feed items to Articles. Rules: links are resolved against the feed's URL and any xml:base,
+// made absolute and stripped of tracking parameters and fragments; the id is the guid, else the
+// canonical link, else a hash of title and date; title and summary become clean text; content
+// HTML is kept, with its links made absolute; a missing, unreadable or far-future date becomes
+// the time first seen; the language is the item's, else the feed's, else detected.
 
 import { createHash } from 'node:crypto';
 import * as cheerio from 'cheerio';
 import type { Article } from './article.js';
+import { parseFeedDate } from './dates.js';
+import { detectLanguage, languageCode } from './language.js';
 import type { ParsedFeed, RawItem } from './parse.js';
 
-const TRACKING_PARAM = /^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|igshid)$/i;
+const TRACKING_PARAM = /^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|igshid|yclid)$/i;
+/** A date more than this far ahead is a feed's mistake (or a time zone's), not news from the future. */
+const FUTURE_TOLERANCE_MS = 86_400_000;
 
 /** Absolute http(s) URL without tracking parameters or fragment; undefined when not a URL. */
 export function canonicalUrl(link: string | undefined, base?: string): string | undefined {
@@ -34,17 +40,59 @@ export function htmlToText(html: string | undefined): string | undefined {
   return folded || undefined;
 }
 
+/** The base for an item's relative links: the feed's URL with each xml:base applied in turn. */
+export function itemBase(feedUrl: string, bases: string[] | undefined): string {
+  let base = feedUrl;
+  for (const b of bases ?? []) {
+    try {
+      base = new URL(b, base).toString();
+    } catch {
+      // An unusable xml:base is ignored, as a browser would.
+    }
+  }
+  return base;
+}
+
+/** Content HTML with href/src made absolute, so it still works in an email or another site. */
+export function absolutiseHtml(html: string | undefined, base: string): string | undefined {
+  if (!html || !/\s(?:href|src)\s*=/i.test(html)) return html;
+  const $ = cheerio.load(html, null, false);
+  $('[href], [src]').each((_, el) => {
+    for (const attr of ['href', 'src']) {
+      const value = $(el).attr(attr);
+      if (value === undefined || /^(?:[a-z][a-z0-9+.-]*:|#)/i.test(value.trim())) continue;
+      try {
+        $(el).attr(attr, new URL(value.trim(), base).toString());
+      } catch {
+        // Leave what cannot be resolved.
+      }
+    }
+  });
+  return $.html();
+}
+
+/** "desk@example.org (Jane Doe)" → "Jane Doe"; a bare address stays. */
+export function authorName(author: string | undefined): string | undefined {
+  const text = htmlToText(author);
+  if (!text) return undefined;
+  return /^\S+@\S+\s*\((.+)\)$/.exec(text)?.[1]?.trim() || text;
+}
+
 export function normaliseItem(item: RawItem, feed: { id: string; url: string }, parsed: ParsedFeed, now: Date): Article {
-  const base = parsed.link ? canonicalUrl(parsed.link, feed.url) : feed.url;
-  const url = canonicalUrl(item.link, base ?? feed.url) ?? canonicalUrl(item.guid, base ?? feed.url);
+  const base = itemBase(feed.url, item.bases);
+  const guidUrl = item.guid && /^https?:\/\//i.test(item.guid) ? item.guid : undefined;
+  const url = canonicalUrl(item.link, base) ?? canonicalUrl(guidUrl, base);
   const title = htmlToText(item.title);
-  const published = parseDate(item.published) ?? now.toISOString();
+  const published = publishedTime(item.published, now);
   const id =
     item.guid?.trim() ||
     url ||
     createHash('sha256').update(`${title ?? ''}\u0000${item.published ?? ''}`).digest('hex').slice(0, 32);
-  const content = htmlToText(item.contentHtml);
+  const contentHtml = absolutiseHtml(item.contentHtml, base);
+  const content = htmlToText(contentHtml);
   const summary = htmlToText(item.summary) ?? (content ? truncate(content, 400) : undefined);
+  const language =
+    languageCode(item.language) ?? languageCode(parsed.language) ?? detectLanguage([title, summary ?? content].filter(Boolean).join('. '));
   return {
     id,
     feed: feed.id,
@@ -52,10 +100,10 @@ export function normaliseItem(item: RawItem, feed: { id: string; url: string }, 
     title,
     summary,
     content,
-    contentHtml: item.contentHtml,
-    author: item.author?.trim() || undefined,
-    categories: item.categories?.length ? item.categories : undefined,
-    language: (item.language ?? parsed.language)?.toLowerCase().split(/[-_]/)[0] || undefined,
+    contentHtml,
+    author: authorName(item.author),
+    categories: item.categories?.length ? item.categories.map((c) => htmlToText(c) ?? c) : undefined,
+    language,
     published,
   };
 }
@@ -73,10 +121,10 @@ export function normaliseFeed(parsed: ParsedFeed, feed: { id: string; url: strin
   return articles;
 }
 
-function parseDate(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+function publishedTime(value: string | undefined, now: Date): string {
+  const iso = parseFeedDate(value);
+  if (!iso || Date.parse(iso) > now.getTime() + FUTURE_TOLERANCE_MS) return now.toISOString();
+  return iso;
 }
 
 export function truncate(text: string, max: number): string {

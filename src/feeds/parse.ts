@@ -1,8 +1,11 @@
 // Feed text to raw items: rss-parser for RSS 0.9x/1.0/2.0 and Atom, our own reader for JSON Feed
-// 1.0/1.1 (rss-parser does not read it). Anything else is a FetchError of class "not-a-feed".
+// 1.0/1.1 (rss-parser does not read it). A feed that is not well-formed XML gets one more try
+// after repairXml. Values stay raw here (dates as written, HTML as given, xml:base unresolved);
+// normalise.ts cleans them. Anything unreadable is a FetchError of class "not-a-feed".
 
 import Parser from 'rss-parser';
 import { FetchError } from './fetch.js';
+import { repairXml } from './xml-repair.js';
 
 export interface RawItem {
   guid?: string;
@@ -12,8 +15,11 @@ export interface RawItem {
   contentHtml?: string;
   author?: string;
   categories?: string[];
+  /** As written in the feed: published, else updated. */
   published?: string;
   language?: string;
+  /** xml:base values around the item, outermost first, each relative to the one before. */
+  bases?: string[];
 }
 
 export interface ParsedFeed {
@@ -23,36 +29,138 @@ export interface ParsedFeed {
   items: RawItem[];
 }
 
-type RssItem = Parser.Item & { id?: string; author?: string; creator?: string; summary?: string; 'content:encoded'?: string };
-const parser: Parser<{ language?: string }, RssItem> = new Parser({
-  customFields: { feed: ['language'], item: ['id', 'author', 'summary'] },
-});
+type Attrs = Record<string, string | undefined>;
+type XmlValue = string | { _?: string; $?: Attrs };
+interface XmlLink {
+  $?: Attrs;
+}
+
+interface FeedFields {
+  language?: string;
+  dcLanguage?: string;
+  attrs?: Attrs;
+}
+interface ItemFields {
+  id?: string;
+  author?: string;
+  creator?: string;
+  summary?: string;
+  date?: string;
+  language?: string;
+  'content:encoded'?: string;
+  attrs?: Attrs;
+  links?: (XmlLink | string)[];
+  publishedRaw?: XmlValue;
+  updatedRaw?: XmlValue;
+  atomCategories?: XmlValue[];
+  subjects?: XmlValue[];
+  contentAttrs?: XmlValue;
+}
+type RssItem = Parser.Item & ItemFields;
+
+const parser: Parser<FeedFields, RssItem> = new Parser({
+  // Feeds without a version attribute on <rss> are read as RSS 2.0.
+  defaultRSS: 2,
+  customFields: {
+    feed: ['language', ['dc:language', 'dcLanguage'], ['$', 'attrs', { keepArray: true }]],
+    item: [
+      'id',
+      'author',
+      'summary',
+      ['$', 'attrs', { keepArray: true }],
+      ['link', 'links', { keepArray: true }],
+      ['published', 'publishedRaw'],
+      ['updated', 'updatedRaw'],
+      ['category', 'atomCategories', { keepArray: true }],
+      ['dc:subject', 'subjects', { keepArray: true }],
+      ['content', 'contentAttrs'],
+    ],
+  },
+} as Parser.ParserOptions<FeedFields, RssItem>);
+
+// rss-parser turns Atom dates into ISO strings with Date#toISOString, which throws on a date it
+// cannot read and so loses the whole feed. We read dates ourselves, so an entry whose dates
+// rss-parser cannot read is parsed again without them.
+type AtomEntry = Record<string, unknown>;
+const internals = parser as unknown as { parseItemAtom(entry: AtomEntry): RssItem };
+const parseItemAtom = internals.parseItemAtom.bind(parser);
+internals.parseItemAtom = (entry) => {
+  try {
+    return parseItemAtom(entry);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    const { published, updated, ...rest } = entry;
+    return { ...parseItemAtom(rest), publishedRaw: first(published), updatedRaw: first(updated) };
+  }
+};
+
+const first = (v: unknown): XmlValue | undefined => (Array.isArray(v) ? (v[0] as XmlValue) : undefined);
 
 export async function parseFeed(text: string, source: string): Promise<ParsedFeed> {
-  const trimmed = text.trimStart();
+  const trimmed = text.replace(/^\uFEFF/, '').trimStart();
   if (trimmed.startsWith('{')) return parseJsonFeed(trimmed, source);
   if (!trimmed.startsWith('<')) throw new FetchError('not-a-feed', `${source}: not XML or JSON (starts with "${trimmed.slice(0, 20)}")`);
-  let feed: Parser.Output<RssItem> & { language?: string };
+  let feed: Parser.Output<RssItem> & FeedFields;
   try {
     feed = await parser.parseString(trimmed);
-  } catch (err) {
-    throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${(err as Error).message.split('\n')[0]}`);
+  } catch (strictError) {
+    try {
+      feed = await parser.parseString(repairXml(trimmed));
+    } catch {
+      const message = (strictError as Error).message.split('\n')[0] ?? '';
+      throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${message}`);
+    }
   }
+  const feedBase = feed.attrs?.['xml:base'];
   return {
-    title: feed.title,
+    title: text_(feed.title),
     link: feed.link,
-    language: feed.language,
-    items: (feed.items ?? []).map((item) => ({
-      guid: item.guid ?? item.id,
-      link: item.link,
-      title: item.title,
-      summary: item.summary ?? item.contentSnippet,
-      contentHtml: item['content:encoded'] ?? item.content,
-      author: item.creator ?? item.author,
-      categories: item.categories?.map(String),
-      published: item.isoDate ?? item.pubDate,
-    })),
+    language: feed.language ?? feed.dcLanguage ?? feed.attrs?.['xml:lang'],
+    items: (feed.items ?? []).map((item) => rawItem(item, feedBase)),
   };
+}
+
+function rawItem(item: RssItem, feedBase: string | undefined): RawItem {
+  const link = pickLink(item);
+  const contentBase = typeof item.contentAttrs === 'object' ? item.contentAttrs.$?.['xml:base'] : undefined;
+  const bases = [feedBase, item.attrs?.['xml:base'], link?.base ?? contentBase].filter((b): b is string => Boolean(b));
+  return {
+    guid: text_(item.guid ?? item.id),
+    link: link?.href,
+    title: text_(item.title),
+    summary: item.summary ?? item.contentSnippet,
+    contentHtml: item['content:encoded'] ?? item.content,
+    author: text_(item.creator ?? item.author),
+    categories: categories(item),
+    // Atom's raw published/updated first: rss-parser has already rewritten Atom's pubDate.
+    published: text_(item.publishedRaw) ?? text_(item.updatedRaw) ?? text_(item.pubDate) ?? text_(item.date),
+    language: item.language ?? item.attrs?.['xml:lang'],
+    bases: bases.length ? bases : undefined,
+  };
+}
+
+/** The alternate link (Atom) or the link (RSS), with the xml:base on the link element itself. */
+function pickLink(item: RssItem): { href: string; base?: string } | undefined {
+  const links = (item.links ?? []).map((l) => (typeof l === 'string' ? { $: { href: l } } : l));
+  const atom = links.filter((l) => l.$?.href !== undefined);
+  const chosen = atom.find((l) => (l.$?.rel ?? 'alternate') === 'alternate') ?? atom[0];
+  if (chosen?.$?.href) return { href: chosen.$.href.trim(), base: chosen.$['xml:base'] };
+  const href = text_(item.link);
+  return href ? { href } : undefined;
+}
+
+function categories(item: RssItem): string[] | undefined {
+  const raw: unknown[] = [...(item.categories ?? []), ...(item.atomCategories ?? []), ...(item.subjects ?? [])];
+  const names = raw.map((c) => (typeof c === 'string' ? c : text_(c as XmlValue) ?? (c as XmlValue & { $?: Attrs }).$?.label ?? (c as { $?: Attrs }).$?.term));
+  const unique = [...new Set(names.map((n) => n?.trim()).filter((n): n is string => Boolean(n)))];
+  return unique.length ? unique : undefined;
+}
+
+/** Text of an xml2js value: a string, or the text of an element that also had attributes. */
+function text_(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() || undefined;
+  if (value && typeof value === 'object' && typeof (value as { _?: unknown })._ === 'string') return ((value as { _: string })._).trim() || undefined;
+  return undefined;
 }
 
 interface JsonFeedItem {
@@ -64,36 +172,51 @@ interface JsonFeedItem {
   content_html?: string;
   content_text?: string;
   date_published?: string;
+  date_modified?: string;
   authors?: { name?: string }[];
   author?: { name?: string };
   tags?: string[];
   language?: string;
 }
 
+interface JsonFeed {
+  version?: string;
+  title?: string;
+  home_page_url?: string;
+  language?: string;
+  authors?: { name?: string }[];
+  author?: { name?: string };
+  items?: JsonFeedItem[];
+}
+
 function parseJsonFeed(text: string, source: string): ParsedFeed {
-  let feed: { version?: string; title?: string; home_page_url?: string; language?: string; items?: JsonFeedItem[] };
+  let feed: JsonFeed;
   try {
-    feed = JSON.parse(text);
+    feed = JSON.parse(text) as JsonFeed;
   } catch (err) {
     throw new FetchError('not-a-feed', `${source}: invalid JSON: ${(err as Error).message}`);
   }
-  if (!String(feed.version ?? '').includes('jsonfeed.org') || !Array.isArray(feed.items)) {
+  if (!String(feed?.version ?? '').includes('jsonfeed.org') || !Array.isArray(feed.items)) {
     throw new FetchError('not-a-feed', `${source}: JSON but not a JSON Feed (no jsonfeed.org version or items list)`);
   }
+  const feedAuthor = feed.authors?.[0]?.name ?? feed.author?.name;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return {
-    title: feed.title,
-    link: feed.home_page_url,
-    language: feed.language,
-    items: feed.items.map((item) => ({
-      guid: item.id === undefined ? undefined : String(item.id),
-      link: item.url ?? item.external_url,
-      title: item.title,
-      summary: item.summary ?? item.content_text,
-      contentHtml: item.content_html,
-      author: item.authors?.[0]?.name ?? item.author?.name,
-      categories: item.tags,
-      published: item.date_published,
-      language: item.language,
-    })),
+    title: str(feed.title),
+    link: str(feed.home_page_url),
+    language: str(feed.language),
+    items: feed.items
+      .filter((item): item is JsonFeedItem => Boolean(item) && typeof item === 'object')
+      .map((item) => ({
+        guid: item.id === undefined || item.id === null ? undefined : String(item.id),
+        link: str(item.url) ?? str(item.external_url),
+        title: str(item.title),
+        summary: str(item.summary) ?? str(item.content_text),
+        contentHtml: str(item.content_html),
+        author: str(item.authors?.[0]?.name) ?? str(item.author?.name) ?? feedAuthor,
+        categories: Array.isArray(item.tags) ? item.tags.filter((t) => typeof t === 'string') : undefined,
+        published: str(item.date_published) ?? str(item.date_modified),
+        language: str(item.language),
+      })),
   };
 }

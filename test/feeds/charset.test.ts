@@ -1,0 +1,52 @@
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { decodeBody, detectCharset } from '../../src/feeds/charset.js';
+
+const KYIV = 'Новини Києва: «перемир’я»';
+
+describe('detectCharset and decodeBody', () => {
+  it('takes the charset of the HTTP header first', () => {
+    const body = iconv.encode('<?xml version="1.0" encoding="utf-8"?><rss><title>Новини Києва</title></rss>', 'koi8-u');
+    expect(detectCharset(body, 'application/rss+xml; charset=KOI8-U')).toEqual({ encoding: 'koi8-u', source: 'header' });
+    expect(decodeBody(body, 'application/rss+xml; charset=KOI8-U')).toContain('Новини Києва');
+  });
+
+  it('reads windows-1251 named in the XML declaration, even after blank lines', () => {
+    const body = iconv.encode(`\n\n<?xml version="1.0" encoding="windows-1251"?><rss><title>${KYIV}</title></rss>`, 'win1251');
+    expect(detectCharset(body, 'text/xml')).toEqual({ encoding: 'windows-1251', source: 'declaration' });
+    expect(decodeBody(body, 'text/xml')).toContain(KYIV);
+  });
+
+  it('reads KOI8-R named in the XML declaration', () => {
+    const body = iconv.encode(`<?xml version="1.0" encoding="KOI8-R"?><rss><title>Москва</title></rss>`, 'koi8-r');
+    expect(decodeBody(body)).toContain('<title>Москва</title>');
+  });
+
+  it('reads <meta charset> of an HTML page', () => {
+    const body = iconv.encode(`<html><head><meta charset="windows-1251"><title>${KYIV}</title></head></html>`, 'win1251');
+    expect(decodeBody(body, 'text/html')).toContain(KYIV);
+    const pragma = iconv.encode(`<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r"></head>Москва</html>`, 'koi8-r');
+    expect(decodeBody(pragma, 'text/html')).toContain('Москва');
+  });
+
+  it('lets a byte-order mark win over everything', () => {
+    const body = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(`<?xml version="1.0"?><rss><title>${KYIV}</title></rss>`, 'utf-16le')]);
+    expect(detectCharset(body, 'text/xml; charset=iso-8859-1').source).toBe('bom');
+    expect(decodeBody(body, 'text/xml; charset=iso-8859-1')).toBe(`<?xml version="1.0"?><rss><title>${KYIV}</title></rss>`);
+  });
+
+  it('reads UTF-8 when a Latin-1 header contradicts a UTF-8 declaration that the bytes bear out', () => {
+    const body = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><rss><title>${KYIV}</title></rss>`);
+    expect(decodeBody(body, 'text/xml; charset=ISO-8859-1')).toContain(KYIV);
+  });
+
+  it('keeps a Latin-1 header when the body really is Latin-1', () => {
+    const body = iconv.encode('<?xml version="1.0" encoding="UTF-8"?><rss><title>Café crème</title></rss>', 'latin1');
+    expect(decodeBody(body, 'text/xml; charset=ISO-8859-1')).toContain('Café crème');
+  });
+
+  it('defaults to UTF-8, and to windows-1252 for undeclared bytes that are not UTF-8', () => {
+    expect(decodeBody(Buffer.from(`<rss><title>${KYIV}</title></rss>`))).toContain(KYIV);
+    expect(decodeBody(iconv.encode('<rss><title>Déjà vu – “quoted”</title></rss>', 'win1252'))).toContain('Déjà vu – “quoted”');
+  });
+});

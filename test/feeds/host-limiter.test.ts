@@ -1,0 +1,103 @@
+// The per-host limiter on the run's real Redis, with two limiters on two connections standing in
+// for two worker processes.
+
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { FetchError } from '../../src/feeds/fetch.js';
+import { HostLimiter } from '../../src/feeds/host-limiter.js';
+import type { HostLimits } from '../../src/queue/context.js';
+import { uniquePrefix } from '../helpers/pipeline.js';
+
+const connections: Redis[] = [];
+const connect = () => {
+  const redis = new Redis(inject('redisUrl'));
+  connections.push(redis);
+  return redis;
+};
+afterAll(async () => {
+  await Promise.all(connections.map((c) => c.quit()));
+});
+
+const limits = (over: Partial<HostLimits> = {}): HostLimits => ({ concurrency: 1, minGapMs: 0, maxWaitMs: 5_000, overrides: {}, ...over });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const url = new URL('https://news.example.org/feed.xml');
+
+describe('HostLimiter', () => {
+  it('lets one request at a time through across two processes when concurrency is 1', async () => {
+    const prefix = uniquePrefix();
+    const a = new HostLimiter(connect(), prefix, limits(), { leaseMs: 10_000 });
+    const b = new HostLimiter(connect(), prefix, limits(), { leaseMs: 10_000 });
+    let inFlight = 0;
+    let most = 0;
+    const request = async (limiter: HostLimiter) => {
+      const release = await limiter.acquire(url);
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await sleep(40);
+      inFlight--;
+      await release();
+    };
+    await Promise.all([a, b, a, b, a, b].map(request));
+    expect(most).toBe(1);
+  });
+
+  it('keeps the minimum gap between the starts of two requests to one host', async () => {
+    const prefix = uniquePrefix();
+    const a = new HostLimiter(connect(), prefix, limits({ concurrency: 5, minGapMs: 150 }), { leaseMs: 10_000 });
+    const b = new HostLimiter(connect(), prefix, limits({ concurrency: 5, minGapMs: 150 }), { leaseMs: 10_000 });
+    const starts: number[] = [];
+    await Promise.all(
+      [a, b, a, b].map(async (limiter) => {
+        const release = await limiter.acquire(url);
+        starts.push(Date.now());
+        await release();
+      }),
+    );
+    starts.sort((x, y) => x - y);
+    const gaps = starts.slice(1).map((t, i) => t - (starts[i] as number));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(140);
+  });
+
+  it('does not hold up other hosts, and applies per-host overrides', async () => {
+    const prefix = uniquePrefix();
+    const limiter = new HostLimiter(connect(), prefix, limits({ overrides: { 'fast.example.org': { concurrency: 3 } } }), { leaseMs: 10_000 });
+    const held = await limiter.acquire(url);
+    const other = await limiter.acquire(new URL('https://other.example.org/'));
+    const fast = await Promise.all([1, 2, 3].map(() => limiter.acquire(new URL('https://fast.example.org/x'))));
+    await Promise.all([held(), other(), ...fast.map((r) => r())]);
+  });
+
+  it('gives up with "busy" when the turn would come after maxWait', async () => {
+    const limiter = new HostLimiter(connect(), uniquePrefix(), limits({ maxWaitMs: 200 }), { leaseMs: 10_000 });
+    const release = await limiter.acquire(url);
+    const err = await limiter.acquire(url).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(FetchError);
+    expect((err as FetchError).errorClass).toBe('busy');
+    await release();
+  });
+
+  it('hands back the slot of a holder that died once its lease runs out', async () => {
+    const limiter = new HostLimiter(connect(), uniquePrefix(), limits(), { leaseMs: 200 });
+    await limiter.acquire(url); // never released
+    const started = Date.now();
+    const release = await limiter.acquire(url);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    await release();
+  });
+
+  it('holds every request to a paused host until the pause ends', async () => {
+    const prefix = uniquePrefix();
+    const limiter = new HostLimiter(connect(), prefix, limits({ concurrency: 5 }), { leaseMs: 10_000 });
+    await limiter.pause('news.example.org', 300);
+    const started = Date.now();
+    const release = await limiter.acquire(url);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    await release();
+    const short = new HostLimiter(connect(), prefix, limits({ maxWaitMs: 100 }), { leaseMs: 10_000 });
+    await short.pause('news.example.org', 5_000);
+    const err = (await short.acquire(url).catch((e: unknown) => e)) as FetchError;
+    expect(err.errorClass).toBe('busy');
+    expect(err.retryAfterSeconds).toBe(5);
+  });
+});
