@@ -197,8 +197,7 @@ class PrefixMatcher implements PositionalMatcher {
     readonly term: string,
   ) {}
   test(d: PreparedArticle): boolean {
-    for (const n of d.normsWithPrefix(this.prefix)) if (n.fields & this.mask) return true;
-    return false;
+    return (d.prefixFields(this.prefix) & this.mask) !== 0;
   }
   spans(d: PreparedArticle): Span[] {
     const out: Span[] = [];

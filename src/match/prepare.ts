@@ -13,6 +13,9 @@ export const ALL_TEXT = TITLE | SUMMARY | CONTENT;
 /** Field bit → Hit field name; index = bit index. */
 export const TEXT_FIELD_NAMES = ['title', 'summary', 'content'] as const;
 
+/** Prefix look-ups per article answered by scanning before the words are sorted once. */
+const PREFIX_SCANS = 8;
+
 /** Positions between fields, so that phrases and NEAR never span two fields. */
 const FIELD_GAP = 1_000_000;
 
@@ -77,7 +80,8 @@ export class PreparedArticle {
   readonly hostAt: number;
   /** Folded feed id and feed tags. */
   readonly feeds: string[];
-  private sortedNorms: string[] | undefined;
+  private sortedNorms: NormInfo[] | undefined;
+  private prefixScans = 0;
 
   constructor(readonly input: MatchInput) {
     this.stemLanguage = stemLanguage(input.language);
@@ -198,18 +202,31 @@ export class PreparedArticle {
     }
   }
 
+  /** Fields (bit set) in which some word starts with `prefix`; 0 when none. */
+  prefixFields(prefix: string): number {
+    // A few look-ups scan the words; many sort them once and search.
+    if (this.sortedNorms === undefined && ++this.prefixScans <= PREFIX_SCANS) {
+      let fields = 0;
+      for (const n of this.norms.values()) if (n.norm.startsWith(prefix)) fields |= n.fields;
+      return fields;
+    }
+    let fields = 0;
+    for (const n of this.normsWithPrefix(prefix)) fields |= n.fields;
+    return fields;
+  }
+
   /** Distinct normalised words starting with `prefix`, via a lazily sorted word list. */
   normsWithPrefix(prefix: string): NormInfo[] {
-    const sorted = (this.sortedNorms ??= [...this.norms.keys()].sort());
+    const sorted = (this.sortedNorms ??= [...this.norms.values()].sort((a, b) => (a.norm < b.norm ? -1 : a.norm > b.norm ? 1 : 0)));
     let lo = 0;
     let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (sorted[mid]! < prefix) lo = mid + 1;
+      if (sorted[mid]!.norm < prefix) lo = mid + 1;
       else hi = mid;
     }
     const out: NormInfo[] = [];
-    for (let i = lo; i < sorted.length && sorted[i]!.startsWith(prefix); i++) out.push(this.norms.get(sorted[i]!)!);
+    for (let i = lo; i < sorted.length && sorted[i]!.norm.startsWith(prefix); i++) out.push(sorted[i]!);
     return out;
   }
 

@@ -1,18 +1,23 @@
 // Required-term extraction for the rule index (the idea of Lucene's Monitor presearcher): from a
-// query, a set of keys such that every article the query matches contains at least one of them.
-// null means no such set exists (pure NOT, regex, url:), and the rule is checked on every article.
+// query, conjuncts — sets of keys such that every article the query matches contains at least one
+// key of every set. No conjunct means the query can match without any key (pure NOT, regex, url:)
+// and the rule is checked on every article. Costs (share of articles holding a key) pick the
+// most selective sets: measured word frequencies when given, else a guess from common words.
 import { type QueryNode, type Unit } from './ast.js';
+import { type PreparedArticle } from './prepare.js';
+import { stemmerFor } from './stem.js';
 
-/** Something an article can contain; see articleKeys in rule-index.ts for the article side. */
+/** Something an article can contain; see RuleIndex.candidates for the article side. */
 export type Key =
   | { kind: 'stem'; word: string } // a stemmed query word; the stem depends on the article language
   | { kind: 'norm'; word: string } // an exact normalised word
   | { kind: 'prefix'; prefix: string } // a word prefix, truncated to PREFIX_KEY_LENGTH
-  | { kind: 'meta'; key: string }; // "feed:x", "lang:en", "site:bbc.co.uk"
+  | { kind: 'meta'; key: string } // "feed:x", "lang:en", "site:bbc.co.uk"
+  | { kind: 'literal'; text: string }; // lower-case ASCII text a regex match must contain
 
+/** A disjunction of keys with its estimated cost (share of articles with at least one). */
 export interface Required {
   keys: Key[];
-  /** Estimated share of articles that hold at least one key (lower is more selective). */
   cost: number;
 }
 
@@ -26,80 +31,196 @@ const COMMON = new Set(
   is it its just last like made make many may more most much must my new no not now of on one only or
   other our out over said same say says see she should since so some such than that the their them then
   there these they this those through time to too two under up us very was we were what when where which
-  while who will with would year years you your people government told week day new state officials
+  while who will with would year years you your people government told week day state officials
   according including president country world news report minister police city percent million`.split(/\s+/),
 );
 
-/** Rough share of articles containing a word: common words high, short words higher than long ones. */
-export function wordCost(word: string): number {
+/**
+ * Share of articles that contain a word, measured on sample articles (wordFrequencies). Words
+ * are compared by English stem, so "talks" and "talk" share one figure.
+ */
+export class WordFrequencies {
+  private constructor(
+    private readonly shares: Map<string, number>,
+    /** Share given to a word never seen in the sample. */
+    private readonly unseen: number,
+  ) {}
+
+  static measure(articles: readonly PreparedArticle[]): WordFrequencies {
+    const counts = new Map<string, number>();
+    const english = stemmerFor('english');
+    for (const a of articles) {
+      const stems = a.stemLanguage === 'english' ? a.stems.keys() : new Set([...a.norms.keys()].map((n) => english.stem(n))).values();
+      for (const s of stems) counts.set(s, (counts.get(s) ?? 0) + 1);
+    }
+    const n = Math.max(1, articles.length);
+    const shares = new Map<string, number>();
+    for (const [s, c] of counts) shares.set(s, c / n);
+    return new WordFrequencies(shares, 0.5 / n);
+  }
+
+  share(word: string): number {
+    return this.shares.get(stemmerFor('english').stem(word)) ?? this.unseen;
+  }
+}
+
+/** Rough share of articles containing a word: common words high, short words higher than long. */
+export function guessWordShare(word: string): number {
   if (COMMON.has(word)) return 0.9;
   if (word.length <= 2) return 0.5;
   if (word.length <= 4) return 0.2;
   return Math.max(0.02, 0.3 / word.length);
 }
 
-function keyCost(k: Key): number {
+export type WordShare = (word: string) => number;
+
+function keyCost(k: Key, share: WordShare): number {
   switch (k.kind) {
     case 'stem':
     case 'norm':
-      return wordCost(k.word);
+      return share(k.word);
     case 'prefix':
       return Math.min(0.9, 2 / (k.prefix.length + 1) ** 2 + 0.05);
     case 'meta':
       return k.key.startsWith('lang:') ? 0.9 : 0.1;
+    case 'literal':
+      return 0.3;
   }
 }
 
-function of(keys: Key[]): Required {
-  return { keys, cost: Math.min(1, keys.reduce((s, k) => s + keyCost(k), 0)) };
+/** Index of the last character of the escape sequence starting with the backslash at `i`. */
+function escapeEnd(source: string, i: number): number {
+  const c = source[i + 1];
+  const to = (close: string) => {
+    const j = source.indexOf(close, i + 2);
+    return j === -1 ? source.length : j;
+  };
+  if ((c === 'u' || c === 'p' || c === 'P') && source[i + 2] === '{') return to('}');
+  if (c === 'u') return i + 5;
+  if (c === 'x') return i + 3;
+  if (c === 'c') return i + 2;
+  if (c === 'k' && source[i + 2] === '<') return to('>');
+  if (c !== undefined && /[0-9]/.test(c)) {
+    let j = i + 1;
+    while (j + 1 < source.length && /[0-9]/.test(source[j + 1]!)) j++;
+    return j;
+  }
+  return i + 1;
 }
 
-/** Keys of one unit: any part (all parts must be present) or the joined form. */
-function unitKeys(u: Unit, stemmed: boolean): Key[] {
-  const kind = stemmed ? 'stem' : 'norm';
-  const part = u.parts.reduce((best, p) => (wordCost(p) < wordCost(best) ? p : best));
-  return u.joined ? [{ kind, word: part }, { kind, word: u.joined }] : [{ kind, word: part }];
-}
-
-function cheapest(options: Required[]): Required | null {
-  let best: Required | null = null;
-  for (const o of options) if (!best || o.cost < best.cost) best = o;
-  return best;
-}
-
-/** The required keys of a query, or null when it can match an article without any key. */
-export function requiredKeys(node: QueryNode): Required | null {
-  switch (node.type) {
-    case 'term':
-    case 'phrase':
-      return cheapest(node.units.map((u) => of(unitKeys(u, node.type === 'term'))));
-    case 'prefix':
-      return of([{ kind: 'prefix', prefix: node.prefix.slice(0, PREFIX_KEY_LENGTH) }]);
-    case 'meta':
-      if (node.field === 'url') return null;
-      return of([{ kind: 'meta', key: `${node.field}:${node.value}` }]);
-    case 'regex':
-    case 'not':
-      return null;
-    case 'field':
-      return requiredKeys(node.child);
-    case 'and':
-    case 'near': {
-      const reqs: Required[] = [];
-      for (const c of node.children) {
-        const r = requiredKeys(c);
-        if (r) reqs.push(r);
-      }
-      return cheapest(reqs);
+/**
+ * The longest run of ASCII letters and digits (3 or more) that every match of a regular
+ * expression contains, or undefined. Conservative: alternation at the top level, or anything it
+ * does not understand, ends a run; groups and classes are skipped, not analysed.
+ */
+export function regexLiteral(source: string): string | undefined {
+  let best = '';
+  let run = '';
+  let depth = 0;
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!;
+    if (ch === '\\') {
+      if (depth === 0) end();
+      i = escapeEnd(source, i);
+      continue;
     }
-    case 'or': {
-      const keys: Key[] = [];
-      for (const c of node.children) {
-        const r = requiredKeys(c);
-        if (!r) return null;
-        keys.push(...r.keys);
+    if (ch === '[') {
+      // Skip the class, honouring escapes and a leading "]".
+      let j = i + 1;
+      if (source[j] === '^') j++;
+      if (source[j] === ']') j++;
+      while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
+      if (depth === 0) end();
+      i = j;
+      continue;
+    }
+    if (ch === '(') {
+      depth++;
+      if (depth === 1) end();
+      continue;
+    }
+    if (ch === ')') {
+      depth = Math.max(0, depth - 1);
+      continue;
+    }
+    if (depth > 0) continue;
+    if (ch === '|') return undefined;
+    const next = source[i + 1];
+    if (/[A-Za-z0-9]/.test(ch)) {
+      if (next === '?' || next === '*' || (next === '{' && /^\{0[,}]/.test(source.slice(i + 1)))) {
+        end(); // optional character
+      } else if (next === '+' || next === '{') {
+        run += ch.toLowerCase();
+        end(); // required once, then repeated: the run cannot go on
+      } else {
+        run += ch.toLowerCase();
       }
-      return of(keys);
+    } else {
+      end();
     }
   }
+  end();
+  return best.length >= 3 ? best : undefined;
+}
+
+/** Text in which a regex literal (regexLiteral) is searched: lower case, long s folded. */
+export function literalHaystack(texts: readonly string[]): string {
+  return texts.join('\n').toLowerCase().replace(/\u017f/g, 's');
+}
+
+class Planner {
+  constructor(private readonly share: WordShare) {}
+
+  private of(keys: Key[]): Required {
+    return { keys, cost: Math.min(1, keys.reduce((s, k) => s + keyCost(k, this.share), 0)) };
+  }
+
+  /** Keys of one unit: its rarest part (all parts must be present) or the joined form. */
+  private unit(u: Unit, stemmed: boolean): Required {
+    const kind = stemmed ? 'stem' : 'norm';
+    const part = u.parts.reduce((best, p) => (this.share(p) < this.share(best) ? p : best));
+    return this.of(u.joined ? [{ kind, word: part }, { kind, word: u.joined }] : [{ kind, word: part }]);
+  }
+
+  /** Every key set the node requires (all must hold), cheapest first; [] when none. */
+  conjuncts(node: QueryNode): Required[] {
+    switch (node.type) {
+      case 'term':
+      case 'phrase':
+        return node.units.map((u) => this.unit(u, node.type === 'term')).sort((a, b) => a.cost - b.cost);
+      case 'prefix':
+        return [this.of([{ kind: 'prefix', prefix: node.prefix.slice(0, PREFIX_KEY_LENGTH) }])];
+      case 'meta':
+        return node.field === 'url' ? [] : [this.of([{ kind: 'meta', key: `${node.field}:${node.value}` }])];
+      case 'regex': {
+        const text = regexLiteral(node.source);
+        return text ? [this.of([{ kind: 'literal', text }])] : [];
+      }
+      case 'not':
+        return [];
+      case 'field':
+        return this.conjuncts(node.child);
+      case 'and':
+      case 'near':
+        return node.children.flatMap((c) => this.conjuncts(c)).sort((a, b) => a.cost - b.cost);
+      case 'or': {
+        const keys: Key[] = [];
+        for (const c of node.children) {
+          const best = this.conjuncts(c)[0];
+          if (!best) return [];
+          keys.push(...best.keys);
+        }
+        return [this.of(keys)];
+      }
+    }
+  }
+}
+
+/** The key sets a query requires, most selective first; [] when it needs none. */
+export function requiredConjuncts(node: QueryNode, share: WordShare = guessWordShare): Required[] {
+  return new Planner(share).conjuncts(node);
 }

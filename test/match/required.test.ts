@@ -1,0 +1,47 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { literalHaystack, regexLiteral } from '../../src/match/required.js';
+
+describe('regexLiteral', () => {
+  it('finds the longest run of letters every match contains', () => {
+    expect(regexLiteral('cease-?fire')).toBe('cease');
+    expect(regexLiteral('\\bNegotiations?\\b')).toBe('negotiation');
+    expect(regexLiteral('colou?r')).toBe('colo');
+    expect(regexLiteral('(peace|war) talks')).toBe('talks');
+  });
+  it('gives nothing for top-level alternation or short runs', () => {
+    expect(regexLiteral('ukraine|russia')).toBeUndefined();
+    expect(regexLiteral('C\\+\\+')).toBeUndefined();
+    expect(regexLiteral('a.b.c')).toBeUndefined();
+  });
+  it('does not take escape sequences for letters', () => {
+    expect(regexLiteral('\\u0041bc')).toBeUndefined();
+    expect(regexLiteral('\\x41\\x42\\x43')).toBeUndefined();
+    expect(regexLiteral('\\p{L}xyz')).toBe('xyz');
+    expect(regexLiteral('(a)\\1234')).toBeUndefined();
+  });
+  it('skips characters that a quantifier makes optional', () => {
+    expect(regexLiteral('abcd{0,2}ef')).toBe('abc');
+    expect(regexLiteral('abcde*')).toBe('abcd');
+    expect(regexLiteral('abc+de')).toBe('abc');
+  });
+
+  // Every match of the regex, in any text, contains the literal (lower-cased).
+  const pieces = ['a', 'b', 'c', 'ab', 'abc', 'A', '?', '*', '+', '{0,2}', '{1,2}', '.', '\\w', '\\d', '\\b', '[ab]', '[^c]', '(', ')', '(?:', '|', '\\u0062', '\\x63', '-'];
+  it('is contained in every match of random regexes (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 10 }), fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'A', 'B', 'C', 'ſ', ' ', '-', '1'), maxLength: 30 }), (parts, text) => {
+        const source = parts.join('');
+        let re: RegExp;
+        try {
+          re = new RegExp(source, 'iu');
+        } catch {
+          return;
+        }
+        const lit = regexLiteral(source);
+        if (lit !== undefined && re.test(text)) expect(literalHaystack([text])).toContain(lit);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
