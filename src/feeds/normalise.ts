@@ -92,7 +92,7 @@ export function normaliseItem(item: RawItem, feed: { id: string; url: string }, 
   const content = htmlToText(contentHtml);
   const summary = htmlToText(item.summary) ?? (content ? truncate(content, 400) : undefined);
   const language =
-    languageCode(item.language) ?? languageCode(parsed.language) ?? detectLanguage([title, summary ?? content].filter(Boolean).join('. '));
+    languageCode(item.language) ?? languageCode(parsed.language) ?? detectLanguage([...new Set([title, summary, content].filter(Boolean))].join('. '));
   return {
     id,
     feed: feed.id,
