@@ -11,6 +11,7 @@ import {
   elementChildren,
   elementsByTag,
   firstElementChild,
+  hasChildren,
   isElement,
   isText,
   nextNode,
@@ -26,6 +27,7 @@ import {
   DIV_TO_P_ELEMS,
   PATTERNS,
   PHRASING_ELEMS,
+  charCount,
   classOf,
   classWeight,
   hasAncestorTag,
@@ -82,8 +84,20 @@ export function hasSingleTagInside(el: ParentNode, tag: string): boolean {
   return !el.children.some((n) => isText(n) && PATTERNS.hasContent.test(n.data));
 }
 
+/** Whether any descendant text has a non-whitespace character (textContent.trim() !== ''). */
+function hasText(node: ParentNode): boolean {
+  for (const child of node.children) {
+    if (isText(child)) {
+      if (!PATTERNS.whitespace.test(child.data)) return true;
+    } else if (hasChildren(child) && hasText(child)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 export function isElementWithoutContent(el: Element): boolean {
-  if (textContent(el).trim().length > 0) return false;
+  if (hasText(el)) return false;
   const children = elementChildren(el);
   return children.length === 0 || children.length === elementsByTag(el, new Set(['br', 'hr'])).length;
 }
@@ -253,10 +267,6 @@ function clean(root: Element, tag: string): void {
   removeAll(elementsByTag(root, tag), (el) => !(isEmbed && isAllowedVideo(el)));
 }
 
-function commaCount(el: Element): number {
-  return innerText(el).split(',').length - 1;
-}
-
 /** Removes `tag` elements that look like boilerplate rather than article. */
 function cleanConditionally(root: Element, tag: string, options: CleanOptions, dataTables: Set<Element>): void {
   if (!options.cleanConditionally) return;
@@ -276,7 +286,7 @@ function cleanConditionally(root: Element, tag: string, options: CleanOptions, d
 
     const weight = classWeight(node, options.weightClasses);
     if (weight < 0) return true;
-    if (commaCount(node) >= 10) return false;
+    if (charCount(node, ',') >= 10) return false;
 
     // Few commas: remove when non-paragraph elements outnumber paragraphs, or other bad signs.
     const p = elementsByTag(node, 'p').length;
@@ -289,10 +299,13 @@ function cleanConditionally(root: Element, tag: string, options: CleanOptions, d
       if (isAllowedVideo(embed)) return false;
       embedCount++;
     }
-    const text = innerText(node);
-    if (PATTERNS.adWords.test(text) || PATTERNS.loadingWords.test(text)) return true;
+    const contentLength = innerText(node).length;
+    // Short blocks saying only "Advertisement" or "Loading…" (the patterns match whole texts).
+    if (contentLength < 30) {
+      const text = innerText(node);
+      if (PATTERNS.adWords.test(text) || PATTERNS.loadingWords.test(text)) return true;
+    }
 
-    const contentLength = text.length;
     const density = linkDensity(node);
     const textishDensity = textDensity(node, TEXTISH);
     const isFigureChild = hasAncestorTag(node, 'figure');
@@ -368,7 +381,7 @@ export function prepareArticle(article: Element, options: CleanOptions): void {
 
   removeAll(
     elementsByTag(article, 'p'),
-    (p) => elementsByTag(p, new Set(['img', 'embed', 'object', 'iframe'])).length === 0 && !innerText(p, false),
+    (p) => elementsByTag(p, new Set(['img', 'embed', 'object', 'iframe'])).length === 0 && !hasText(p),
   );
   for (const br of elementsByTag(article, 'br')) {
     const next = skipWhitespace(br.next);

@@ -17,7 +17,6 @@ import {
   nextNode,
   removeNode,
   replaceNode,
-  setChildren,
   textContent,
   type ChildNode,
   type Element,
@@ -110,6 +109,8 @@ function isBylineNode(el: Element, matchString: string): boolean {
 
 class ContentFinder {
   private readonly scores = new Map<Element, number>();
+  /** Only the first byline-looking element is taken (and removed); later passes keep it. */
+  private lookForByline: boolean;
   byline: string | undefined;
 
   constructor(
@@ -123,8 +124,6 @@ class ContentFinder {
     this.byline = byline;
     this.lookForByline = !bylineKnown && byline === undefined;
   }
-
-  private lookForByline: boolean;
 
   private initialize(el: Element): void {
     this.scores.set(el, tagScore(el.name) + classWeight(el, this.attempt.weightClasses));
@@ -402,20 +401,24 @@ function findBody(root: ParentNode): Element | undefined {
 }
 
 /**
- * The article's main content, or undefined when no text is left once boilerplate is gone. `title` is used to
- * drop a heading that repeats it; `bylineKnown` stops the byline search (metadata had one).
- * The document is modified.
+ * The article's main content, or undefined when no text is left once boilerplate is gone.
+ * `prepared(0)` is the document to work on; a retry asks `prepared(n)` for a fresh copy, as
+ * each pass changes the tree (re-parsing only the ~10% of pages that need a retry is cheaper
+ * than copying every page up front). `title` is used to drop a heading that repeats it;
+ * `bylineKnown` stops the byline search (metadata had one).
  */
-export function findContent(root: ParentNode, title: string, bylineKnown: boolean): FoundContent | undefined {
-  const body = findBody(root);
-  if (!body) return undefined;
-  // Each retry starts from the body as it was before the first pass changed it.
-  const pristine = body.children.map((child) => child.cloneNode(true));
+export function findContent(
+  prepared: (pass: number) => ParentNode,
+  title: string,
+  bylineKnown: boolean,
+): FoundContent | undefined {
   const attempts: { content: Element; length: number }[] = [];
   let byline: string | undefined;
 
   for (let i = 0; i < ATTEMPTS.length; i++) {
-    if (i > 0) setChildren(body, pristine.map((child) => (i < ATTEMPTS.length - 1 ? child.cloneNode(true) : child)));
+    const root = prepared(i);
+    const body = findBody(root);
+    if (!body) return undefined;
     const finder = new ContentFinder(root, body, title, ATTEMPTS[i] as Attempt, bylineKnown, byline);
     const content = finder.run();
     byline = finder.byline;

@@ -4,7 +4,7 @@
 
 import { Element, Text, type AnyNode, type ChildNode, type ParentNode } from 'domhandler';
 
-export type { AnyNode, ChildNode, Element, ParentNode };
+export type { AnyNode, ChildNode, Element, ParentNode, Text };
 
 export function isElement(node: AnyNode | null | undefined): node is Element {
   if (!node) return false;
@@ -170,13 +170,17 @@ export function insertBefore(parent: ParentNode, child: ChildNode, reference: Ch
 
 /** Moves every child of `from` to the end of `to`. */
 export function moveChildren(from: ParentNode, to: ParentNode): void {
-  while (from.children.length > 0) appendChild(to, from.children[0] as ChildNode);
-}
-
-/** Replaces all children of `parent` with `children` (which must be detached). */
-export function setChildren(parent: ParentNode, children: ChildNode[]): void {
-  for (const child of [...parent.children]) removeNode(child);
-  for (const child of children) appendChild(parent, child);
+  // Detach them all at once: one by one would rescan the child list for each.
+  const moving = from.children.splice(0, from.children.length);
+  let last = to.children[to.children.length - 1] ?? null;
+  for (const child of moving) {
+    child.parent = to;
+    child.prev = last;
+    if (last) last.next = child;
+    last = child;
+    to.children.push(child);
+  }
+  if (last) last.next = null;
 }
 
 /**

@@ -3,7 +3,7 @@
 // without one, the content the readability-style scoring finds; finally make URLs absolute
 // (against <base>, else options.url) and strip classes and styles from the kept HTML.
 
-import { load } from 'cheerio';
+import { load, type CheerioAPI } from 'cheerio';
 import {
   cleanClasses,
   fixRelativeUris,
@@ -18,6 +18,7 @@ import {
   createElement,
   descendants,
   elementsByTag,
+  isElement,
   removeNode,
   type Element,
   type ParentNode,
@@ -73,9 +74,21 @@ function baseUrlOf(root: ParentNode, documentUrl: string | undefined): string | 
   }
 }
 
+/**
+ * Elements matching `selector`; none for an invalid selector. Rules are validated when config
+ * loads, but a rule that slips through must not stop extraction of the page.
+ */
+function select($: CheerioAPI, selector: string): Element[] {
+  try {
+    return $(selector).toArray().filter(isElement);
+  } catch {
+    return [];
+  }
+}
+
 /** Content chosen by a site rule's selector; undefined when it matches nothing. */
-function contentFromRule($: ReturnType<typeof load>, selector: string): Element | undefined {
-  const matches = $(selector).toArray();
+function contentFromRule($: CheerioAPI, selector: string): Element | undefined {
+  const matches = select($, selector);
   const chosen = new Set(matches);
   // An element inside another match is already included with it.
   const outermost = matches.filter((el) => {
@@ -105,14 +118,21 @@ export function extractArticle(html: string, options: ExtractOptions = {}): Extr
   const canonicalUrl = resolveAbsolute(metadata.canonicalUrl) ?? documentUrl;
   const rule = findSiteRule(documentUrl ?? canonicalUrl, options.siteRules ?? []);
 
-  prepareDocument(root);
-  for (const selector of rule?.remove ?? []) $(selector).remove();
+  const prepare = (page: CheerioAPI): ParentNode => {
+    const pageRoot = page.root()[0] as ParentNode;
+    prepareDocument(pageRoot);
+    for (const selector of rule?.remove ?? []) for (const el of select(page, selector)) removeNode(el);
+    return pageRoot;
+  };
+  prepare($);
 
   let article: Element | undefined;
   let byline = metadata.byline;
   if (rule?.content) article = contentFromRule($, rule.content);
   if (!article) {
-    const found = findContent(root, metadata.title, metadata.byline !== undefined);
+    // Retries start again from the page as parsed; see findContent.
+    const prepared = (pass: number) => (pass === 0 ? root : prepare(load(html)));
+    const found = findContent(prepared, metadata.title, metadata.byline !== undefined);
     article = found?.content;
     byline ??= found?.byline || undefined;
   }

@@ -2,7 +2,7 @@
 // text, visibility. Patterns follow Mozilla Readability (Apache-2.0), whose thresholds were
 // tuned on thousands of pages.
 
-import { elementsByTag, textContent, type Element, type ParentNode } from './dom.js';
+import { elementsByTag, hasChildren, textContent, type Element, type ParentNode, type Text } from './dom.js';
 
 export const PATTERNS = {
   unlikelyCandidates:
@@ -52,6 +52,23 @@ export function innerText(node: ParentNode, normalize = true): string {
   return normalize ? text.replace(/\s{2,}/g, ' ') : text;
 }
 
+/** How many times `char` occurs in the node's text. */
+export function charCount(node: ParentNode, char: string): number {
+  let count = 0;
+  const walk = (parent: ParentNode): void => {
+    for (const child of parent.children) {
+      if (child.type === 'text') {
+        const data = (child as Text).data;
+        for (let at = data.indexOf(char); at >= 0; at = data.indexOf(char, at + 1)) count++;
+      } else if (hasChildren(child)) {
+        walk(child);
+      }
+    }
+  };
+  walk(node);
+  return count;
+}
+
 /** Class and id against the positive/negative patterns: -50..+50. */
 export function classWeight(el: Element, weightClasses: boolean): number {
   if (!weightClasses) return 0;
@@ -71,24 +88,24 @@ export function classWeight(el: Element, weightClasses: boolean): number {
 
 /** Share of the text that sits inside links (in-page `#` links count 30%). */
 export function linkDensity(el: ParentNode): number {
-  const textLength = innerText(el).length;
-  if (textLength === 0) return 0;
+  const length = innerText(el).length;
+  if (length === 0) return 0;
   let linkLength = 0;
   for (const link of elementsByTag(el, 'a')) {
     const href = link.attribs.href;
     const coefficient = href && PATTERNS.hashUrl.test(href) ? 0.3 : 1;
     linkLength += innerText(link).length * coefficient;
   }
-  return linkLength / textLength;
+  return linkLength / length;
 }
 
 /** Share of the text inside descendants with the given tags. */
 export function textDensity(el: ParentNode, tags: ReadonlySet<string>): number {
-  const textLength = innerText(el).length;
-  if (textLength === 0) return 0;
+  const length = innerText(el).length;
+  if (length === 0) return 0;
   let childrenLength = 0;
   for (const child of elementsByTag(el, tags)) childrenLength += innerText(child).length;
-  return childrenLength / textLength;
+  return childrenLength / length;
 }
 
 const DISPLAY_NONE = /(?:^|;)\s*display\s*:\s*none\s*(?:!\s*important\s*)?(?:;|$)/i;
