@@ -23,6 +23,17 @@ describe('terms', () => {
     expect(matches('russia', 'Russia’s army')).toBe(true);
     expect(matches("russia's", 'Russia has')).toBe(true);
   });
+  it('keeps different stems apart', () => {
+    expect(matches('russia', 'Russian forces')).toBe(false);
+  });
+  it('finds words in scripts written without spaces', () => {
+    expect(matches('北京', '今天北京天气很好')).toBe(true);
+    expect(matches('"中华人民共和国"', '中华人民共和国成立')).toBe(true);
+  });
+  it('treats U.S. as one word', () => {
+    expect(matches('U.S.', 'U.S. officials said')).toBe(true);
+    expect(matches('us', 'U.S. officials said')).toBe(false);
+  });
   it('stems with the article language when it is known', () => {
     // French "négociations" and "négociation" share a stem only with the French stemmer rules.
     expect(matches('negociation', { content: 'Les négociations continuent', language: 'fr' })).toBe(true);
