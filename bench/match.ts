@@ -327,7 +327,7 @@ function main(): void {
       for (const r of rules) if (r.matcher.test(d)) r.matcher.explain(d, []);
     };
     const noIndexArticles = size >= 100_000 ? prepared.slice(0, 15) : prepared;
-    const noIndex = stats(perArticle(noIndexArticles, size >= 10_000 ? 1 : 3, evalAll));
+    const noIndex = stats(perArticle(noIndexArticles, size >= 100_000 ? 2 : 3, evalAll));
     const evaluated: number[] = [];
     const matched: number[] = [];
     const s: MatchStats = { candidates: 0, evaluated: 0, matched: 0 };

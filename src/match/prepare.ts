@@ -14,7 +14,7 @@ export const ALL_TEXT = TITLE | SUMMARY | CONTENT;
 export const TEXT_FIELD_NAMES = ['title', 'summary', 'content'] as const;
 
 /** Prefix look-ups per article answered by scanning before the words are sorted once. */
-const PREFIX_SCANS = 8;
+const PREFIX_SCANS = 40;
 
 /** Positions between fields, so that phrases and NEAR never span two fields. */
 const FIELD_GAP = 1_000_000;
@@ -217,6 +217,11 @@ export class PreparedArticle {
 
   /** Distinct normalised words starting with `prefix`, via a lazily sorted word list. */
   normsWithPrefix(prefix: string): NormInfo[] {
+    if (this.sortedNorms === undefined && ++this.prefixScans <= PREFIX_SCANS) {
+      const found: NormInfo[] = [];
+      for (const n of this.norms.values()) if (n.norm.startsWith(prefix)) found.push(n);
+      return found.sort((a, b) => a.toks[0]! - b.toks[0]!);
+    }
     const sorted = (this.sortedNorms ??= [...this.norms.values()].sort((a, b) => (a.norm < b.norm ? -1 : a.norm > b.norm ? 1 : 0)));
     let lo = 0;
     let hi = sorted.length;

@@ -19,7 +19,6 @@ export interface MatchStats {
   matched: number;
 }
 
-type Postings = Map<string, number[]>;
 
 export interface RuleIndexOptions {
   /**
@@ -28,6 +27,8 @@ export interface RuleIndexOptions {
    * common English words.
    */
   frequencies?: WordFrequencies;
+  /** Below this many rules every rule is evaluated: cheaper than looking words up. Default 64. */
+  minIndexedRules?: number;
 }
 
 /** The metadata keys of an article (feed ids and tags, language, host and its parents). */
@@ -42,8 +43,16 @@ function metaKeys(d: PreparedArticle): string[] {
   return keys;
 }
 
-/** A second-pass key; stem keys remember their stem for the last language seen. */
-type SecondKey = Exclude<Key, { kind: 'stem' }> | { kind: 'stem'; word: string; language: string; stem: string };
+function sameKeys(a: Required, b: Required): boolean {
+  return a.keys.length === b.keys.length && a.keys.every((k, i) => JSON.stringify(k) === JSON.stringify(b.keys[i]));
+}
+
+/** Hash of the first `length` characters, computed without allocating a substring. */
+function prefixHash(s: string, length: number): number {
+  let h = 7;
+  for (let i = 0; i < length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
 
 const haystacks = new WeakMap<PreparedArticle, string>();
 
@@ -57,84 +66,101 @@ function haystack(d: PreparedArticle): string {
   return h;
 }
 
-function sameKeys(a: Required, b: Required): boolean {
-  return a.keys.length === b.keys.length && a.keys.every((k, i) => JSON.stringify(k) === JSON.stringify(b.keys[i]));
+function intern<K>(map: Map<K, number>, key: K, next: () => number): number {
+  let id = map.get(key);
+  if (id === undefined) {
+    id = next();
+    map.set(key, id);
+  }
+  return id;
 }
 
-/** Hash of the first `length` characters, computed without allocating a substring. */
-function prefixHash(s: string, length: number): number {
-  let h = 7;
-  for (let i = 0; i < length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-function fileNumber(map: Map<number, number[]>, key: number, rule: number): void {
+function push<K>(map: Map<K, number[]>, key: K, id: number): void {
   const list = map.get(key);
-  if (!list) map.set(key, [rule]);
-  else if (list[list.length - 1] !== rule) list.push(rule);
-}
-
-function file(map: Postings, key: string, rule: number): void {
-  const list = map.get(key);
-  if (!list) map.set(key, [rule]);
-  else if (list[list.length - 1] !== rule) list.push(rule);
+  if (!list) map.set(key, [id]);
+  else if (!list.includes(id)) list.push(id);
 }
 
 export class RuleIndex {
-  /** Stemmed query words → rules; turned into per-language stem postings on first use. */
-  private readonly stemWords: Postings = new Map();
-  private readonly stemPostings = new Map<string, Postings>();
-  private readonly norms: Postings = new Map();
-  /** Prefix keys by prefixHash → rules (hash collisions only add candidates). */
-  private readonly prefixes = new Map<number, number[]>();
+  // Every distinct required key has an id. An article first marks the ids it holds; rules filed
+  // under a held id are candidates, and a candidate passes if it holds one of its second ids.
+  /** Stemmed query words → id; per language, stems → ids (built on first use). */
+  private readonly stemWords = new Map<string, number>();
+  private readonly stemIds = new Map<string, Map<string, number[]>>();
+  private readonly normIds = new Map<string, number>();
+  /** prefixHash of prefix keys → ids (hash collisions only add candidates). */
+  private readonly prefixIds = new Map<number, number[]>();
   /** Distinct prefix key lengths, ascending. */
   private readonly prefixLengths: number[];
-  private readonly meta: Postings = new Map();
-  /** Regex literals → rules; looked for in the article's lower-cased text. */
-  private readonly literals: Postings = new Map();
+  private readonly metaIds = new Map<string, number>();
+  /** Regex literals → id; looked for in the article's lower-cased text. */
+  private readonly literalIds = new Map<string, number>();
+  /** Per key id: the rules filed under it. */
+  private readonly filed: Array<number[] | undefined> = [];
+  /** Per rule r: its second key ids are secondIds[secondStart[r] .. secondStart[r + 1]). */
+  private readonly secondStart: Uint32Array;
+  private readonly secondIds: Uint32Array;
   /** Rules without required keys, ascending. */
   private readonly always: number[] = [];
-  /** Per rule: a second key set a candidate must also hold, if the rule has one. */
-  private readonly second: Array<SecondKey[] | undefined>;
-  /** Per rule: the last match() that selected it (avoids clearing between articles). */
+  /** Per key id / per rule: the match() call that last marked it (no clearing needed). */
+  private held: Uint32Array;
   private readonly seen: Uint32Array;
   private epoch = 0;
+  private all: Uint32Array | undefined;
+  private readonly minIndexed: number;
 
   private constructor(
     readonly rules: readonly CompiledRule[],
     options: RuleIndexOptions = {},
   ) {
     this.seen = new Uint32Array(rules.length);
-    this.second = new Array<SecondKey[] | undefined>(rules.length);
+    this.minIndexed = options.minIndexedRules ?? 64;
+    this.secondStart = new Uint32Array(rules.length + 1);
+    const seconds: number[] = [];
     const lengths = new Set<number>();
     const frequencies = options.frequencies;
     const share = frequencies ? (w: string) => frequencies.share(w) : guessWordShare;
     rules.forEach((rule, i) => {
+      this.secondStart[i] = seconds.length;
       const [first, ...rest] = requiredConjuncts(rule.tree, share);
       if (!first) {
         this.always.push(i);
         return;
       }
-      for (const k of first.keys) this.fileKey(k, i, lengths);
+      for (const k of first.keys) {
+        const id = this.keyId(k, lengths);
+        const list = (this.filed[id] ??= []);
+        if (list[list.length - 1] !== i) list.push(i);
+      }
       const second = rest.find((r) => !sameKeys(r, first) && r.cost < 0.9);
-      if (second) this.second[i] = second.keys.map((k) => (k.kind === 'stem' ? { ...k, language: '', stem: '' } : k));
+      if (second) for (const k of second.keys) seconds.push(this.keyId(k, lengths));
     });
+    this.secondStart[rules.length] = seconds.length;
+    this.secondIds = Uint32Array.from(seconds);
+    this.held = new Uint32Array(this.filed.length);
     this.prefixLengths = [...lengths].sort((a, b) => a - b);
   }
 
-  private fileKey(k: Key, rule: number, lengths: Set<number>): void {
+  private keyId(k: Key, lengths: Set<number>): number {
+    const next = () => this.filed.push(undefined) - 1;
     switch (k.kind) {
       case 'stem':
-        return file(this.stemWords, k.word, rule);
+        return intern(this.stemWords, k.word, next);
       case 'norm':
-        return file(this.norms, k.word, rule);
-      case 'prefix':
+        return intern(this.normIds, k.word, next);
+      case 'prefix': {
         lengths.add(k.prefix.length);
-        return fileNumber(this.prefixes, prefixHash(k.prefix, k.prefix.length), rule);
+        const h = prefixHash(k.prefix, k.prefix.length);
+        const ids = this.prefixIds.get(h);
+        if (ids) return ids[0]!; // same hash: share the id (a collision only adds candidates)
+        const id = next();
+        this.prefixIds.set(h, [id]);
+        return id;
+      }
       case 'meta':
-        return file(this.meta, k.key, rule);
+        return intern(this.metaIds, k.key, next);
       case 'literal':
-        return file(this.literals, k.text, rule);
+        return intern(this.literalIds, k.text, next);
     }
   }
 
@@ -157,75 +183,58 @@ export class RuleIndex {
     return this.always.length;
   }
 
-  private stemsFor(language: string): Postings {
-    let map = this.stemPostings.get(language);
+  private stemsFor(language: string): Map<string, number[]> {
+    let map = this.stemIds.get(language);
     if (!map) {
       map = new Map();
       const stemmer = stemmerFor(language);
-      for (const [word, rules] of this.stemWords) {
-        const stem = stemmer.stem(word);
-        const list = map.get(stem);
-        map.set(stem, list ? [...new Set([...list, ...rules])].sort((a, b) => a - b) : rules);
-      }
-      this.stemPostings.set(language, map);
+      for (const [word, id] of this.stemWords) push(map, stemmer.stem(word), id);
+      this.stemIds.set(language, map);
     }
     return map;
   }
 
-  /** Whether the article holds at least one of the keys. */
-  private holds(d: PreparedArticle, keys: SecondKey[], meta: string[]): boolean {
-    for (const k of keys) {
-      switch (k.kind) {
-        case 'stem':
-          if (k.language !== d.stemLanguage) {
-            k.stem = d.stemmer.stem(k.word);
-            k.language = d.stemLanguage;
-          }
-          if (d.stems.has(k.stem)) return true;
-          break;
-        case 'norm':
-          if (d.norms.has(k.word)) return true;
-          break;
-        case 'prefix':
-          if (d.prefixFields(k.prefix) !== 0) return true;
-          break;
-        case 'meta':
-          if (meta.includes(k.key)) return true;
-          break;
-        case 'literal':
-          if (haystack(d).includes(k.text)) return true;
-          break;
-      }
-    }
-    return false;
-  }
-
   /** Indices of the rules to evaluate for an article, ascending, and how many keys selected. */
   candidates(d: PreparedArticle): { rules: Uint32Array; selected: number } {
+    // A few rules are evaluated faster than the article's words are looked up.
+    if (this.rules.length < this.minIndexed) return { rules: this.all ??= Uint32Array.from(this.rules.keys()), selected: this.rules.length };
     const epoch = ++this.epoch;
+    const held = this.held;
+    const filed = this.filed;
     const seen = this.seen;
     const selected: number[] = [];
-    const take = (list: number[] | undefined) => {
-      if (!list) return;
-      for (const r of list) {
-        if (seen[r] !== epoch) {
-          seen[r] = epoch;
-          selected.push(r);
+    const hold = (id: number) => {
+      if (held[id] === epoch) return;
+      held[id] = epoch;
+      const list = filed[id];
+      if (list) {
+        for (const r of list) {
+          if (seen[r] !== epoch) {
+            seen[r] = epoch;
+            selected.push(r);
+          }
         }
       }
     };
-    const lookup = (index: Postings, article: Map<string, unknown>) => {
-      if (index.size === 0) return;
-      // Walk the smaller side.
-      if (index.size < article.size) {
-        for (const [k, list] of index) if (article.has(k)) take(list);
-      } else {
-        for (const k of article.keys()) take(index.get(k));
+    // Walk the smaller side of each look-up.
+    const stems = this.stemsFor(d.stemLanguage);
+    if (stems.size < d.stems.size) {
+      for (const [k, ids] of stems) if (d.stems.has(k)) for (const id of ids) hold(id);
+    } else {
+      for (const k of d.stems.keys()) {
+        const ids = stems.get(k);
+        if (ids) for (const id of ids) hold(id);
       }
-    };
-    lookup(this.stemsFor(d.stemLanguage), d.stems);
-    lookup(this.norms, d.norms);
-    if (this.prefixes.size > 0) {
+    }
+    if (this.normIds.size < d.norms.size) {
+      for (const [k, id] of this.normIds) if (d.norms.has(k)) hold(id);
+    } else {
+      for (const k of d.norms.keys()) {
+        const id = this.normIds.get(k);
+        if (id !== undefined) hold(id);
+      }
+    }
+    if (this.prefixIds.size > 0) {
       const lengths = this.prefixLengths;
       const max = lengths[lengths.length - 1]!;
       for (const w of d.norms.keys()) {
@@ -235,22 +244,33 @@ export class RuleIndex {
         for (let i = 0; i < max && i < w.length; i++) {
           h = (Math.imul(h, 31) + w.charCodeAt(i)) | 0;
           if (i + 1 === lengths[next]) {
-            take(this.prefixes.get(h));
+            const ids = this.prefixIds.get(h);
+            if (ids) hold(ids[0]!);
             next++;
           }
         }
       }
     }
-    const meta = metaKeys(d);
-    if (this.meta.size > 0) for (const k of meta) take(this.meta.get(k));
-    if (this.literals.size > 0) {
-      const text = haystack(d);
-      for (const [lit, list] of this.literals) if (text.includes(lit)) take(list);
+    if (this.metaIds.size > 0) {
+      for (const k of metaKeys(d)) {
+        const id = this.metaIds.get(k);
+        if (id !== undefined) hold(id);
+      }
     }
+    if (this.literalIds.size > 0) {
+      const text = haystack(d);
+      for (const [lit, id] of this.literalIds) if (text.includes(lit)) hold(id);
+    }
+    // Second pass: a candidate must hold one of its second keys, when it has any.
     const out: number[] = [];
+    const start = this.secondStart;
+    const second = this.secondIds;
     for (const r of selected) {
-      const second = this.second[r];
-      if (!second || this.holds(d, second, meta)) out.push(r);
+      const from = start[r]!;
+      const to = start[r + 1]!;
+      let ok = from === to;
+      for (let j = from; !ok && j < to; j++) ok = held[second[j]!] === epoch;
+      if (ok) out.push(r);
     }
     for (const r of this.always) out.push(r);
     return { rules: Uint32Array.from(out).sort(), selected: selected.length };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileRule, evaluateRule, parseQuery, prepareArticle, RuleIndex, type MatchInput, type MatchStats, type RuleSpec } from '../../src/match/index.js';
+import { compileRule, evaluateRule, parseQuery, prepareArticle, RuleIndex, WordFrequencies, type MatchInput, type MatchStats, type RuleSpec } from '../../src/match/index.js';
 
 // A small vocabulary with stems, hyphens, possessives, diacritics and case, so that random
 // queries and articles often meet.
@@ -68,9 +68,9 @@ function direct(rules: RuleSpec[], a: MatchInput) {
 describe('RuleIndex', () => {
   it('returns exactly what evaluating every rule directly returns (property)', () => {
     fc.assert(
-      fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 25 }), fc.array(articleArb, { minLength: 1, maxLength: 4 }), (specs, articles) => {
+      fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 25 }), fc.array(articleArb, { minLength: 1, maxLength: 4 }), fc.boolean(), (specs, articles, freq) => {
         const rules = specs.map((s, i) => ({ id: `r${i}`, ...s }));
-        const index = RuleIndex.build(rules);
+        const index = RuleIndex.build(rules, { minIndexedRules: 0, ...(freq ? { frequencies: WordFrequencies.measure(articles.map(prepareArticle)) } : {}) });
         for (const a of articles) expect(index.match(a)).toEqual(direct(rules, a));
       }),
       { numRuns: 1500 },
@@ -84,7 +84,7 @@ describe('RuleIndex', () => {
       { id: 'not', query: '-football' },
       { id: 'regex', query: '/cease-?fire/' },
       { id: 'site', query: 'site:bbc.co.uk' },
-    ]);
+    ], { minIndexedRules: 0 });
     const stats: MatchStats = { candidates: 0, evaluated: 0, matched: 0 };
     const got = index.match({ id: 'a', content: 'Ukraine agreed a cease-fire', url: 'https://cnn.com/x' }, stats);
     expect(got.map((m) => m.rule)).toEqual(['ukraine', 'not', 'regex']);
@@ -94,12 +94,19 @@ describe('RuleIndex', () => {
   });
 
   it('selects rules by stems of the article language', () => {
-    const index = RuleIndex.build([{ id: 'fr', query: 'negociation' }]);
+    const index = RuleIndex.build([{ id: 'fr', query: 'negociation' }], { minIndexedRules: 0 });
     expect(index.match({ id: 'a', content: 'Les négociations continuent', language: 'fr' }).map((m) => m.rule)).toEqual(['fr']);
   });
 
+  it('evaluates every rule of a small index without looking words up', () => {
+    const index = RuleIndex.build([{ id: 'a', query: 'ukraine' }, { id: 'b', query: 'election' }]);
+    const stats: MatchStats = { candidates: 0, evaluated: 0, matched: 0 };
+    expect(index.match({ id: 'x', content: 'Ukraine' }, stats).map((m) => m.rule)).toEqual(['a']);
+    expect(stats.evaluated).toBe(2);
+  });
+
   it('selects site: rules for subdomains', () => {
-    const index = RuleIndex.build([{ id: 's', query: 'site:bbc.co.uk' }]);
+    const index = RuleIndex.build([{ id: 's', query: 'site:bbc.co.uk' }], { minIndexedRules: 0 });
     expect(index.match({ id: 'a', url: 'https://www.news.bbc.co.uk/x' })).toHaveLength(1);
     expect(index.match({ id: 'a', url: 'https://notbbc.co.uk/x' })).toHaveLength(0);
   });
