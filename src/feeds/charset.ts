@@ -33,6 +33,8 @@ export function decodeBody(body: Buffer, contentType?: string | null): string {
 }
 
 export function detectCharset(body: Buffer, contentType?: string | null): DetectedCharset {
+  const utf32 = detectUtf32(body);
+  if (utf32) return utf32;
   const label = /charset\s*=\s*["']?([\w.:-]+)/i.exec(contentType ?? '')?.[1];
   let found = sniff(body, label);
   // Feeds often start with blank lines before their XML declaration; the declaration still counts.
@@ -43,6 +45,14 @@ export function detectCharset(body: Buffer, contentType?: string | null): Detect
   }
   if (found.source === 'default' && !isUtf8(body)) return { encoding: 'windows-1252', source: 'default' };
   return found;
+}
+
+/** UTF-32 is outside the WHATWG sniffer; it shows as a BOM or as "<" padded with three zero bytes. */
+function detectUtf32(body: Buffer): DetectedCharset | undefined {
+  const head = body.subarray(0, 4).toString('hex');
+  if (head === '0000feff' || head === '0000003c') return { encoding: 'utf-32be', source: head === '0000feff' ? 'bom' : 'declaration' };
+  if (head === 'fffe0000' || head === '3c000000') return { encoding: 'utf-32le', source: head === 'fffe0000' ? 'bom' : 'declaration' };
+  return undefined;
 }
 
 function sniff(body: Buffer, label: string | undefined): DetectedCharset {

@@ -58,7 +58,7 @@ interface ItemFields {
 }
 type RssItem = Parser.Item & ItemFields;
 
-const parser: Parser<FeedFields, RssItem> = new Parser({
+const PARSER_OPTIONS = {
   // Feeds without a version attribute on <rss> are read as RSS 2.0.
   defaultRSS: 2,
   customFields: {
@@ -76,24 +76,32 @@ const parser: Parser<FeedFields, RssItem> = new Parser({
       ['content', 'contentAttrs'],
     ],
   },
-} as Parser.ParserOptions<FeedFields, RssItem>);
+} as Parser.ParserOptions<FeedFields, RssItem>;
 
-// rss-parser turns Atom dates into ISO strings with Date#toISOString, which throws on a date it
-// cannot read and so loses the whole feed. We read dates ourselves, so an entry whose dates
-// rss-parser cannot read is parsed again without them.
+/**
+ * A new parser per feed: an xml2js parser that failed once may never call back on its next
+ * document, which would hang the poll. Creating one is cheap.
+ */
+function createParser(): Parser<FeedFields, RssItem> {
+  const parser = new Parser<FeedFields, RssItem>(PARSER_OPTIONS);
+  // rss-parser turns Atom dates into ISO strings with Date#toISOString, which throws on a date
+  // it cannot read and so loses the whole feed. We read dates ourselves, so an entry whose dates
+  // rss-parser cannot read is parsed again without them.
+  const internals = parser as unknown as { parseItemAtom(entry: AtomEntry): RssItem };
+  const parseItemAtom = internals.parseItemAtom.bind(parser);
+  internals.parseItemAtom = (entry) => {
+    try {
+      return parseItemAtom(entry);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      const { published, updated, ...rest } = entry;
+      return { ...parseItemAtom(rest), publishedRaw: first(published), updatedRaw: first(updated) };
+    }
+  };
+  return parser;
+}
+
 type AtomEntry = Record<string, unknown>;
-const internals = parser as unknown as { parseItemAtom(entry: AtomEntry): RssItem };
-const parseItemAtom = internals.parseItemAtom.bind(parser);
-internals.parseItemAtom = (entry) => {
-  try {
-    return parseItemAtom(entry);
-  } catch (err) {
-    if (!(err instanceof RangeError)) throw err;
-    const { published, updated, ...rest } = entry;
-    return { ...parseItemAtom(rest), publishedRaw: first(published), updatedRaw: first(updated) };
-  }
-};
-
 const first = (v: unknown): XmlValue | undefined => (Array.isArray(v) ? (v[0] as XmlValue) : undefined);
 
 export async function parseFeed(text: string, source: string): Promise<ParsedFeed> {
@@ -102,13 +110,12 @@ export async function parseFeed(text: string, source: string): Promise<ParsedFee
   if (!trimmed.startsWith('<')) throw new FetchError('not-a-feed', `${source}: not XML or JSON (starts with "${trimmed.slice(0, 20)}")`);
   let feed: Parser.Output<RssItem> & FeedFields;
   try {
-    feed = await parser.parseString(trimmed);
+    feed = await createParser().parseString(trimmed);
   } catch (strictError) {
     try {
-      feed = await parser.parseString(repairXml(trimmed));
+      feed = await createParser().parseString(repairXml(trimmed));
     } catch {
-      const message = (strictError as Error).message.split('\n')[0] ?? '';
-      throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${message}`);
+      throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${explain(strictError, trimmed)}`);
     }
   }
   const feedBase = feed.attrs?.['xml:base'];
@@ -118,6 +125,14 @@ export async function parseFeed(text: string, source: string): Promise<ParsedFee
     language: feed.language ?? feed.dcLanguage ?? feed.attrs?.['xml:lang'],
     items: (feed.items ?? []).map((item) => rawItem(item, feedBase)),
   };
+}
+
+/** rss-parser's own errors are clear; a TypeError from inside it means a structure it cannot walk. */
+function explain(err: unknown, text: string): string {
+  if (!(err instanceof TypeError)) return (err as Error).message.split('\n')[0] ?? String(err);
+  const root = /<(?!\?|!)([\w:]+)/.exec(text)?.[1] ?? 'unknown';
+  if (/^rss$/i.test(root) && !/<channel[\s>]/i.test(text)) return 'an <rss> document without a <channel>';
+  return `the <${root}> document is not laid out as RSS or Atom (${err.message})`;
 }
 
 function rawItem(item: RssItem, feedBase: string | undefined): RawItem {

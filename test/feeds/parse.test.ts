@@ -35,6 +35,29 @@ describe('parseFeed', () => {
   });
 });
 
+describe('parseFeed on broken input', () => {
+  it('refuses a document that is only a comment, and still reads the next feed (no hang)', async () => {
+    await expect(parseFeed('<!-- nothing here -->', 'empty')).rejects.toBeInstanceOf(FetchError);
+    const feed = await parseFeed('<rss version="2.0"><channel><item><title>Next</title></item></channel></rss>', 'next');
+    expect(feed.items[0]?.title).toBe('Next');
+  });
+
+  it('explains an <rss> without a <channel>', async () => {
+    await expect(parseFeed('<rss version="2.0"></rss>', 'bare')).rejects.toThrow('bare: not a readable RSS/Atom feed: an <rss> document without a <channel>');
+  });
+
+  it('closes an end tag cut off at the end of the file', async () => {
+    const feed = await parseFeed('<rss version="2.0"><channel><title>Cut</title><item><title>A &amp; B</title></item></channel></rss', 'cut');
+    expect(feed.items[0]?.title).toBe('A & B');
+  });
+
+  it('reads UTF-32 feeds', () => {
+    const xml = '<?xml version="1.0" encoding="utf-32"?><rss><title>Київ</title></rss>';
+    expect(decodeBody(iconv.encode(xml, 'utf32-be'))).toBe(xml);
+    expect(decodeBody(iconv.encode(xml, 'utf32-le'))).toBe(xml);
+  });
+});
+
 describe('decodeBody', () => {
   it('decodes windows-1251 named in the XML declaration', () => {
     const xml = '<?xml version="1.0" encoding="windows-1251"?><rss><title>Київ</title></rss>';
