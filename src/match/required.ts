@@ -167,17 +167,10 @@ export function regexLiteral(source: string): string | undefined {
   return best.length >= 3 ? best : undefined;
 }
 
-/**
- * Text in which a regex literal (regexLiteral) is searched: lower case, long s folded, and every
- * other non-ASCII character (never part of a literal) turned into a space, which keeps the
- * string one byte per character and the search fast.
- */
+/** Text in which a regex literal (regexLiteral) is searched: lower case, long s folded. */
 export function literalHaystack(texts: readonly string[]): string {
-  return texts
-    .join('\n')
-    .toLowerCase()
-    .replace(/\u017f/g, 's')
-    .replace(/[\u0080-\uffff]/g, ' ');
+  const lower = texts.join('\n').toLowerCase();
+  return lower.includes('\u017f') ? lower.replace(/\u017f/g, 's') : lower;
 }
 
 class Planner {

@@ -27,7 +27,7 @@ export interface RuleIndexOptions {
    * common English words.
    */
   frequencies?: WordFrequencies;
-  /** Below this many rules every rule is evaluated: cheaper than looking words up. Default 64. */
+  /** Below this many rules every rule is evaluated: cheaper than looking words up. Default 512. */
   minIndexedRules?: number;
 }
 
@@ -75,10 +75,9 @@ function intern<K>(map: Map<K, number>, key: K, next: () => number): number {
   return id;
 }
 
-function push<K>(map: Map<K, number[]>, key: K, id: number): void {
-  const list = map.get(key);
-  if (!list) map.set(key, [id]);
-  else if (!list.includes(id)) list.push(id);
+interface StemEntry {
+  ids: number[];
+  norms: Array<[string, number]>;
 }
 
 export class RuleIndex {
@@ -86,7 +85,7 @@ export class RuleIndex {
   // under a held id are candidates, and a candidate passes if it holds one of its second ids.
   /** Stemmed query words → id; per language, stems → ids (built on first use). */
   private readonly stemWords = new Map<string, number>();
-  private readonly stemIds = new Map<string, Map<string, number[]>>();
+  private readonly stemIds = new Map<string, Map<string, StemEntry>>();
   private readonly normIds = new Map<string, number>();
   /** prefixHash of prefix keys → ids (hash collisions only add candidates). */
   private readonly prefixIds = new Map<number, number[]>();
@@ -114,7 +113,7 @@ export class RuleIndex {
     options: RuleIndexOptions = {},
   ) {
     this.seen = new Uint32Array(rules.length);
-    this.minIndexed = options.minIndexedRules ?? 64;
+    this.minIndexed = options.minIndexedRules ?? 512;
     this.secondStart = new Uint32Array(rules.length + 1);
     const seconds: number[] = [];
     const lengths = new Set<number>();
@@ -183,13 +182,26 @@ export class RuleIndex {
     return this.always.length;
   }
 
-  private stemsFor(language: string): Map<string, number[]> {
+  /**
+   * Per stem in a language: the ids of stemmed keys, and the exact-word keys with that stem (an
+   * article holds an exact word only if it holds its stem, so one walk over stems finds both).
+   */
+  private stemsFor(language: string): Map<string, StemEntry> {
     let map = this.stemIds.get(language);
     if (!map) {
-      map = new Map();
+      const m = new Map<string, StemEntry>();
       const stemmer = stemmerFor(language);
-      for (const [word, id] of this.stemWords) push(map, stemmer.stem(word), id);
-      this.stemIds.set(language, map);
+      const entry = (stem: string) => {
+        let e = m.get(stem);
+        if (!e) m.set(stem, (e = { ids: [], norms: [] }));
+        return e;
+      };
+      for (const [word, id] of this.stemWords) {
+        const e = entry(stemmer.stem(word));
+        if (!e.ids.includes(id)) e.ids.push(id);
+      }
+      for (const [norm, id] of this.normIds) entry(stemmer.stem(norm)).norms.push([norm, id]);
+      this.stemIds.set(language, (map = m));
     }
     return map;
   }
@@ -216,22 +228,18 @@ export class RuleIndex {
         }
       }
     };
-    // Walk the smaller side of each look-up.
+    // Walk the smaller side: the index's stems or the article's.
+    const visit = (e: StemEntry) => {
+      for (const id of e.ids) hold(id);
+      for (const [norm, id] of e.norms) if (d.norms.has(norm)) hold(id);
+    };
     const stems = this.stemsFor(d.stemLanguage);
     if (stems.size < d.stems.size) {
-      for (const [k, ids] of stems) if (d.stems.has(k)) for (const id of ids) hold(id);
+      for (const [k, e] of stems) if (d.stems.has(k)) visit(e);
     } else {
       for (const k of d.stems.keys()) {
-        const ids = stems.get(k);
-        if (ids) for (const id of ids) hold(id);
-      }
-    }
-    if (this.normIds.size < d.norms.size) {
-      for (const [k, id] of this.normIds) if (d.norms.has(k)) hold(id);
-    } else {
-      for (const k of d.norms.keys()) {
-        const id = this.normIds.get(k);
-        if (id !== undefined) hold(id);
+        const e = stems.get(k);
+        if (e) visit(e);
       }
     }
     if (this.prefixIds.size > 0) {
