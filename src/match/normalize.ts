@@ -38,3 +38,9 @@ export function normalizeWord(word: string): string {
   const p = possessiveLength(word);
   return fold(p > 0 ? word.slice(0, word.length - p) : word);
 }
+
+/** Text in which a regex literal (required.ts) is searched: lower case, long s folded. */
+export function literalHaystack(texts: readonly string[]): string {
+  const lower = texts.join('\n').toLowerCase();
+  return lower.includes('\u017f') ? lower.replace(/\u017f/g, 's') : lower;
+}

@@ -2,7 +2,7 @@
 // words (segment.ts), normalises and stems each (cached per raw word), adds the joined form of
 // hyphenated words ("cease-fire" → also "ceasefire"), and indexes words and stems to positions.
 import { type MatchInput } from './types.js';
-import { fold, normalizeWord, possessiveLength } from './normalize.js';
+import { fold, literalHaystack, normalizeWord, possessiveLength } from './normalize.js';
 import { segmentWords } from './segment.js';
 import { primaryLanguage, stemLanguage, stemmerFor, type CachedStemmer } from './stem.js';
 
@@ -81,6 +81,7 @@ export class PreparedArticle {
   /** Folded feed id and feed tags. */
   readonly feeds: string[];
   private sortedNorms: NormInfo[] | undefined;
+  private lowered: string | undefined;
   private prefixScans = 0;
 
   constructor(readonly input: MatchInput) {
@@ -200,6 +201,11 @@ export class PreparedArticle {
       flush();
       pos += FIELD_GAP;
     }
+  }
+
+  /** Title, summary and content in lower case, for regex literals (computed once). */
+  get lowerText(): string {
+    return (this.lowered ??= literalHaystack(this.texts));
   }
 
   /** Fields (bit set) in which some word starts with `prefix`; 0 when none. */

@@ -22,7 +22,7 @@ export interface Required {
 }
 
 /** Prefix keys are cut to this length; longer prefixes are checked when the rule is evaluated. */
-export const PREFIX_KEY_LENGTH = 5;
+export const PREFIX_KEY_LENGTH = 4;
 
 // Words in most English news articles: a rule that needs one of them is a candidate almost always.
 const COMMON = new Set(
@@ -167,11 +167,7 @@ export function regexLiteral(source: string): string | undefined {
   return best.length >= 3 ? best : undefined;
 }
 
-/** Text in which a regex literal (regexLiteral) is searched: lower case, long s folded. */
-export function literalHaystack(texts: readonly string[]): string {
-  const lower = texts.join('\n').toLowerCase();
-  return lower.includes('\u017f') ? lower.replace(/\u017f/g, 's') : lower;
-}
+export { literalHaystack } from './normalize.js';
 
 class Planner {
   constructor(private readonly share: WordShare) {}

@@ -5,7 +5,7 @@
 // without required keys (pure NOT, regex, url:) are evaluated on every article. Results come in
 // the order the rules were given.
 import { type PreparedArticle } from './prepare.js';
-import { guessWordShare, literalHaystack, requiredConjuncts, type Key, type Required, type WordFrequencies } from './required.js';
+import { guessWordShare, requiredConjuncts, type Key, type Required, type WordFrequencies } from './required.js';
 import { asPrepared, compileRule, explainRule, type CompiledRule } from './rule.js';
 import { stemmerFor } from './stem.js';
 import { type MatchInput, type RuleMatch, type RuleSpec } from './types.js';
@@ -51,18 +51,6 @@ function sameKeys(a: Required, b: Required): boolean {
 function prefixHash(s: string, length: number): number {
   let h = 7;
   for (let i = 0; i < length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-const haystacks = new WeakMap<PreparedArticle, string>();
-
-/** The article's text for regex literals, computed once per article. */
-function haystack(d: PreparedArticle): string {
-  let h = haystacks.get(d);
-  if (h === undefined) {
-    h = literalHaystack(d.texts);
-    haystacks.set(d, h);
-  }
   return h;
 }
 
@@ -266,7 +254,7 @@ export class RuleIndex {
       }
     }
     if (this.literalIds.size > 0) {
-      const text = haystack(d);
+      const text = d.lowerText;
       for (const [lit, id] of this.literalIds) if (text.includes(lit)) hold(id);
     }
     // Second pass: a candidate must hold one of its second keys, when it has any.
