@@ -8,10 +8,12 @@ import { QuerySyntaxError } from '../match/index.js';
 import { RedisUnavailableError } from '../queue/redis.js';
 import { CliError, globalOptions } from './common.js';
 import { extractCommand } from './extract.js';
+import { feedsCommand } from './feeds.js';
 import { enableCommand, failedCommand, retryCommand } from './failed.js';
 import { createLogger } from './logger.js';
 import { matchCommand } from './match.js';
 import { parseFeedCommand } from './parse-feed.js';
+import { importOpmlCommand } from './import-opml.js';
 import { previewCommand } from './preview.js';
 import { runOnceCommand } from './run-once.js';
 import { startCommand } from './start.js';
@@ -30,6 +32,8 @@ Commands:
   retry ID | --all               send failed deliveries round again
   enable SUBSCRIPTION            turn back on a subscription disabled by a 410 Gone webhook
   preview SUBSCRIPTION           render the next digest to files in $NEWSWATCH_DATA/preview
+  feeds                          each feed's health: state, HTTP status, failures, items, next poll
+  import-opml FILE [--dry-run]   add the feeds of an OPML export to feeds.yaml (comments kept)
 
 Options:
   --config DIR   config directory (default: $NEWSWATCH_CONFIG or ./config)
@@ -50,6 +54,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       url: { type: 'string' },
       timeout: { type: 'string' },
       all: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -86,6 +91,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return enableCommand(opts, env, createLogger('warn', env), target);
     case 'preview':
       return previewCommand(opts, env, createLogger('warn', env), target);
+    case 'feeds':
+      return feedsCommand(opts, env, createLogger('warn', env));
+    case 'import-opml':
+      if (!target) throw new CliError('import-opml needs the OPML FILE exported from your feed reader', 2);
+      return importOpmlCommand(target, opts.configDir, values['dry-run']);
     default:
       throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
   }
