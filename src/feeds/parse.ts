@@ -1,10 +1,11 @@
-// Feed text to raw items: rss-parser for RSS 0.9x/1.0/2.0 and Atom, our own reader for JSON Feed
+// Feed text to raw items: rss-parser for RSS 0.9x/1.0/2.0 and Atom, json-feed.ts for JSON Feed
 // 1.0/1.1 (rss-parser does not read it). A feed that is not well-formed XML gets one more try
 // after repairXml. Values stay raw here (dates as written, HTML as given, xml:base unresolved);
 // normalise.ts cleans them. Anything unreadable is a FetchError of class "not-a-feed".
 
 import Parser from 'rss-parser';
 import { FetchError } from './fetch.js';
+import { parseJsonFeed } from './json-feed.js';
 import { repairXml } from './xml-repair.js';
 
 export interface RawItem {
@@ -176,62 +177,4 @@ function text_(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() || undefined;
   if (value && typeof value === 'object' && typeof (value as { _?: unknown })._ === 'string') return ((value as { _: string })._).trim() || undefined;
   return undefined;
-}
-
-interface JsonFeedItem {
-  id?: string | number;
-  url?: string;
-  external_url?: string;
-  title?: string;
-  summary?: string;
-  content_html?: string;
-  content_text?: string;
-  date_published?: string;
-  date_modified?: string;
-  authors?: { name?: string }[];
-  author?: { name?: string };
-  tags?: string[];
-  language?: string;
-}
-
-interface JsonFeed {
-  version?: string;
-  title?: string;
-  home_page_url?: string;
-  language?: string;
-  authors?: { name?: string }[];
-  author?: { name?: string };
-  items?: JsonFeedItem[];
-}
-
-function parseJsonFeed(text: string, source: string): ParsedFeed {
-  let feed: JsonFeed;
-  try {
-    feed = JSON.parse(text) as JsonFeed;
-  } catch (err) {
-    throw new FetchError('not-a-feed', `${source}: invalid JSON: ${(err as Error).message}`);
-  }
-  if (!String(feed?.version ?? '').includes('jsonfeed.org') || !Array.isArray(feed.items)) {
-    throw new FetchError('not-a-feed', `${source}: JSON but not a JSON Feed (no jsonfeed.org version or items list)`);
-  }
-  const feedAuthor = feed.authors?.[0]?.name ?? feed.author?.name;
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  return {
-    title: str(feed.title),
-    link: str(feed.home_page_url),
-    language: str(feed.language),
-    items: feed.items
-      .filter((item): item is JsonFeedItem => Boolean(item) && typeof item === 'object')
-      .map((item) => ({
-        guid: item.id === undefined || item.id === null ? undefined : String(item.id),
-        link: str(item.url) ?? str(item.external_url),
-        title: str(item.title),
-        summary: str(item.summary) ?? str(item.content_text),
-        contentHtml: str(item.content_html),
-        author: str(item.authors?.[0]?.name) ?? str(item.author?.name) ?? feedAuthor,
-        categories: Array.isArray(item.tags) ? item.tags.filter((t) => typeof t === 'string') : undefined,
-        published: str(item.date_published) ?? str(item.date_modified),
-        language: str(item.language),
-      })),
-  };
 }
