@@ -15,8 +15,10 @@ import {
   isElement,
   isText,
   nextNode,
+  detach,
   removeNode,
   replaceNode,
+  setChildren,
   textContent,
   type AnyNode,
   type ChildNode,
@@ -115,40 +117,58 @@ export function removeAll(nodes: readonly ChildNode[], filter?: (node: Element) 
   }
 }
 
+const isBr = (node: AnyNode | undefined): boolean => isElement(node) && node.name === 'br';
+
 /**
  * Turns the first <br> of each run of two or more into a <p> holding the inline content
- * that follows it: `<div>a<br><br>b</div>` becomes `<div>a<p>b</p></div>`.
+ * that follows it: `<div>a<br><br>b</div>` becomes `<div>a<p>b</p></div>`. Works one parent
+ * at a time, rebuilding its child list in one pass (see setChildren).
  */
 function replaceBrs(body: Element): void {
-  for (const br of elementsByTag(body, 'br')) {
-    if (!br.parent) continue;
-    let next = br.next;
-    let replaced = false;
-    while ((next = skipWhitespace(next)) && isElement(next) && next.name === 'br') {
-      replaced = true;
-      const sibling = next.next;
-      removeNode(next);
-      next = sibling;
+  const parents = new Set<ParentNode>();
+  for (const br of elementsByTag(body, 'br')) if (br.parent) parents.add(br.parent);
+  for (const parent of parents) replaceBrChains(parent);
+}
+
+function replaceBrChains(parent: ParentNode): void {
+  const kids = parent.children;
+  // Index of the next element or non-whitespace text at or after `i`.
+  const skipWs = (i: number) => {
+    while (i < kids.length && !isElement(kids[i]) && PATTERNS.whitespace.test(textContent(kids[i] as ChildNode))) i++;
+    return i;
+  };
+  const startsChain = (i: number) => isBr(kids[i]) && isBr(kids[skipWs(i + 1)]);
+
+  const children: ChildNode[] = [];
+  const removed: ChildNode[] = [];
+  let i = 0;
+  while (i < kids.length) {
+    if (!startsChain(i)) {
+      children.push(kids[i] as ChildNode);
+      i++;
+      continue;
     }
-    if (!replaced) continue;
+    // Drop the <br>s after the first; the whitespace between them stays, inside the <p>.
+    const content: ChildNode[] = [];
+    let j = i + 1;
+    for (let k = skipWs(j); isBr(kids[k]); k = skipWs(j)) {
+      content.push(...kids.slice(j, k));
+      removed.push(kids[k] as ChildNode);
+      j = k + 1;
+    }
+    while (j < kids.length && !startsChain(j) && isPhrasingContent(kids[j] as ChildNode)) content.push(kids[j++] as ChildNode);
+    while (content.length > 0 && isWhitespace(content[content.length - 1] as ChildNode)) removed.push(content.pop() as ChildNode);
 
     const p = createElement('p');
-    replaceNode(br, p);
-    next = p.next;
-    while (next) {
-      if (isElement(next) && next.name === 'br') {
-        const after = skipWhitespace(next.next);
-        if (after && isElement(after) && after.name === 'br') break;
-      }
-      if (!isPhrasingContent(next)) break;
-      const sibling = next.next;
-      appendChild(p, next);
-      next = sibling;
-    }
-    while (p.lastChild && isWhitespace(p.lastChild)) removeNode(p.lastChild);
-    const parent = p.parent;
-    if (parent && isElement(parent) && parent.name === 'p') parent.name = 'div';
+    setChildren(p, content);
+    removed.push(kids[i] as ChildNode);
+    children.push(p);
+    i = j;
   }
+  if (removed.length === 0) return;
+  for (const node of removed) detach(node);
+  setChildren(parent, children);
+  if (isElement(parent) && parent.name === 'p') parent.name = 'div';
 }
 
 const CONSENT_BANNER = /cookie|consent|gdpr/i;
@@ -307,7 +327,9 @@ function cleanConditionally(root: Element, tag: string, options: CleanOptions, d
     }
 
     const density = linkDensity(node);
-    const textishDensity = textDensity(node, TEXTISH);
+    // Readability computes the text density of these tags and only asks whether it is zero;
+    // summing it is cubic on deeply nested pages, so ask the question directly.
+    const hasTextishText = elementsByTag(node, TEXTISH).some(hasText);
     const isFigureChild = hasAncestorTag(node, 'figure');
 
     const shouldRemove =
@@ -319,7 +341,7 @@ function cleanConditionally(root: Element, tag: string, options: CleanOptions, d
       (weight >= 25 && density > 0.5) ||
       (embedCount === 1 && contentLength < 75) ||
       embedCount > 1 ||
-      (img === 0 && textishDensity === 0);
+      (img === 0 && !hasTextishText);
 
     // Simple lists of images stay: every item holds one thing, and every item has an image.
     if (isList && shouldRemove) {

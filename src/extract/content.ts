@@ -11,10 +11,11 @@ import {
   elementChildren,
   elementsByTag,
   firstElementChild,
-  insertBefore,
   isElement,
   moveChildren,
+  setChildren,
   nextNode,
+  detach,
   removeNode,
   replaceNode,
   textContent,
@@ -229,24 +230,32 @@ class ContentFinder {
 
   /** Wraps each run of inline content directly inside a div in its own <p>. */
   private wrapPhrasingRuns(div: Element): void {
-    let p: Element | null = null;
-    let child: ChildNode | null = div.children[0] ?? null;
-    while (child) {
-      const next: ChildNode | null = child.next;
+    const children: ChildNode[] = [];
+    const paragraphs: Element[] = [];
+    let run: ChildNode[] | null = null;
+    for (const child of div.children) {
       if (isPhrasingContent(child)) {
-        if (p !== null) {
-          appendChild(p, child);
-        } else if (!isWhitespace(child)) {
-          p = createElement('p');
-          insertBefore(div, p, child);
-          appendChild(p, child);
+        if (run !== null) {
+          run.push(child);
+        } else if (isWhitespace(child)) {
+          children.push(child);
+        } else {
+          const p = createElement('p');
+          paragraphs.push(p);
+          children.push(p);
+          run = [child];
+          p.children = run;
         }
-      } else if (p !== null) {
-        while (p.lastChild && isWhitespace(p.lastChild)) removeNode(p.lastChild);
-        p = null;
+      } else {
+        // Trailing whitespace goes, unless the run ends the div (as in Readability).
+        if (run !== null) while (run.length > 0 && isWhitespace(run[run.length - 1] as ChildNode)) detach(run.pop() as ChildNode);
+        run = null;
+        children.push(child);
       }
-      child = next;
     }
+    if (paragraphs.length === 0) return;
+    for (const p of paragraphs) setChildren(p, p.children);
+    setChildren(div, children);
   }
 
   /** Scores paragraphs and credits their ancestors; returns every credited ancestor. */

@@ -109,13 +109,33 @@ export function createText(data: string): Text {
   return new Text(data);
 }
 
+/**
+ * Index of `node` in `children`, scanning from both ends at once: the rewrites move nodes at
+ * the start (wrapping runs into a new <p>) or the end (removing in reverse) of long child
+ * lists, and a one-sided scan made those quadratic on pages with thousands of siblings.
+ */
+function indexOfChild(children: ChildNode[], node: ChildNode): number {
+  for (let i = 0, j = children.length - 1; i <= j; i++, j--) {
+    if (children[i] === node) return i;
+    if (children[j] === node) return j;
+  }
+  return -1;
+}
+
+/** Clears a node's links after its parent's child list was rebuilt without it. */
+export function detach(node: ChildNode): void {
+  node.parent = null;
+  node.prev = null;
+  node.next = null;
+}
+
 /** Detaches a node from its parent (no-op when already detached). */
 export function removeNode(node: ChildNode): void {
   const parent = node.parent;
   if (node.prev) node.prev.next = node.next;
   if (node.next) node.next.prev = node.prev;
   if (parent) {
-    const index = parent.children.lastIndexOf(node);
+    const index = indexOfChild(parent.children, node);
     if (index >= 0) parent.children.splice(index, 1);
   }
   node.prev = null;
@@ -129,7 +149,7 @@ export function replaceNode(old: ChildNode, replacement: ChildNode): void {
   removeNode(replacement);
   const parent = old.parent;
   if (!parent) return;
-  const index = parent.children.indexOf(old);
+  const index = indexOfChild(parent.children, old);
   parent.children[index] = replacement;
   replacement.parent = parent;
   replacement.prev = old.prev;
@@ -155,7 +175,7 @@ export function appendChild(parent: ParentNode, child: ChildNode): void {
 /** Inserts `child` before `reference` (a child of `parent`), moving it from its old place. */
 export function insertBefore(parent: ParentNode, child: ChildNode, reference: ChildNode): void {
   removeNode(child);
-  const index = parent.children.indexOf(reference);
+  const index = indexOfChild(parent.children, reference);
   if (index < 0) {
     appendChild(parent, child);
     return;
@@ -168,19 +188,28 @@ export function insertBefore(parent: ParentNode, child: ChildNode, reference: Ch
   parent.children.splice(index, 0, child);
 }
 
+/**
+ * Makes `children` the child list of `parent`, in that order, fixing every link. Rewrites that
+ * regroup many siblings build the new list and call this once: moving nodes one by one costs
+ * an array splice each, which is quadratic on a <div> with thousands of children.
+ */
+export function setChildren(parent: ParentNode, children: ChildNode[]): void {
+  parent.children = children;
+  let prev: ChildNode | null = null;
+  for (const child of children) {
+    child.parent = parent;
+    child.prev = prev;
+    if (prev) prev.next = child;
+    prev = child;
+  }
+  if (prev) prev.next = null;
+}
+
 /** Moves every child of `from` to the end of `to`. */
 export function moveChildren(from: ParentNode, to: ParentNode): void {
-  // Detach them all at once: one by one would rescan the child list for each.
-  const moving = from.children.splice(0, from.children.length);
-  let last = to.children[to.children.length - 1] ?? null;
-  for (const child of moving) {
-    child.parent = to;
-    child.prev = last;
-    if (last) last.next = child;
-    last = child;
-    to.children.push(child);
-  }
-  if (last) last.next = null;
+  const moving = from.children;
+  from.children = [];
+  setChildren(to, [...to.children, ...moving]);
 }
 
 /**
@@ -209,4 +238,34 @@ export function ancestors(node: AnyNode, maxDepth = 0): ParentNode[] {
     current = current.parent;
   }
   return out;
+}
+
+/**
+ * Bounds the tree's depth as browsers do (Blink's parser stops nesting at 512): below
+ * `maxDepth`, descendants become flat siblings in document order, so text and order survive
+ * while the scoring's per-ancestor work stays bounded on hostile, absurdly nested pages.
+ */
+export function limitDepth(root: ParentNode, maxDepth: number): void {
+  const stack: [ParentNode, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [ParentNode, number];
+    if (depth >= maxDepth && node.children.some(hasChildren)) {
+      const flat: ChildNode[] = [];
+      const collect = (parent: ParentNode) => {
+        const pending: ChildNode[] = [...parent.children].reverse();
+        while (pending.length > 0) {
+          const child = pending.pop() as ChildNode;
+          flat.push(child);
+          if (hasChildren(child)) {
+            for (let i = child.children.length - 1; i >= 0; i--) pending.push(child.children[i] as ChildNode);
+            child.children = [];
+          }
+        }
+      };
+      collect(node);
+      setChildren(node, flat);
+      continue;
+    }
+    for (const child of node.children) if (hasChildren(child)) stack.push([child, depth + 1]);
+  }
 }

@@ -19,6 +19,7 @@ import {
   descendants,
   elementsByTag,
   isElement,
+  limitDepth,
   removeNode,
   type Element,
   type ParentNode,
@@ -106,6 +107,9 @@ function contentFromRule($: CheerioAPI, selector: string): Element | undefined {
   return article;
 }
 
+/** Deeper elements are flattened, as browsers do; real pages stay far below (about 40). */
+const MAX_DEPTH = 512;
+
 export function extractArticle(html: string, options: ExtractOptions = {}): Extracted {
   const $ = load(html);
   const root = $.root()[0] as ParentNode;
@@ -120,6 +124,7 @@ export function extractArticle(html: string, options: ExtractOptions = {}): Extr
 
   const prepare = (page: CheerioAPI): ParentNode => {
     const pageRoot = page.root()[0] as ParentNode;
+    limitDepth(pageRoot, MAX_DEPTH);
     prepareDocument(pageRoot);
     for (const selector of rule?.remove ?? []) for (const el of select(page, selector)) removeNode(el);
     return pageRoot;

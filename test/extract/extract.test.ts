@@ -129,6 +129,21 @@ describe('main content', () => {
     expect(result.text).toContain('The identity e=mc holds');
   });
 
+  it('turns runs of <br> into paragraphs, keeping single <br>s as line breaks', () => {
+    const sentence = (n: number) => `Line ${n} of a letter written with line breaks, commas, and no paragraphs at all`;
+    const body = `<div class="content">${sentence(1)}<br><br>${sentence(2)}<br>${sentence(3)}<br> <br>\n<br>${sentence(4)}<br><br></div>`;
+    const result = extractArticle(page('<title>A page that uses br for paragraphs</title>').replace(/<div class="content">.*<\/div>/, body));
+    // The whitespace between the <br>s of a run stays, at the start of the new paragraph.
+    expect(result.html).toBe(`<div><p>${sentence(1)}</p><p>${sentence(2)}<br>${sentence(3)}</p><p> \n${sentence(4)}</p></div>`);
+  });
+
+  it('wraps loose text beside blocks in its own paragraph', () => {
+    const long = 'Loose text directly inside a div, beside a block element, long enough to be scored as content.';
+    const body = `<div class="content">${long} <em>Emphasis too.</em><blockquote>${long}</blockquote>${long}</div>`;
+    const result = extractArticle(page('<title>A page with loose text in a div</title>').replace(/<div class="content">.*<\/div>/, body));
+    expect(result.html).toBe(`<div><p>${long} <em>Emphasis too.</em></p><blockquote>${long}</blockquote><p>${long}</p></div>`);
+  });
+
   it('drops the heading that repeats the title, and strips classes and styles from the HTML', () => {
     expect(article.text.startsWith('The harbour bridge reopened')).toBe(true);
     expect(article.html).not.toMatch(/class=|style=/);

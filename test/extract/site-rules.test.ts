@@ -60,6 +60,12 @@ describe('site rules in extractArticle', () => {
     expect(result.text).toContain('The harbour bridge reopened');
   });
 
+  it('skips an invalid selector instead of failing the page', () => {
+    const result = extractArticle(html, { url, siteRules: [{ host: 'courier.example', content: 'div[', remove: ['p[', 'figure'] }] });
+    expect(result.text).toContain('The harbour bridge reopened');
+    expect(result.text).not.toContain('photographed from the north quay');
+  });
+
   it('ignores rules for other hosts', () => {
     const result = extractArticle(html, { url, siteRules: [{ host: 'other.example', content: 'aside.related-links' }] });
     expect(result.text).toContain('The harbour bridge reopened');
