@@ -4,14 +4,15 @@
 // subscriptions (job id from subscription + story, so copies and retries add nothing), or an
 // entry in the digest bucket for digest subscriptions.
 
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { DigestStore } from '../src/alerts/digest-store.js';
 import { StoryStore } from '../src/alerts/story-store.js';
 import { passesFilters, ruleName, SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { extractArticle } from '../src/extract/index.js';
 import type { Article } from '../src/feeds/article.js';
 import { decodeBody } from '../src/feeds/charset.js';
-import { fetchUrl } from '../src/feeds/fetch.js';
+import { FetchError, fetchUrl } from '../src/feeds/fetch.js';
+import { hostLimiter } from '../src/feeds/host-limiter.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import { deliverJobId, type AlertDelivery, type ArticleJobData, type MatchedRule } from '../src/queue/jobs.js';
 
@@ -26,16 +27,19 @@ export interface ArticleResult {
   extracted: boolean;
 }
 
-export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContext): Promise<ArticleResult> {
+export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContext, token?: string): Promise<ArticleResult> {
   const feed = ctx.config.feeds.find((f) => f.id === job.data.article.feed);
   let article = job.data.article;
   let extracted = false;
-  if (feed?.fetchArticle && article.url) {
+  const pageUrl = article.url;
+  if (feed?.fetchArticle && pageUrl) {
     try {
       article = await enrich(article, ctx);
       extracted = true;
     } catch (err) {
-      // The feed's own text is still worth matching; the page may be down or paywalled.
+      if (err instanceof FetchError && err.errorClass === 'busy') await waitForHost(job, err, ctx, token);
+      // The feed's own text is still worth matching; the page may be down or paywalled. (A 429
+      // or 503 with Retry-After has paused the whole host in fetchUrl, feed polls included.)
       ctx.log.warn({ feedId: article.feed, url: article.url, err: (err as Error).message }, 'article page not extracted; matching feed text');
     }
   }
@@ -92,15 +96,35 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
   return { matchedRules, storyId, copy: !isNew, queuedFor, digests: digested, extracted };
 }
 
+/**
+ * The page's host is busy or paused (Retry-After): put the job back as delayed until about when
+ * it is free, without counting an attempt, unless the article has already waited pageMaxDelayMs
+ * (then it goes on and matches on the feed text, so a long pause cannot hold alerts back).
+ */
+async function waitForHost(job: Job<ArticleJobData>, err: FetchError, ctx: WorkerContext, token: string | undefined): Promise<void> {
+  const waitMs = err.retryAfterSeconds ? err.retryAfterSeconds * 1000 : 2_000 + Math.random() * 8_000;
+  const until = Date.now() + waitMs;
+  if (token === undefined || until - job.timestamp > ctx.settings.pageMaxDelayMs) return;
+  ctx.log.info({ feedId: job.data.article.feed, url: job.data.article.url, until: new Date(until).toISOString() }, 'article page host busy; article put off');
+  await job.moveToDelayed(until, token);
+  throw new DelayedError();
+}
+
 async function enrich(article: Article, ctx: WorkerContext): Promise<Article> {
+  const { settings } = ctx;
+  // Article pages share the per-host limits with feed polls: a site's feed and its pages are
+  // usually served by the same host.
   const page = await fetchUrl(article.url as string, {
-    userAgent: ctx.settings.userAgent,
-    timeoutMs: ctx.settings.pageTimeoutMs,
-    maxBytes: ctx.settings.pageMaxBytes,
+    userAgent: settings.userAgent,
+    timeoutMs: settings.pageTimeoutMs,
+    connectTimeoutMs: settings.connectTimeoutMs,
+    maxBytes: settings.pageMaxBytes,
+    maxRedirects: settings.maxRedirects,
     accept: 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5',
+    gate: hostLimiter(ctx.redis, settings).gate,
   });
   const html = decodeBody(page.body, page.headers.get('content-type'));
-  const found = extractArticle(html, { url: page.url });
+  const found = extractArticle(html, { url: page.url, siteRules: ctx.config.sites });
   const longer = found.text.length > (article.content?.length ?? 0);
   return {
     ...article,

@@ -116,10 +116,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const workers: Worker[] = [];
   const workerConnections: Redis[] = [];
 
-  const worker = <T>(name: string, concurrency: number, fn: (job: Job<T>, ctx: WorkerContext) => Promise<unknown>) => {
+  const worker = <T>(name: string, concurrency: number, fn: (job: Job<T>, ctx: WorkerContext, token?: string) => Promise<unknown>) => {
     const connection = connect(options.redisUrl);
     workerConnections.push(connection);
-    const w = new Worker<T>(name, (job) => fn(job, ctx), {
+    const w = new Worker<T>(name, (job, token) => fn(job, ctx, token), {
       connection,
       prefix: settings.prefix,
       concurrency,

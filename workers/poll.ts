@@ -100,7 +100,6 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
       return { ...empty, status: 'deferred' };
     }
     const now = Date.now();
-    if (e.retryAfterSeconds) await limiter.pause(new URL(feed.url).hostname, Math.min(e.retryAfterSeconds * 1000, settings.maxRetryAfterMs));
     const failure = await health.recordFailure(feed.id, { status: e.status, errorClass: e.errorClass, error: e.message });
     const next = nextPollAfterFailure(now, { ...failure, retryAfterSeconds: e.retryAfterSeconds }, feed.interval, settings);
     const flagged = isFlagged(failure.failingSince, now, settings.flagAfterMs);

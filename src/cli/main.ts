@@ -82,7 +82,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return parseFeedCommand(target, values.url);
     case 'extract':
       if (!target) throw new CliError('extract needs a FILE or URL', 2);
-      return extractCommand(target, values.url);
+      return extractCommand(target, values.url, opts.configDir, env);
     case 'failed':
       return failedCommand(opts, env, createLogger('warn', env));
     case 'retry':

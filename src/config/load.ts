@@ -1,4 +1,5 @@
-// Loads config/feeds.yaml, rules.yaml, subscriptions.yaml and the optional settings.yaml,
+// Loads config/feeds.yaml, rules.yaml, subscriptions.yaml and the optional settings.yaml and
+// sites.yaml,
 // validates each against its schema and then across files (unique ids, subscriptions naming
 // existing rules, queries that parse).
 // Every problem comes back as a ConfigIssue with file:line:column and a fix; none is thrown
@@ -19,6 +20,7 @@ import {
   type RuleConfig,
   type SubscriptionConfig,
 } from './schema.js';
+import { siteRulesSchema, type SiteRule, type SiteRulesFile } from '../extract/site-rules.js';
 import { DEFAULT_SETTINGS_FILE, settingsFileSchema, type SettingsFile } from './settings-schema.js';
 import { readYaml, type PathKey, type YamlSource } from './yaml-source.js';
 
@@ -29,6 +31,8 @@ export interface Config {
   subscriptions: SubscriptionConfig[];
   /** From the optional settings.yaml (fetching, politeness, first poll); defaults when absent. */
   settings: SettingsFile;
+  /** From the optional sites.yaml: per-site extraction overrides; none when absent. */
+  sites: SiteRule[];
 }
 
 export interface LoadResult {
@@ -40,6 +44,8 @@ export interface LoadResult {
 export const CONFIG_FILES = { feeds: 'feeds.yaml', rules: 'rules.yaml', subscriptions: 'subscriptions.yaml' } as const;
 /** Optional: absent means every default. */
 export const SETTINGS_FILE = 'settings.yaml';
+/** Optional: absent means no per-site extraction overrides. */
+export const SITES_FILE = 'sites.yaml';
 
 export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
   const issues: ConfigIssue[] = [];
@@ -55,7 +61,8 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
   const feeds = feedsSrc && validate(feedsSrc, feedsFileSchema, issues)?.feeds;
   const rules = rulesSrc && validate(rulesSrc, rulesFileSchema, issues)?.rules;
   const subscriptions = subsSrc && validate(subsSrc, subscriptionsFileSchema, issues)?.subscriptions;
-  const settings = await loadSettings(dir, display(SETTINGS_FILE), env, issues);
+  const settings = await loadOptional(dir, SETTINGS_FILE, display(SETTINGS_FILE), env, issues, settingsFileSchema, DEFAULT_SETTINGS_FILE);
+  const sites = (await loadOptional(dir, SITES_FILE, display(SITES_FILE), env, issues, siteRulesSchema, { sites: [] }, checkSiteHosts(issues)))?.sites;
 
   if (feeds && feedsSrc) checkUniqueIds(feeds, 'feeds', 'feed', feedsSrc, issues);
   if (rules && rulesSrc) {
@@ -71,7 +78,7 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
 
   const ok = !issues.some((i) => i.severity === 'error');
   return {
-    config: ok && feeds && rules && subscriptions && settings ? { dir, feeds, rules, subscriptions, settings } : undefined,
+    config: ok && feeds && rules && subscriptions && settings && sites ? { dir, feeds, rules, subscriptions, settings, sites } : undefined,
     issues,
   };
 }
@@ -97,18 +104,37 @@ export async function loadRulesFile(path: string, env: NodeJS.ProcessEnv = proce
   return rules;
 }
 
-/** settings.yaml when present, validated; the defaults when the file does not exist. */
-async function loadSettings(
+/** Only the optional sites.yaml of a config directory, for `newswatch extract`; [] when absent. */
+export async function loadSiteRules(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<SiteRule[]> {
+  const issues: ConfigIssue[] = [];
+  const file = await loadOptional(dir, SITES_FILE, join(dir, SITES_FILE), env, issues, siteRulesSchema, { sites: [] }, checkSiteHosts(issues));
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (!file || errors.length > 0) throw new ConfigError(errors);
+  return file.sites;
+}
+
+/** An optional file (settings.yaml, sites.yaml) when present, validated; `absent` when it does not exist. */
+async function loadOptional<S extends z.ZodType>(
   dir: string,
+  name: string,
   shown: string,
   env: NodeJS.ProcessEnv,
   issues: ConfigIssue[],
-): Promise<SettingsFile | undefined> {
-  const path = join(dir, SETTINGS_FILE);
-  if (!(await access(path).then(() => true, () => false))) return DEFAULT_SETTINGS_FILE;
+  schema: S,
+  absent: z.output<S>,
+  check?: (data: z.output<S>, src: YamlSource) => void,
+): Promise<z.output<S> | undefined> {
+  const path = join(dir, name);
+  if (!(await access(path).then(() => true, () => false))) return absent;
   const src = await readSource(path, shown, env, issues);
-  return src && validate(src, settingsFileSchema, issues);
+  const data = src && validate(src, schema, issues);
+  if (data && src) check?.(data, src);
+  return data;
 }
+
+/** Two rules for one host would leave the second silently unused. */
+const checkSiteHosts = (issues: ConfigIssue[]) => (file: SiteRulesFile, src: YamlSource) =>
+  checkUnique(file.sites.map((s) => s.host), ['sites'], 'host', 'site rule for host', 'merge the two rules into one (content and remove together)', src, issues);
 
 async function readSource(
   path: string,
@@ -179,14 +205,16 @@ function checkUniqueIds(
   src: YamlSource,
   issues: ConfigIssue[],
 ): void {
+  checkUnique(items.map((item) => item.id), [list], 'id', `${what} id`, `give each ${what} its own id`, src, issues);
+}
+
+/** Reports every value of `key` in the list at `listPath` that an earlier item already has. */
+function checkUnique(values: string[], listPath: PathKey[], key: string, what: string, fix: string, src: YamlSource, issues: ConfigIssue[]): void {
   const first = new Map<string, number>();
-  items.forEach((item, i) => {
-    const earlier = first.get(item.id);
-    if (earlier === undefined) first.set(item.id, i);
-    else
-      issues.push(
-        src.at([list, i, 'id'], `duplicate ${what} id "${item.id}" (also item ${earlier + 1})`, `give each ${what} its own id`),
-      );
+  values.forEach((value, i) => {
+    const earlier = first.get(value);
+    if (earlier === undefined) first.set(value, i);
+    else issues.push(src.at([...listPath, i, key], `duplicate ${what} "${value}" (also item ${earlier + 1})`, fix));
   });
 }
 

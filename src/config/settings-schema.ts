@@ -46,6 +46,11 @@ export const settingsFileSchema = z.strictObject({
       feedMaxSize: size.prefault('10MB').describe('Largest feed accepted, after decompression; default 10MB.'),
       pageMaxSize: size.prefault('5MB').describe('Largest article page accepted, after decompression; default 5MB.'),
       maxRedirects: z.number().int().min(0).max(10).default(5).describe('Redirects followed per request; default 5.'),
+      pageMaxDelay: duration
+        .prefault('10m')
+        .describe(
+          'Longest an article waits for its page while the host is busy or paused before it is matched on the feed text alone; default 10m.',
+        ),
     })
     .prefault({}),
   hosts: z
@@ -71,6 +76,22 @@ export const settingsFileSchema = z.strictObject({
       flagAfter: duration
         .prefault('1d')
         .describe('A feed failing for this long is flagged in `newswatch feeds` (and still polled); default 1d.'),
+    })
+    .prefault({}),
+  alerts: z
+    .strictObject({
+      dedupWindow: duration
+        .prefault('48h')
+        .describe('Copies of a story (same URL or near-duplicate text) within this window give no second alert; default 48h.'),
+    })
+    .prefault({}),
+  delivery: z
+    .strictObject({
+      attempts: z.number().int().min(1).max(50).default(12).describe('Tries per email or webhook before it is kept as failed; default 12.'),
+      backoff: duration
+        .prefault('20s')
+        .describe('Wait before the first retry, doubled after each failed try; default 20s (12 tries span about 23 hours).'),
+      webhookTimeout: duration.prefault('10s').describe('Longest a webhook receiver may take to answer; default 10s.'),
     })
     .prefault({}),
 });

@@ -32,9 +32,11 @@ export class FetchError extends Error {
 
 /**
  * Waits for a turn to request this URL's host (per-host politeness) and returns the function
- * that hands the turn back. Throws a FetchError of class "busy" when the wait is too long.
+ * that hands the turn back; given `pauseMs` (a Retry-After), it first pauses the host, so no
+ * other request slips in between the answer and the pause. Throws a FetchError of class "busy"
+ * when the wait is too long.
  */
-export type HostGate = (url: URL) => Promise<() => Promise<void>>;
+export type HostGate = (url: URL) => Promise<(pauseMs?: number) => Promise<void>>;
 
 export interface FetchOptions {
   userAgent: string;
@@ -88,6 +90,7 @@ export async function fetchUrl(url: string, options: FetchOptions): Promise<Fetc
     const release = options.gate ? await options.gate(target) : undefined;
     const started = Date.now();
     const signal = AbortSignal.timeout(Math.max(1, options.timeoutMs - spentMs));
+    let pauseMs: number | undefined;
     try {
       const response = await send(target, options, dispatcher, signal);
       const location = response.headers.get('location');
@@ -102,9 +105,12 @@ export async function fetchUrl(url: string, options: FetchOptions): Promise<Fetc
         continue;
       }
       return await answer(response, current, options, signal, movedTo);
+    } catch (err) {
+      if (err instanceof FetchError && err.retryAfterSeconds) pauseMs = err.retryAfterSeconds * 1000;
+      throw err;
     } finally {
       spentMs += Date.now() - started;
-      await release?.();
+      await release?.(pauseMs);
     }
   }
 }

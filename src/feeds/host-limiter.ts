@@ -41,6 +41,8 @@ return untilMs
 export interface HostLimiterOptions {
   /** Longest a lease is held when its holder never releases it (crash); above any request's timeout. */
   leaseMs: number;
+  /** Longest pause a server's Retry-After may put on its host; default one day. */
+  maxPauseMs?: number;
 }
 
 export class HostLimiter {
@@ -62,7 +64,7 @@ export class HostLimiter {
   }
 
   /** Waits for a turn at the URL's host; returns the release. Throws FetchError "busy" after maxWaitMs. */
-  async acquire(url: URL): Promise<() => Promise<void>> {
+  async acquire(url: URL): Promise<(pauseMs?: number) => Promise<void>> {
     const host = url.hostname.toLowerCase();
     const { concurrency, minGapMs } = this.limitsFor(host);
     const [leases, notBefore] = this.keys(host);
@@ -71,7 +73,8 @@ export class HostLimiter {
     for (;;) {
       const wait = Number(await this.redis.eval(ACQUIRE, 2, leases, notBefore, token, concurrency, minGapMs, this.options.leaseMs));
       if (wait === 0) {
-        return async () => {
+        return async (pauseMs?: number) => {
+          if (pauseMs) await this.pause(host, Math.min(pauseMs, this.options.maxPauseMs ?? 86_400_000)).catch(() => undefined);
           await this.redis.zrem(leases, token).catch(() => undefined); // the lease expires anyway
         };
       }
@@ -104,5 +107,5 @@ export class HostLimiter {
 /** The limiter for a worker context: every fetch (feeds and article pages) should go through it. */
 export function hostLimiter(redis: Redis, settings: Settings): HostLimiter {
   const leaseMs = Math.max(settings.feedTimeoutMs, settings.pageTimeoutMs) + 30_000;
-  return new HostLimiter(redis, settings.prefix, settings.hosts, { leaseMs });
+  return new HostLimiter(redis, settings.prefix, settings.hosts, { leaseMs, maxPauseMs: settings.maxRetryAfterMs });
 }

@@ -23,6 +23,8 @@ export interface Settings {
   pageMaxBytes: number;
   webhookTimeoutMs: number;
   maxRedirects: number;
+  /** Longest an article job waits for a busy or paused host before matching on feed text alone. */
+  pageMaxDelayMs: number;
   /** Per-host politeness across all worker processes (Redis-backed). */
   hosts: HostLimits;
   /** On a feed's first poll, items older than this are remembered but not alerted. */
@@ -74,6 +76,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     feedMaxBytes: file.fetch.feedMaxSize,
     pageMaxBytes: file.fetch.pageMaxSize,
     maxRedirects: file.fetch.maxRedirects,
+    pageMaxDelayMs: file.fetch.pageMaxDelay,
     hosts: {
       concurrency: file.hosts.concurrency,
       minGapMs: file.hosts.minGap,
@@ -82,7 +85,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
         Object.entries(file.hosts.overrides).map(([host, o]) => [host.toLowerCase(), { concurrency: o.concurrency, minGapMs: o.minGap }]),
       ),
     },
-    webhookTimeoutMs: 10_000,
+    webhookTimeoutMs: file.delivery.webhookTimeout,
     firstPollMaxAgeMs: file.polling.firstPollMaxAge,
     maxBackoffMs: file.polling.maxBackoff,
     maxRetryAfterMs: file.polling.maxRetryAfter,
@@ -92,12 +95,12 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     pollAttempts: 1,
     pollBackoffMs: 60_000,
     // 20 s doubling over 12 attempts: about 23 hours before a delivery is given up as failed.
-    deliverAttempts: 12,
-    deliverBackoffMs: 20_000,
+    deliverAttempts: file.delivery.attempts,
+    deliverBackoffMs: file.delivery.backoff,
     keepCompletedSeconds: 3 * 86_400,
     concurrency: { poll: 8, article: 8, digest: 2, deliver: 4 },
     mailFrom: env.MAIL_FROM || 'Newswatch <newswatch@localhost>',
-    dedupWindowMs: 48 * 3_600_000,
+    dedupWindowMs: file.alerts.dedupWindow,
     lockDurationMs: Number(env.NEWSWATCH_LOCK_MS) || 30_000,
     publicUrl: env.PUBLIC_URL || undefined,
     secret: env.NEWSWATCH_SECRET || undefined,

@@ -39,8 +39,14 @@ describe('settings.yaml', () => {
       maxBackoffMs: 12 * 3_600_000,
       maxRetryAfterMs: 86_400_000,
       flagAfterMs: 86_400_000,
+      pageMaxDelayMs: 600_000,
+      dedupWindowMs: 48 * 3_600_000,
+      deliverAttempts: 12,
+      deliverBackoffMs: 20_000,
+      webhookTimeoutMs: 10_000,
       userAgent: 'Newswatch/0.1 (self-hosted news monitor)',
     });
+    expect(config?.sites).toEqual([]);
   });
 
   it('matches the defaults in the shipped config/settings.yaml', async () => {
@@ -58,6 +64,8 @@ hosts:
   overrides:
     Feeds.BBCI.co.uk: { concurrency: 4 }
 polling: { firstPollMaxAge: 12h }
+alerts: { dedupWindow: 6h }
+delivery: { attempts: 3, backoff: 1m, webhookTimeout: 5s }
 `,
       { BOT_PAGE: 'https://ops.example.org/bot' },
     );
@@ -68,6 +76,10 @@ polling: { firstPollMaxAge: 12h }
       feedMaxBytes: 2 * 1024 * 1024,
       pageTimeoutMs: 45_000,
       firstPollMaxAgeMs: 12 * 3_600_000,
+      dedupWindowMs: 6 * 3_600_000,
+      deliverAttempts: 3,
+      deliverBackoffMs: 60_000,
+      webhookTimeoutMs: 5_000,
       hosts: { concurrency: 2, minGapMs: 250, overrides: { 'feeds.bbci.co.uk': { concurrency: 4, minGapMs: undefined } } },
     });
   });
@@ -90,6 +102,37 @@ polling: { firstPollMaxAge: 12h }
     const { issues } = await load('polling:\n  maxBackof: 6h\n');
     expect(issues[0]).toMatchObject({ line: 2, column: 3, message: 'unknown key "maxBackof"' });
     expect(issues[0]?.hint).toMatch(/did you mean "maxBackoff"/);
+  });
+});
+
+describe('sites.yaml', () => {
+  async function loadSites(sites: string) {
+    const dir = await writeConfig({ ...FILES, sites });
+    return loadConfig(dir, {});
+  }
+
+  it('loads per-site extraction rules, host normalised', async () => {
+    const { config, issues } = await loadSites('sites:\n  - host: WWW.Example.org\n    content: "article .body"\n    remove: [".promo", "#share"]\n');
+    expect(issues).toEqual([]);
+    expect(config?.sites).toEqual([{ host: 'example.org', content: 'article .body', remove: ['.promo', '#share'] }]);
+  });
+
+  it('names file, line and column of a bad selector, a bad host and a second rule for one host', async () => {
+    const { config, issues } = await loadSites(
+      'sites:\n  - host: example.org\n    content: "div[["\n  - host: https://example.net/\n  - host: example.org\n    remove: [".ad"]\n',
+    );
+    expect(config).toBeUndefined();
+    expect(issues.map((i) => [i.file.endsWith('sites.yaml'), i.line])).toEqual([
+      [true, 3],
+      [true, 4],
+    ]);
+    expect(issues[0]?.message).toContain('not a valid CSS selector');
+    expect(issues[1]?.message).toContain('bare host name');
+    // The duplicate is reported once the file is otherwise valid.
+    const dup = await loadSites('sites:\n  - host: example.org\n    content: article\n  - host: www.example.org\n    remove: [".ad"]\n');
+    expect(dup.issues).toHaveLength(1);
+    expect(dup.issues[0]).toMatchObject({ line: 4, message: 'duplicate site rule for host "example.org" (also item 1)' });
+    expect(dup.issues[0]?.hint).toContain('merge');
   });
 });
 

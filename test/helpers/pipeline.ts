@@ -13,11 +13,9 @@ import { createPipeline, type Pipeline } from '../../workers/index.js';
 
 export const uniquePrefix = () => `nwtest-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
-export async function writeConfig(files: { feeds: string; rules: string; subscriptions: string }): Promise<string> {
+export async function writeConfig(files: { feeds: string; rules: string; subscriptions: string; settings?: string; sites?: string }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'newswatch-config-'));
-  await writeFile(join(dir, 'feeds.yaml'), files.feeds);
-  await writeFile(join(dir, 'rules.yaml'), files.rules);
-  await writeFile(join(dir, 'subscriptions.yaml'), files.subscriptions);
+  for (const [name, text] of Object.entries(files)) if (text !== undefined) await writeFile(join(dir, `${name}.yaml`), text);
   return dir;
 }
 
@@ -26,8 +24,11 @@ export async function testPipeline(
   options: { smtpUrl?: string; outboxDir?: string; settings?: Partial<Settings>; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Pipeline> {
   const config = await loadConfigOrThrow(configDir, options.env ?? {});
+  const base = defaultSettings({}, config.settings);
   const settings: Settings = {
-    ...defaultSettings({}),
+    ...base,
+    // Every test server is 127.0.0.1: one "host" for all feeds and pages, so no politeness gap.
+    hosts: { ...base.hosts, concurrency: 16, minGapMs: 0 },
     prefix: uniquePrefix(),
     pollAttempts: 1,
     deliverAttempts: 4,
