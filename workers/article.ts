@@ -9,7 +9,7 @@ import { DigestStore } from '../src/alerts/digest-store.js';
 import { StoryStore } from '../src/alerts/story-store.js';
 import { passesFilters, ruleName, SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { extractArticle } from '../src/extract/index.js';
-import type { Article } from '../src/feeds/article.js';
+import { matchInputOf, withPage, type Article } from '../src/feeds/article.js';
 import { decodeBody } from '../src/feeds/charset.js';
 import { FetchError, fetchUrl } from '../src/feeds/fetch.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
@@ -44,17 +44,7 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
     }
   }
 
-  const matches = ctx.rules.match({
-    id: article.id,
-    title: article.title,
-    summary: article.summary,
-    content: article.content,
-    url: article.url,
-    feed: article.feed,
-    language: article.language,
-    published: article.published,
-    feedTags: feed?.tags,
-  });
+  const matches = ctx.rules.match(matchInputOf(article, feed?.tags));
   if (matches.length === 0) return { matchedRules: [], queuedFor: [], digests: [], extracted };
   const hitsByRule = new Map(matches.map((m) => [m.rule, m.hits]));
 
@@ -124,15 +114,5 @@ async function enrich(article: Article, ctx: WorkerContext): Promise<Article> {
     gate: hostLimiter(ctx.redis, settings).gate,
   });
   const html = decodeBody(page.body, page.headers.get('content-type'));
-  const found = extractArticle(html, { url: page.url, siteRules: ctx.config.sites });
-  const longer = found.text.length > (article.content?.length ?? 0);
-  return {
-    ...article,
-    title: article.title ?? found.title,
-    content: longer ? found.text : article.content,
-    contentHtml: longer ? found.html : article.contentHtml,
-    author: article.author ?? found.byline,
-    language: article.language ?? found.language,
-    published: article.published ?? found.published,
-  };
+  return withPage(article, extractArticle(html, { url: page.url, siteRules: ctx.config.sites }));
 }

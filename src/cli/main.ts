@@ -17,6 +17,7 @@ import { importOpmlCommand } from './import-opml.js';
 import { previewCommand } from './preview.js';
 import { runOnceCommand } from './run-once.js';
 import { startCommand } from './start.js';
+import { testRuleCommand } from './test-rule.js';
 import { validateCommand } from './validate.js';
 
 const USAGE = `Usage: newswatch [--config DIR] <command> [options]
@@ -28,6 +29,9 @@ Commands:
   match --rules FILE [--explain] match JSON Lines articles on stdin against a rules file
   parse-feed FILE|URL [--url BASE]  print a feed's normalised items as JSON
   extract FILE|URL [--url BASE]  print an article page's extracted text and metadata
+  test-rule RULE_ID --feed URL|FILE|FEED_ID [--fetch-articles] [--json]
+                                 show for each item of a feed whether the rule matches and why
+  test-rule --query '…' --feed URL|FILE|FEED_ID   the same for a query not yet in rules.yaml
   failed                         list deliveries that ran out of attempts, with the last error
   retry ID | --all               send failed deliveries round again
   enable SUBSCRIPTION            turn back on a subscription disabled by a 410 Gone webhook
@@ -55,6 +59,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       timeout: { type: 'string' },
       all: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
+      feed: { type: 'string' },
+      query: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'fetch-articles': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -83,6 +91,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     case 'extract':
       if (!target) throw new CliError('extract needs a FILE or URL', 2);
       return extractCommand(target, values.url, opts.configDir, env);
+    case 'test-rule':
+      return testRuleCommand(
+        { ruleId: target, query: values.query, feed: values.feed, json: values.json, fetchArticles: values['fetch-articles'], configDir: opts.configDir },
+        env,
+        process.stdout,
+        process.stderr,
+      );
     case 'failed':
       return failedCommand(opts, env, createLogger('warn', env));
     case 'retry':

@@ -6,7 +6,7 @@ export type { QueryNode, TextField, MetaField, FieldName, Unit } from './ast.js'
 export { QuerySyntaxError, RuleCompileError, formatQueryError, type RuleSource } from './errors.js';
 export { parseQuery } from './parser.js';
 export { prepareArticle, PreparedArticle } from './prepare.js';
-export { compileRule, evaluateRule, explainRule, testRule, type CompiledRule } from './rule.js';
+export { compileRule, evaluateRule, explainRule, testRule, unmetClauses, type CompiledRule, type UnmetClause } from './rule.js';
 export { RuleIndex, type MatchStats, type RuleIndexOptions } from './rule-index.js';
 export { WordFrequencies } from './required.js';
 export { lintQuery, lintTree } from './lint.js';

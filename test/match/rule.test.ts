@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRule, evaluateRule, prepareArticle, testRule } from '../../src/match/index.js';
+import { compileRule, evaluateRule, prepareArticle, testRule, unmetClauses } from '../../src/match/index.js';
 
 const a = prepareArticle({ id: 'a', title: 'Ukraine ceasefire talks', content: 'Russia and Ukraine met in Istanbul.' });
 
@@ -26,5 +26,29 @@ describe('rules with all/any/none lists', () => {
   });
   it('accepts an unprepared article too', () => {
     expect(evaluateRule(compileRule({ id: 'r', query: 'istanbul' }), { id: 'x', content: 'Istanbul' })?.rule).toBe('r');
+  });
+});
+
+describe('unmetClauses: why an article does not match', () => {
+  it('names each top-level conjunct of the query that fails, as written', () => {
+    const spec = { id: 'r', query: 'ukraine (election OR vote) -istanbul' };
+    expect(unmetClauses(spec, a)).toEqual([
+      { part: 'query', clause: '(election OR vote)', kind: 'missing' },
+      { part: 'query', clause: '-istanbul', kind: 'excluded' },
+    ]);
+  });
+  it('names the list a failing all:, any: or none: query came from', () => {
+    const spec = { id: 'r', query: 'ukraine', all: ['russia', 'election'], any: ['vote', 'poll'], none: ['istanbul'] };
+    expect(unmetClauses(spec, a)).toEqual([
+      { part: 'all[1]', clause: 'election', kind: 'missing' },
+      { part: 'any', clause: '(vote) OR (poll)', kind: 'missing' },
+      { part: 'none[0]', clause: 'istanbul', kind: 'excluded' },
+    ]);
+  });
+  it('is empty exactly when the rule matches', () => {
+    for (const query of ['ukraine russia', 'ceasefire -election', 'title:talks NEAR/2 ukraine', 'kyiv OR istanbul']) {
+      const spec = { id: 'r', query };
+      expect(unmetClauses(spec, a).length === 0, query).toBe(testRule(compileRule(spec), a));
+    }
   });
 });

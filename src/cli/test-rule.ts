@@ -1,0 +1,218 @@
+// `newswatch test-rule RULE_ID --feed URL|FILE|FEED_ID` (or `--query '…'` instead of a rule id):
+// for each item of a feed, whether the rule matches and why (the hits, or the conjuncts that
+// fail), without Redis and without sending anything. `--json` prints one JSON line per item.
+
+import { stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { closest } from 'fastest-levenshtein';
+import { keywordRules } from '../alerts/subscriptions.js';
+import { loadConfigOrThrow, type Config } from '../config/load.js';
+import { extractArticle } from '../extract/index.js';
+import { matchInputOf, withPage, type Article } from '../feeds/article.js';
+import { decodeBody } from '../feeds/charset.js';
+import { fetchUrl } from '../feeds/fetch.js';
+import { normaliseFeed } from '../feeds/normalise.js';
+import { parseFeed } from '../feeds/parse.js';
+import {
+  compileRule,
+  evaluateRule,
+  formatQueryError,
+  lintQuery,
+  prepareArticle,
+  RuleCompileError,
+  unmetClauses,
+  type Hit,
+  type RuleSpec,
+  type UnmetClause,
+} from '../match/index.js';
+import { defaultSettings, type Settings } from '../queue/context.js';
+import { CliError } from './common.js';
+import { readSource } from './source.js';
+
+export interface TestRuleOptions {
+  ruleId?: string;
+  query?: string;
+  feed?: string;
+  json: boolean;
+  /** Fetch and extract each item's page first, as the pipeline does for `fetchArticle: true`. */
+  fetchArticles: boolean;
+  configDir: string;
+}
+
+interface ItemResult {
+  article: Article;
+  matched: boolean;
+  hits: Hit[];
+  unmet: UnmetClause[];
+  /** Why the page could not be used, when it was asked for. */
+  pageError?: string;
+}
+
+export async function testRuleCommand(o: TestRuleOptions, env: NodeJS.ProcessEnv, out: Writable, err: Writable): Promise<number> {
+  if (!o.feed) throw new CliError('test-rule needs --feed URL|FILE|FEED_ID: the feed whose items the rule is tried on', 2);
+  if (o.ruleId !== undefined && o.query !== undefined) throw new CliError('give test-rule either a RULE_ID or --query \'…\', not both', 2);
+  if (o.ruleId === undefined && o.query === undefined) throw new CliError('test-rule needs a RULE_ID from rules.yaml, or --query \'…\'', 2);
+
+  // The config is read only when needed: a rule id, or a feed given by its id.
+  let config: Config | undefined;
+  const configOnce = async () => (config ??= await loadConfigOrThrow(o.configDir, env));
+  const { spec, name } = o.query !== undefined ? { spec: { id: 'query', query: o.query }, name: undefined } : findRule(await configOnce(), o.ruleId!);
+  const rule = compile(spec);
+  for (const q of [spec.query, ...(spec.all ?? []), ...(spec.any ?? []), ...(spec.none ?? [])]) {
+    for (const warning of q === undefined ? [] : lintQuery(q)) err.write(`warning: ${warning}\n`);
+  }
+
+  const source = await feedSource(o.feed, configOnce);
+  const settings = defaultSettings(env, config?.settings);
+  const { text, url } = await readSource(source.target, settings.feedMaxBytes);
+  const feedUrl = url ?? source.url ?? 'http://localhost/';
+  const parsed = await parseFeed(text, source.target);
+  const articles = normaliseFeed(parsed, { id: source.feedId ?? 'cli', url: feedUrl });
+  const fetchPages = o.fetchArticles || source.fetchArticle;
+
+  const results: ItemResult[] = [];
+  for (let article of articles) {
+    let pageError: string | undefined;
+    if (fetchPages && article.url) {
+      try {
+        article = withPage(article, await readPage(article.url, settings, config));
+      } catch (e) {
+        pageError = (e as Error).message;
+      }
+    }
+    const prepared = prepareArticle(matchInputOf(article, source.tags));
+    const match = evaluateRule(rule, prepared);
+    const result: ItemResult = { article, matched: match !== null, hits: match?.hits ?? [], unmet: match ? [] : unmetClauses(spec, prepared), pageError };
+    results.push(result);
+    if (o.json) out.write(`${JSON.stringify(jsonLine(result))}\n`);
+  }
+  if (!o.json) out.write(renderReport(spec, name, { url: source.url ?? source.target, title: parsed.title }, results));
+  return 0;
+}
+
+function compile(spec: RuleSpec) {
+  try {
+    return compileRule(spec);
+  } catch (e) {
+    if (e instanceof RuleCompileError && spec.query !== undefined && e.source === 'query') {
+      throw new CliError(`the query does not parse: ${formatQueryError(spec.query, e.cause)}`, 2);
+    }
+    throw e;
+  }
+}
+
+function findRule(config: Config, id: string): { spec: RuleSpec; name?: string } {
+  const rule = config.rules.find((r) => r.id === id);
+  if (rule) return { spec: rule, name: rule.name };
+  // A subscription's inline `keywords:` is a rule too; its id or `keywords:<id>` finds it.
+  const keywords = keywordRules(config.subscriptions).find((r) => r.id === id || r.id === `keywords:${id}`);
+  if (keywords) return { spec: keywords, name: `keywords of subscription ${keywords.id.slice('keywords:'.length)}` };
+  const ids = config.rules.map((r) => r.id);
+  const guess = ids.length > 0 ? closest(id, ids) : undefined;
+  const list = ids.length > 0 ? `; the rules are: ${ids.join(', ')}` : '; rules.yaml has no rules';
+  throw new CliError(`no rule "${id}" in ${config.dir}/rules.yaml${guess ? ` (did you mean "${guess}"?)` : ''}${list}`, 2);
+}
+
+interface FeedSource {
+  /** What readSource reads: a file path or a URL. */
+  target: string;
+  url?: string;
+  feedId?: string;
+  tags?: string[];
+  fetchArticle: boolean;
+}
+
+/** A URL or a file is read as it is; any other value names a feed of feeds.yaml. */
+async function feedSource(feed: string, config: () => Promise<Config>): Promise<FeedSource> {
+  if (/^https?:\/\//i.test(feed)) return { target: feed, url: feed, fetchArticle: false };
+  if (await isFile(feed)) return { target: feed, fetchArticle: false };
+  const feeds = (await config()).feeds;
+  const found = feeds.find((f) => f.id === feed);
+  if (!found) {
+    const guess = feeds.length > 0 ? closest(feed, feeds.map((f) => f.id)) : undefined;
+    throw new CliError(`--feed "${feed}" is not a URL, a file or a feed id in feeds.yaml${guess ? ` (did you mean "${guess}"?)` : ''}`, 2);
+  }
+  return { target: found.url, url: found.url, feedId: found.id, tags: found.tags, fetchArticle: found.fetchArticle };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function readPage(url: string, settings: Settings, config: Config | undefined) {
+  const page = await fetchUrl(url, {
+    userAgent: settings.userAgent,
+    timeoutMs: settings.pageTimeoutMs,
+    connectTimeoutMs: settings.connectTimeoutMs,
+    maxBytes: settings.pageMaxBytes,
+    maxRedirects: settings.maxRedirects,
+    accept: 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5',
+  });
+  return extractArticle(decodeBody(page.body, page.headers.get('content-type')), { url: page.url, siteRules: config?.sites ?? [] });
+}
+
+function jsonLine(r: ItemResult) {
+  const { article: a } = r;
+  return { item: a.id, title: a.title, url: a.url, published: a.published, matched: r.matched, hits: r.hits, unmet: r.unmet, pageError: r.pageError };
+}
+
+// ---- the human report (pure) ----
+
+const CONTEXT = 30;
+
+/** The words around a hit on one line, the hit in [brackets]. */
+export function hitContext(text: string, start: number, end: number): string {
+  const from = Math.max(0, start - CONTEXT);
+  const to = Math.min(text.length, end + CONTEXT);
+  const flat = (s: string) => s.replace(/\s+/g, ' ');
+  return `${from > 0 ? '…' : ''}${flat(text.slice(from, start)).trimStart()}[${flat(text.slice(start, end))}]${flat(text.slice(end, to)).trimEnd()}${to < text.length ? '…' : ''}`;
+}
+
+function fieldText(article: Article, field: Hit['field']): string | undefined {
+  switch (field) {
+    case 'title':
+    case 'summary':
+    case 'content':
+    case 'url':
+      return article[field];
+    case 'site':
+      return article.url;
+    case 'feed':
+      return undefined;
+    case 'lang':
+      return article.language;
+  }
+}
+
+export function renderReport(spec: RuleSpec, name: string | undefined, feed: { url: string; title?: string }, results: ItemResult[]): string {
+  const lines: string[] = [];
+  lines.push(`Rule ${spec.id}${name ? ` (${name})` : ''}`);
+  if (spec.query !== undefined) lines.push(`  query: ${spec.query}`);
+  for (const key of ['all', 'any', 'none'] as const) for (const q of spec[key] ?? []) lines.push(`  ${key}: ${q}`);
+  const matched = results.filter((r) => r.matched).length;
+  lines.push(`Feed ${feed.url}${feed.title ? ` (${feed.title})` : ''}: ${results.length} items, ${matched} match`, '');
+  for (const r of results) {
+    const a = r.article;
+    lines.push(`${r.matched ? 'MATCH' : 'no   '}  ${a.title ?? '(no title)'}`);
+    if (a.url) lines.push(`       ${a.url}`);
+    if (r.pageError) lines.push(`       page not used: ${r.pageError}`);
+    // One line per term and field, at its first hit; long articles repeat words many times.
+    const groups = new Map<string, Hit[]>();
+    for (const h of r.hits) {
+      const key = `${h.term}\u0000${h.field}`;
+      groups.set(key, [...(groups.get(key) ?? []), h]);
+    }
+    for (const [first, ...more] of groups.values()) {
+      const h = first!;
+      const text = fieldText(a, h.field);
+      const where = text === undefined ? '' : `  ${hitContext(text, h.start, h.end)}`;
+      lines.push(`       ${h.term.padEnd(16)} ${h.field.padEnd(8)}${where}${more.length > 0 ? `  (+${more.length} more)` : ''}`);
+    }
+    for (const u of r.unmet) lines.push(`       ${u.kind === 'missing' ? 'missing' : 'excluded by'}: ${u.clause}${u.part === 'query' ? '' : `  (${u.part})`}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
