@@ -12,6 +12,12 @@ const CORPUS = process.env.NEWSWATCH_CORPORA ?? join(import.meta.dirname, '../..
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000,100000').split(',').map(Number);
 const ARTICLE_BYTES = 5000;
 const MAX_ARTICLES = 50;
+// Before a matcher is timed (index, no index, naive regexes alike) it runs untimed over the
+// articles for at least this long: V8 optimises code only after some hundreds of calls, and a
+// running worker makes millions. Without it, whichever matcher is timed first runs partly on
+// unoptimised code and the ratios swing between runs. Article preparation keeps the original
+// cold measurement on both sides (bare split and prepareArticle).
+const MATCH_WARM_MS = Number(process.env.BENCH_WARM_MS ?? 300);
 
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness, so every run generates the same rules.
@@ -274,8 +280,13 @@ function heapMB(): number {
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
-/** Repeats fn over the articles `rounds` times and keeps each article's fastest time. */
-function perArticle<T>(articles: T[], rounds: number, fn: (a: T) => void): number[] {
+/**
+ * Repeats fn over the articles `rounds` times and keeps each article's fastest time, after
+ * untimed rounds for at least `warmMs` (at least one round when warmMs > 0).
+ */
+function perArticle<T>(articles: T[], rounds: number, fn: (a: T) => void, warmMs = 0): number[] {
+  const until = performance.now() + warmMs;
+  if (warmMs > 0) do articles.forEach((a) => fn(a)); while (performance.now() < until);
   const best = articles.map(() => Infinity);
   for (let r = 0; r < rounds; r++) articles.forEach((a, i) => (best[i] = Math.min(best[i]!, time(() => fn(a)))));
   return best;
@@ -294,7 +305,7 @@ function main(): void {
   const inputs = contents.map((content, i) => ({ id: `a${i}`, title: content.slice(0, content.indexOf(' ', 60)), content, url: i % 7 === 0 ? 'https://www.bbc.co.uk/news/x' : 'https://example.org/x', feed: i % 3 ? 'world' : 'tech', language: 'en' }));
   const avgBytes = contents.reduce((s, c) => s + c.length, 0) / contents.length;
   console.log(`rule topics seen in the corpus: ${TOPIC_SEEN} (BENCH_TOPIC_SEEN)`);
-  console.log(`articles: ${inputs.length}, mean ${avgBytes.toFixed(0)} chars; vocabulary ${vocab.common.length} common + ${vocab.rare.length} rare words, ${vocab.phrases.length} phrases; node ${process.version}; gc ${gc ? 'exposed' : 'not exposed (memory is approximate)'}`);
+  console.log(`articles: ${inputs.length}, mean ${avgBytes.toFixed(0)} chars; vocabulary ${vocab.common.length} common + ${vocab.rare.length} rare words, ${vocab.phrases.length} phrases; node ${process.version}; matchers timed after ≥ ${MATCH_WARM_MS} ms untimed; gc ${gc ? 'exposed' : 'not exposed (memory is approximate)'}`);
 
   // Preparation against a bare lower-case split of the same text.
   const split = stats(perArticle(inputs, 5, (a) => void `${a.title}\n${a.content}`.toLowerCase().split(/[^\p{L}\p{N}]+/u)));
@@ -327,7 +338,7 @@ function main(): void {
       for (const r of rules) if (r.matcher.test(d)) r.matcher.explain(d, []);
     };
     const noIndexArticles = size >= 100_000 ? prepared.slice(0, 15) : prepared;
-    const noIndex = stats(perArticle(noIndexArticles, size >= 100_000 ? 2 : 3, evalAll));
+    const noIndex = stats(perArticle(noIndexArticles, size >= 100_000 ? 2 : 3, evalAll, MATCH_WARM_MS));
     const evaluated: number[] = [];
     const matched: number[] = [];
     const s: MatchStats = { candidates: 0, evaluated: 0, matched: 0 };
@@ -336,14 +347,14 @@ function main(): void {
       evaluated.push(s.evaluated);
       matched.push(s.matched);
     }
-    const withIndex = stats(perArticle(prepared, 5, (d) => void index.match(d)));
-    const total = stats(perArticle(inputs, 3, (a) => void index.match(prepareArticle(a))));
+    const withIndex = stats(perArticle(prepared, 5, (d) => void index.match(d), MATCH_WARM_MS));
+    const total = stats(perArticle(inputs, 3, (a) => void index.match(prepareArticle(a)), MATCH_WARM_MS));
     // The hand-written regex matcher: fewer articles at large sizes, it is slow.
     let naive: { median: number; p95: number } | undefined;
     if (size <= 10_000 || process.env.BENCH_NAIVE_100K) {
       const naiveRules = specs.map((r) => naiveRule(parseQuery(r.query!)));
       const arts = naiveInputs.slice(0, size >= 10_000 ? 8 : 30);
-      naive = stats(perArticle(arts, 1, (a) => naiveRules.forEach((f) => f(a))));
+      naive = stats(perArticle(arts, 1, (a) => naiveRules.forEach((f) => f(a)), MATCH_WARM_MS));
     }
     const ev = stats(evaluated);
     rows.push({

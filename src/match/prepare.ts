@@ -1,10 +1,12 @@
 // Prepares an article once for any number of rules: segments title, summary and content into
 // words (segment.ts), normalises and stems each (cached per raw word), adds the joined form of
 // hyphenated words ("cease-fire" → also "ceasefire"), and indexes words and stems to positions.
+import { PREFIX_KEY_LENGTH } from './required.js';
 import { type MatchInput } from './types.js';
 import { fold, literalHaystack, normalizeWord, possessiveLength } from './normalize.js';
 import { segmentWords } from './segment.js';
 import { primaryLanguage, stemLanguage, stemmerFor, type CachedStemmer } from './stem.js';
+import { wordIds } from './word-ids.js';
 
 export const TITLE = 1;
 export const SUMMARY = 2;
@@ -39,7 +41,15 @@ interface WordForm {
   stem: string;
   /** Length of a possessive suffix cut from the raw word ("'s"), else 0. */
   possessive: number;
+  /** wordIds of norm and stem, valid while wordIds.generation is `generation`. */
+  normId: number;
+  stemId: number;
+  /** Id of the norm's first PREFIX_KEY_LENGTH characters; -1 when the norm is shorter. */
+  prefixId: number;
+  generation: number;
 }
+
+const prefixIdOf = (norm: string) => (norm.length >= PREFIX_KEY_LENGTH ? wordIds.prefix(norm.slice(0, PREFIX_KEY_LENGTH)) : -1);
 
 const MAX_FORMS = 200_000;
 const formCaches = new Map<string, Map<string, WordForm>>();
@@ -80,6 +90,12 @@ export class PreparedArticle {
   readonly hostAt: number;
   /** Folded feed id and feed tags. */
   readonly feeds: string[];
+  /** wordIds of the distinct norms and stems, in the generation `idGeneration`. */
+  private normIdList: number[] = [];
+  private stemIdList: number[] = [];
+  /** Prefix ids of the distinct norms long enough to have one (repeats possible). */
+  private prefixIdList: number[] = [];
+  private idGeneration = wordIds.generation;
   private sortedNorms: NormInfo[] | undefined;
   private lowered: string | undefined;
   private prefixScans = 0;
@@ -126,7 +142,7 @@ export class PreparedArticle {
     this.tokEndPos = g(this.tokEndPos, (n) => new Int32Array(n));
   }
 
-  private add(norm: string, stem: string, field: number, start: number, end: number, pos: number, endPos: number): void {
+  private add(norm: string, stem: string, field: number, start: number, end: number, pos: number, endPos: number, normId: number, stemId: number, prefixId: number): void {
     const t = this.count;
     if (t === this.tokField.length) this.grow();
     this.tokField[t] = field;
@@ -139,9 +155,13 @@ export class PreparedArticle {
     if (info === undefined) {
       info = { norm, stem, toks: [t], fields: field };
       this.norms.set(norm, info);
+      this.normIdList.push(normId);
+      if (prefixId >= 0) this.prefixIdList.push(prefixId);
       const s = this.stems.get(stem);
-      if (s === undefined) this.stems.set(stem, { norms: [info], fields: field });
-      else {
+      if (s === undefined) {
+        this.stems.set(stem, { norms: [info], fields: field });
+        this.stemIdList.push(stemId);
+      } else {
         s.norms.push(info);
         s.fields |= field;
       }
@@ -157,6 +177,7 @@ export class PreparedArticle {
   private tokenize(): void {
     const cache = formCache(this.stemLanguage);
     const stemmer = this.stemmer;
+    const generation = this.idGeneration;
     let pos = 0;
     for (let f = 0; f < 3; f++) {
       const text = this.texts[f]!;
@@ -171,7 +192,8 @@ export class PreparedArticle {
       const flush = () => {
         if (groupNorms.length > 1) {
           const joined = groupNorms.join('');
-          this.add(joined, stemmer.stem(joined), field, groupStart, prevEnd, groupPos, pos - 1);
+          const stem = stemmer.stem(joined);
+          this.add(joined, stem, field, groupStart, prevEnd, groupPos, pos - 1, wordIds.norm(joined), wordIds.stem(this.stemLanguage, stem), prefixIdOf(joined));
         }
         groupNorms = [];
       };
@@ -180,9 +202,15 @@ export class PreparedArticle {
         let form = cache.get(raw);
         if (form === undefined) {
           const norm = normalizeWord(raw);
-          form = { norm, stem: stemmer.stem(norm), possessive: possessiveLength(raw) };
+          form = { norm, stem: stemmer.stem(norm), possessive: possessiveLength(raw), normId: 0, stemId: 0, prefixId: -1, generation: -1 };
           if (cache.size >= MAX_FORMS) cache.clear();
           cache.set(raw, form);
+        }
+        if (form.generation !== generation) {
+          form.normId = wordIds.norm(form.norm);
+          form.stemId = wordIds.stem(this.stemLanguage, form.stem);
+          form.prefixId = prefixIdOf(form.norm);
+          form.generation = generation;
         }
         // A possessive ("Russia's") ends two characters before the word does.
         const possessive = form.possessive > 0;
@@ -193,7 +221,7 @@ export class PreparedArticle {
           groupPos = pos;
         }
         groupNorms.push(form.norm);
-        this.add(form.norm, form.stem, field, s, end, pos, pos);
+        this.add(form.norm, form.stem, field, s, end, pos, pos, form.normId, form.stemId, form.prefixId);
         pos++;
         prevEnd = end;
         prevPossessive = possessive;
@@ -201,6 +229,20 @@ export class PreparedArticle {
       flush();
       pos += FIELD_GAP;
     }
+  }
+
+  /**
+   * wordIds of the article's distinct norms and stems, for the rule index. Asked for again when
+   * the ids have moved to a new generation since the article was prepared.
+   */
+  wordIdLists(): { norms: readonly number[]; stems: readonly number[]; prefixes: readonly number[] } {
+    if (this.idGeneration !== wordIds.generation) {
+      this.idGeneration = wordIds.generation;
+      this.normIdList = [...this.norms.keys()].map((n) => wordIds.norm(n));
+      this.stemIdList = [...this.stems.keys()].map((s) => wordIds.stem(this.stemLanguage, s));
+      this.prefixIdList = [...this.norms.keys()].map(prefixIdOf).filter((id) => id >= 0);
+    }
+    return { norms: this.normIdList, stems: this.stemIdList, prefixes: this.prefixIdList };
   }
 
   /** Title, summary and content in lower case, for regex literals (computed once). */
@@ -249,5 +291,6 @@ export class PreparedArticle {
 
 /** Prepares an article once; pass the result to RuleIndex.match or evaluateRule many times. */
 export function prepareArticle(input: MatchInput): PreparedArticle {
+  wordIds.trim();
   return new PreparedArticle(input);
 }

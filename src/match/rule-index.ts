@@ -3,11 +3,15 @@
 // prefixes and metadata select candidate rules; a candidate must also hold its second key set
 // (a cheap check, as in Lucene Monitor's multipass presearcher) before it is evaluated. Rules
 // without required keys (pure NOT, regex, url:) are evaluated on every article. Results come in
-// the order the rules were given.
+// the order the rules were given. Words, stems and prefixes are looked up by their process-wide
+// integer ids (word-ids.ts) in typed arrays; which regex literals a word contains is learnt once
+// per word, so an article's literals cost one look-up per distinct word.
 import { type PreparedArticle } from './prepare.js';
-import { guessWordShare, requiredConjuncts, type Key, type Required, type WordFrequencies } from './required.js';
+import { guessWordShare, PREFIX_KEY_LENGTH, requiredConjuncts, type Key, type Required, type WordFrequencies } from './required.js';
 import { asPrepared, compileRule, explainRule, type CompiledRule } from './rule.js';
 import { stemmerFor } from './stem.js';
+import { LiteralSet } from './literals.js';
+import { wordIds } from './word-ids.js';
 import { type MatchInput, type RuleMatch, type RuleSpec } from './types.js';
 
 /** What one match() call did; pass an object to fill. */
@@ -63,27 +67,45 @@ function intern<K>(map: Map<K, number>, key: K, next: () => number): number {
   return id;
 }
 
-interface StemEntry {
-  ids: number[];
-  norms: Array<[string, number]>;
+/**
+ * The index's words in wordIds terms, for one generation of ids: per norm id the exact-word key
+ * (+1; 0 = none), and per language, per stem id the stemmed keys with that stem (CSR: slot s + 1
+ * holds keys[start[s]] … keys[start[s + 1] - 1]).
+ */
+interface WordTables {
+  generation: number;
+  normKey: Int32Array;
+  /** Per prefix id: the prefix key of full length (+1; 0 = none). */
+  prefixKey: Int32Array;
+  stems: Map<string, { slotOf: Int32Array; start: Int32Array; keys: Int32Array }>;
+  /**
+   * Per norm id, the regex literal keys the word contains, learnt the first time a word is
+   * seen: 0 = not yet known, 1 = none, n ≥ 2 = the keys literalKeys[n - 2].
+   */
+  literalState: Int32Array;
+  literalKeys: number[][];
 }
 
 export class RuleIndex {
   // Every distinct required key has an id. An article first marks the ids it holds; rules filed
   // under a held id are candidates, and a candidate passes if it holds one of its second ids.
-  /** Stemmed query words → id; per language, stems → ids (built on first use). */
+  /** Stemmed query words → id; exact words → id. */
   private readonly stemWords = new Map<string, number>();
-  private readonly stemIds = new Map<string, Map<string, StemEntry>>();
   private readonly normIds = new Map<string, number>();
-  /** prefixHash of prefix keys → ids (hash collisions only add candidates). */
-  private readonly prefixIds = new Map<number, number[]>();
-  /** Distinct prefix key lengths, ascending. */
+  private tables: WordTables | undefined;
+  /** Prefix keys of PREFIX_KEY_LENGTH characters (most) → id. */
+  private readonly fullPrefixIds = new Map<string, number>();
+  /** prefixHash of shorter prefix keys → id (hash collisions only add candidates). */
+  private readonly prefixIds = new Map<number, number>();
+  /** Distinct lengths of the shorter prefix keys, ascending. */
   private readonly prefixLengths: number[];
   private readonly metaIds = new Map<string, number>();
   /** Regex literals → id; looked for in the article's lower-cased text. */
   private readonly literalIds = new Map<string, number>();
-  /** Per key id: the rules filed under it. */
-  private readonly filed: Array<number[] | undefined> = [];
+  private readonly literals: LiteralSet;
+  /** Per key id k: the rules filed under it are filed[filedStart[k] … filedStart[k + 1] - 1]. */
+  private readonly filedStart: Uint32Array;
+  private readonly filed: Uint32Array;
   /** Per rule r: its second key ids are secondIds[secondStart[r] .. secondStart[r + 1]). */
   private readonly secondStart: Uint32Array;
   private readonly secondIds: Uint32Array;
@@ -92,6 +114,9 @@ export class RuleIndex {
   /** Per key id / per rule: the match() call that last marked it (no clearing needed). */
   private held: Uint32Array;
   private readonly seen: Uint32Array;
+  /** Rules selected in the current call: selected[0 … count - 1]. */
+  private readonly selected: Uint32Array;
+  private count = 0;
   private epoch = 0;
   private all: Uint32Array | undefined;
   private readonly minIndexed: number;
@@ -101,9 +126,11 @@ export class RuleIndex {
     options: RuleIndexOptions = {},
   ) {
     this.seen = new Uint32Array(rules.length);
+    this.selected = new Uint32Array(rules.length);
     this.minIndexed = options.minIndexedRules ?? 512;
     this.secondStart = new Uint32Array(rules.length + 1);
     const seconds: number[] = [];
+    const filed: number[][] = [];
     const lengths = new Set<number>();
     const frequencies = options.frequencies;
     const share = frequencies ? (w: string) => frequencies.share(w) : guessWordShare;
@@ -115,34 +142,41 @@ export class RuleIndex {
         return;
       }
       for (const k of first.keys) {
-        const id = this.keyId(k, lengths);
-        const list = (this.filed[id] ??= []);
+        const id = this.keyId(k, lengths, filed);
+        const list = filed[id]!;
         if (list[list.length - 1] !== i) list.push(i);
       }
       const second = rest.find((r) => !sameKeys(r, first) && r.cost < 0.9);
-      if (second) for (const k of second.keys) seconds.push(this.keyId(k, lengths));
+      if (second) for (const k of second.keys) seconds.push(this.keyId(k, lengths, filed));
     });
     this.secondStart[rules.length] = seconds.length;
     this.secondIds = Uint32Array.from(seconds);
-    this.held = new Uint32Array(this.filed.length);
+    this.filedStart = new Uint32Array(filed.length + 1);
+    let total = 0;
+    for (let k = 0; k < filed.length; k++) {
+      this.filedStart[k] = total;
+      total += filed[k]?.length ?? 0;
+    }
+    this.filedStart[filed.length] = total;
+    this.filed = new Uint32Array(total);
+    filed.forEach((list, k) => list && this.filed.set(list, this.filedStart[k]));
+    this.held = new Uint32Array(filed.length);
+    this.literals = new LiteralSet(this.literalIds);
     this.prefixLengths = [...lengths].sort((a, b) => a - b);
   }
 
-  private keyId(k: Key, lengths: Set<number>): number {
-    const next = () => this.filed.push(undefined) - 1;
+  private keyId(k: Key, lengths: Set<number>, filed: number[][]): number {
+    const next = () => filed.push([]) - 1;
     switch (k.kind) {
       case 'stem':
         return intern(this.stemWords, k.word, next);
       case 'norm':
         return intern(this.normIds, k.word, next);
       case 'prefix': {
+        if (k.prefix.length === PREFIX_KEY_LENGTH) return intern(this.fullPrefixIds, k.prefix, next);
         lengths.add(k.prefix.length);
-        const h = prefixHash(k.prefix, k.prefix.length);
-        const ids = this.prefixIds.get(h);
-        if (ids) return ids[0]!; // same hash: share the id (a collision only adds candidates)
-        const id = next();
-        this.prefixIds.set(h, [id]);
-        return id;
+        // Same hash: share the id (a collision only adds candidates).
+        return intern(this.prefixIds, prefixHash(k.prefix, k.prefix.length), next);
       }
       case 'meta':
         return intern(this.metaIds, k.key, next);
@@ -170,64 +204,113 @@ export class RuleIndex {
     return this.always.length;
   }
 
-  /**
-   * Per stem in a language: the ids of stemmed keys, and the exact-word keys with that stem (an
-   * article holds an exact word only if it holds its stem, so one walk over stems finds both).
-   */
-  private stemsFor(language: string): Map<string, StemEntry> {
-    let map = this.stemIds.get(language);
-    if (!map) {
-      const m = new Map<string, StemEntry>();
-      const stemmer = stemmerFor(language);
-      const entry = (stem: string) => {
-        let e = m.get(stem);
-        if (!e) m.set(stem, (e = { ids: [], norms: [] }));
-        return e;
-      };
-      for (const [word, id] of this.stemWords) {
-        const e = entry(stemmer.stem(word));
-        if (!e.ids.includes(id)) e.ids.push(id);
-      }
-      for (const [norm, id] of this.normIds) entry(stemmer.stem(norm)).norms.push([norm, id]);
-      this.stemIds.set(language, (map = m));
+  /** The word tables for the current generation of word ids; rebuilt when it moves on. */
+  private wordTables(): WordTables {
+    if (this.tables?.generation === wordIds.generation) return this.tables;
+    // Room for the ids the index's own words may add now.
+    const normKey = new Int32Array(wordIds.size + this.normIds.size + this.fullPrefixIds.size);
+    for (const [norm, id] of this.normIds) normKey[wordIds.norm(norm)] = id + 1;
+    const prefixKey = new Int32Array(normKey.length);
+    for (const [prefix, id] of this.fullPrefixIds) prefixKey[wordIds.prefix(prefix)] = id + 1;
+    return (this.tables = { generation: wordIds.generation, normKey, prefixKey, stems: new Map(), literalState: new Int32Array(0), literalKeys: [] });
+  }
+
+  /** Per stem id of a language: the stemmed keys (built on first use per language). */
+  private stemTable(tables: WordTables, language: string) {
+    let table = tables.stems.get(language);
+    if (table) return table;
+    const stemmer = stemmerFor(language);
+    const byStem = new Map<number, number[]>();
+    for (const [word, id] of this.stemWords) {
+      const s = wordIds.stem(language, stemmer.stem(word));
+      const keys = byStem.get(s);
+      if (!keys) byStem.set(s, [id]);
+      else if (!keys.includes(id)) keys.push(id);
     }
-    return map;
+    const slotOf = new Int32Array(wordIds.size);
+    const start = new Int32Array(byStem.size + 1);
+    const keys: number[] = [];
+    let slot = 0;
+    for (const [s, ids] of byStem) {
+      slotOf[s] = slot + 1;
+      start[slot] = keys.length;
+      keys.push(...ids);
+      slot++;
+    }
+    start[slot] = keys.length;
+    table = { slotOf, start, keys: Int32Array.from(keys) };
+    tables.stems.set(language, table);
+    return table;
+  }
+
+  /** The regex literal keys a word contains, learnt once per word id (see WordTables). */
+  private literalState(tables: WordTables, normId: number, norm: string): number {
+    if (normId >= tables.literalState.length) {
+      const grown = new Int32Array(Math.max(normId + 1, tables.literalState.length * 2, 1024));
+      grown.set(tables.literalState);
+      tables.literalState = grown;
+    }
+    const found: number[] = [];
+    this.literals.scan(norm, (id) => {
+      if (!found.includes(id)) found.push(id);
+    });
+    const state = found.length === 0 ? 1 : tables.literalKeys.push(found) + 1;
+    tables.literalState[normId] = state;
+    return state;
+  }
+
+  /** Marks a key as held by the article and selects the rules filed under it. */
+  private hold(id: number, epoch: number): void {
+    if (this.held[id] === epoch) return;
+    this.held[id] = epoch;
+    const filed = this.filed;
+    const seen = this.seen;
+    for (let i = this.filedStart[id]!, to = this.filedStart[id + 1]!; i < to; i++) {
+      const r = filed[i]!;
+      if (seen[r] !== epoch) {
+        seen[r] = epoch;
+        this.selected[this.count++] = r;
+      }
+    }
   }
 
   /** Indices of the rules to evaluate for an article, ascending, and how many keys selected. */
   candidates(d: PreparedArticle): { rules: Uint32Array; selected: number } {
     // A few rules are evaluated faster than the article's words are looked up.
     if (this.rules.length < this.minIndexed) return { rules: this.all ??= Uint32Array.from(this.rules.keys()), selected: this.rules.length };
+    // The article's ids first: bringing them to the current generation may add ids, which the
+    // tables built next then cover.
+    const ids = d.wordIdLists();
+    const tables = this.wordTables();
+    const stemTable = this.stemTable(tables, d.stemLanguage);
     const epoch = ++this.epoch;
-    const held = this.held;
-    const filed = this.filed;
-    const seen = this.seen;
-    const selected: number[] = [];
-    const hold = (id: number) => {
-      if (held[id] === epoch) return;
-      held[id] = epoch;
-      const list = filed[id];
-      if (list) {
-        for (const r of list) {
-          if (seen[r] !== epoch) {
-            seen[r] = epoch;
-            selected.push(r);
-          }
-        }
+    this.count = 0;
+    {
+      const { slotOf, start, keys } = stemTable;
+      const stems = ids.stems;
+      for (let i = 0; i < stems.length; i++) {
+        const sid = stems[i]!;
+        const slot = sid < slotOf.length ? slotOf[sid]! : 0;
+        if (slot === 0) continue;
+        for (let j = start[slot - 1]!, to = start[slot]!; j < to; j++) this.hold(keys[j]!, epoch);
       }
-    };
-    // Walk the smaller side: the index's stems or the article's.
-    const visit = (e: StemEntry) => {
-      for (const id of e.ids) hold(id);
-      for (const [norm, id] of e.norms) if (d.norms.has(norm)) hold(id);
-    };
-    const stems = this.stemsFor(d.stemLanguage);
-    if (stems.size < d.stems.size) {
-      for (const [k, e] of stems) if (d.stems.has(k)) visit(e);
-    } else {
-      for (const k of d.stems.keys()) {
-        const e = stems.get(k);
-        if (e) visit(e);
+    }
+    if (this.normIds.size > 0) {
+      const normKey = tables.normKey;
+      const norms = ids.norms;
+      for (let i = 0; i < norms.length; i++) {
+        const nid = norms[i]!;
+        const key = nid < normKey.length ? normKey[nid]! : 0;
+        if (key !== 0) this.hold(key - 1, epoch);
+      }
+    }
+    if (this.fullPrefixIds.size > 0) {
+      const prefixKey = tables.prefixKey;
+      const prefixes = ids.prefixes;
+      for (let i = 0; i < prefixes.length; i++) {
+        const pid = prefixes[i]!;
+        const key = pid < prefixKey.length ? prefixKey[pid]! : 0;
+        if (key !== 0) this.hold(key - 1, epoch);
       }
     }
     if (this.prefixIds.size > 0) {
@@ -240,8 +323,8 @@ export class RuleIndex {
         for (let i = 0; i < max && i < w.length; i++) {
           h = (Math.imul(h, 31) + w.charCodeAt(i)) | 0;
           if (i + 1 === lengths[next]) {
-            const ids = this.prefixIds.get(h);
-            if (ids) hold(ids[0]!);
+            const id = this.prefixIds.get(h);
+            if (id !== undefined) this.hold(id, epoch);
             next++;
           }
         }
@@ -250,26 +333,39 @@ export class RuleIndex {
     if (this.metaIds.size > 0) {
       for (const k of metaKeys(d)) {
         const id = this.metaIds.get(k);
-        if (id !== undefined) hold(id);
+        if (id !== undefined) this.hold(id, epoch);
       }
     }
-    if (this.literalIds.size > 0) {
-      const text = d.lowerText;
-      for (const [lit, id] of this.literalIds) if (text.includes(lit)) hold(id);
+    if (this.literals.size > 0) {
+      // A regex literal is ASCII letters and digits, which word segmentation never splits and
+      // normalisation keeps (it only maps other characters to them, as the regex's case-
+      // insensitivity does: "K" and "ſ"), so a literal the raw text holds is in one of its words.
+      const norms = ids.norms;
+      let i = 0;
+      for (const norm of d.norms.keys()) {
+        const nid = norms[i++]!;
+        let state = nid < tables.literalState.length ? tables.literalState[nid]! : 0;
+        if (state === 0) state = this.literalState(tables, nid, norm);
+        if (state > 1) for (const id of tables.literalKeys[state - 2]!) this.hold(id, epoch);
+      }
     }
     // Second pass: a candidate must hold one of its second keys, when it has any.
-    const out: number[] = [];
+    const held = this.held;
+    const selected = this.selected;
     const start = this.secondStart;
     const second = this.secondIds;
-    for (const r of selected) {
+    const out = new Uint32Array(this.count + this.always.length);
+    let n = 0;
+    for (let i = 0; i < this.count; i++) {
+      const r = selected[i]!;
       const from = start[r]!;
       const to = start[r + 1]!;
       let ok = from === to;
       for (let j = from; !ok && j < to; j++) ok = held[second[j]!] === epoch;
-      if (ok) out.push(r);
+      if (ok) out[n++] = r;
     }
-    for (const r of this.always) out.push(r);
-    return { rules: Uint32Array.from(out).sort(), selected: selected.length };
+    for (const r of this.always) out[n++] = r;
+    return { rules: out.subarray(0, n).sort(), selected: this.count };
   }
 
   /** The rules that match, in rule order, each with its hits. */

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileRule, evaluateRule, parseQuery, prepareArticle, RuleIndex, WordFrequencies, type MatchInput, type MatchStats, type RuleSpec } from '../../src/match/index.js';
+import { LiteralSet } from '../../src/match/literals.js';
+import { wordIds } from '../../src/match/word-ids.js';
 
 // A small vocabulary with stems, hyphens, possessives, diacritics and case, so that random
 // queries and articles often meet.
@@ -109,5 +111,63 @@ describe('RuleIndex', () => {
     const index = RuleIndex.build([{ id: 's', query: 'site:bbc.co.uk' }], { minIndexedRules: 0 });
     expect(index.match({ id: 'a', url: 'https://www.news.bbc.co.uk/x' })).toHaveLength(1);
     expect(index.match({ id: 'a', url: 'https://notbbc.co.uk/x' })).toHaveLength(0);
+  });
+});
+
+describe('RuleIndex: regex literals and word ids', () => {
+  // Characters that make raw text, lower-cased text and normalised words differ: the Kelvin
+  // sign and long s (which a case-insensitive regex takes for k and s), dotted capital I,
+  // combining marks, soft hyphen, zero-width joiner, curly and straight possessives, full-width
+  // letters, digits, hyphens and a CJK character.
+  const PIECES = ['k', 'a', 's', 'b', 'c', '1', 'K', '\u212a', '\u017f', '\u0130', '\u0301', '\u00ad', '\u200d', "'s", '\u2019s', '\uff41', '-', ' ', '.', '中', 'ab', 'kas', 'sun'];
+  const raw = fc.array(fc.constantFrom(...PIECES), { maxLength: 16 }).map((ps) => ps.join(''));
+  const REGEXES = ['/kas/', '/sun/', '/abc/', '/a1b/', '/ka+s/', '/s?kab/', '/bas(un)?/', '/ss[ka]/', '/kas|sun/'];
+
+  it('finds a rule through its literal whenever the regex matches the raw text (property)', () => {
+    fc.assert(
+      fc.property(fc.subarray(REGEXES, { minLength: 1 }), fc.array(raw, { minLength: 1, maxLength: 5 }), (regexes, texts) => {
+        const rules = regexes.map((q, i) => ({ id: `r${i}`, query: i % 2 ? `${q} OR ${q}` : q }));
+        const index = RuleIndex.build(rules, { minIndexedRules: 0 });
+        for (const t of texts) {
+          const a = { id: 'a', title: t, content: `${t} ${t.toUpperCase()}` };
+          expect(index.match(a)).toEqual(direct(rules, a));
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('keeps matching when the word ids start a new generation between articles', () => {
+    const rules = [
+      { id: 'stem', query: 'negotiation' },
+      { id: 'exact', query: '"talks"' },
+      { id: 'prefix', query: 'ukrain*' },
+      { id: 'regex', query: '/cease-?fire/' },
+    ];
+    const index = RuleIndex.build(rules, { minIndexedRules: 0 });
+    const before = prepareArticle({ id: 'a', content: 'Negotiations on a cease-fire: talks in Ukrainian cities' });
+    expect(index.match(before).map((m) => m.rule)).toEqual(['stem', 'exact', 'prefix', 'regex']);
+    wordIds.trim(0); // drops every id
+    const after = prepareArticle({ id: 'b', content: 'Talks, not negotiating; a ceasefire for Ukraine' });
+    expect(index.match(after).map((m) => m.rule)).toEqual(['stem', 'exact', 'prefix', 'regex']);
+    // An article prepared before the change still matches: its ids are asked for again.
+    expect(index.match(before).map((m) => m.rule)).toEqual(['stem', 'exact', 'prefix', 'regex']);
+    expect(index.match({ id: 'c', content: 'talk' })).toEqual([]);
+  });
+});
+
+describe('LiteralSet', () => {
+  it('reports exactly the literals a text contains, however many there are (property)', () => {
+    const alphabet = fc.constantFrom('a', 'b', 'c', 'ab', 'abc', ' ', 'é', '\u212a');
+    const lit = fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 3, maxLength: 5 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(fc.uniqueArray(lit, { minLength: 1, maxLength: 9 }), fc.array(alphabet, { maxLength: 30 }).map((cs) => cs.join('')), (lits, text) => {
+        const set = new LiteralSet(new Map(lits.map((l, i) => [l, i])));
+        const found = new Set<number>();
+        set.scan(text, (id) => found.add(id));
+        expect([...found].sort((x, y) => x - y)).toEqual(lits.flatMap((l, i) => (text.includes(l) ? [i] : [])));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
