@@ -8,10 +8,9 @@ import { DelayedError, type Job } from 'bullmq';
 import { DigestStore } from '../src/alerts/digest-store.js';
 import { StoryStore } from '../src/alerts/story-store.js';
 import { passesFilters, ruleName, SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
-import { extractArticle } from '../src/extract/index.js';
 import { matchInputOf, withPage, type Article } from '../src/feeds/article.js';
-import { decodeBody } from '../src/feeds/charset.js';
-import { FetchError, fetchUrl } from '../src/feeds/fetch.js';
+import { readArticlePage } from '../src/feeds/article-page.js';
+import { FetchError } from '../src/feeds/fetch.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import { deliverJobId, type AlertDelivery, type ArticleJobData, type MatchedRule } from '../src/queue/jobs.js';
@@ -101,18 +100,8 @@ async function waitForHost(job: Job<ArticleJobData>, err: FetchError, ctx: Worke
 }
 
 async function enrich(article: Article, ctx: WorkerContext): Promise<Article> {
-  const { settings } = ctx;
   // Article pages share the per-host limits with feed polls: a site's feed and its pages are
   // usually served by the same host.
-  const page = await fetchUrl(article.url as string, {
-    userAgent: settings.userAgent,
-    timeoutMs: settings.pageTimeoutMs,
-    connectTimeoutMs: settings.connectTimeoutMs,
-    maxBytes: settings.pageMaxBytes,
-    maxRedirects: settings.maxRedirects,
-    accept: 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5',
-    gate: hostLimiter(ctx.redis, settings).gate,
-  });
-  const html = decodeBody(page.body, page.headers.get('content-type'));
-  return withPage(article, extractArticle(html, { url: page.url, siteRules: ctx.config.sites }));
+  const page = await readArticlePage(article.url as string, ctx.settings, ctx.config.sites, hostLimiter(ctx.redis, ctx.settings).gate);
+  return withPage(article, page);
 }

@@ -7,10 +7,8 @@ import type { Writable } from 'node:stream';
 import { closest } from 'fastest-levenshtein';
 import { keywordRules } from '../alerts/subscriptions.js';
 import { loadConfigOrThrow, type Config } from '../config/load.js';
-import { extractArticle } from '../extract/index.js';
 import { matchInputOf, withPage, type Article } from '../feeds/article.js';
-import { decodeBody } from '../feeds/charset.js';
-import { fetchUrl } from '../feeds/fetch.js';
+import { readArticlePage } from '../feeds/article-page.js';
 import { normaliseFeed } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
 import {
@@ -25,7 +23,7 @@ import {
   type RuleSpec,
   type UnmetClause,
 } from '../match/index.js';
-import { defaultSettings, type Settings } from '../queue/context.js';
+import { defaultSettings } from '../queue/context.js';
 import { CliError } from './common.js';
 import { readSource } from './source.js';
 
@@ -75,7 +73,7 @@ export async function testRuleCommand(o: TestRuleOptions, env: NodeJS.ProcessEnv
     let pageError: string | undefined;
     if (fetchPages && article.url) {
       try {
-        article = withPage(article, await readPage(article.url, settings, config));
+        article = withPage(article, await readArticlePage(article.url, settings, config?.sites ?? []));
       } catch (e) {
         pageError = (e as Error).message;
       }
@@ -141,18 +139,6 @@ async function isFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function readPage(url: string, settings: Settings, config: Config | undefined) {
-  const page = await fetchUrl(url, {
-    userAgent: settings.userAgent,
-    timeoutMs: settings.pageTimeoutMs,
-    connectTimeoutMs: settings.connectTimeoutMs,
-    maxBytes: settings.pageMaxBytes,
-    maxRedirects: settings.maxRedirects,
-    accept: 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5',
-  });
-  return extractArticle(decodeBody(page.body, page.headers.get('content-type')), { url: page.url, siteRules: config?.sites ?? [] });
 }
 
 function jsonLine(r: ItemResult) {

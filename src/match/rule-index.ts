@@ -259,6 +259,15 @@ export class RuleIndex {
     return state;
   }
 
+  /** Holds the key (+1; 0 = none) that `keyOf` gives each of the ids. */
+  private holdAll(keyOf: Int32Array, ids: readonly number[], epoch: number): void {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const key = id < keyOf.length ? keyOf[id]! : 0;
+      if (key !== 0) this.hold(key - 1, epoch);
+    }
+  }
+
   /** Marks a key as held by the article and selects the rules filed under it. */
   private hold(id: number, epoch: number): void {
     if (this.held[id] === epoch) return;
@@ -295,24 +304,8 @@ export class RuleIndex {
         for (let j = start[slot - 1]!, to = start[slot]!; j < to; j++) this.hold(keys[j]!, epoch);
       }
     }
-    if (this.normIds.size > 0) {
-      const normKey = tables.normKey;
-      const norms = ids.norms;
-      for (let i = 0; i < norms.length; i++) {
-        const nid = norms[i]!;
-        const key = nid < normKey.length ? normKey[nid]! : 0;
-        if (key !== 0) this.hold(key - 1, epoch);
-      }
-    }
-    if (this.fullPrefixIds.size > 0) {
-      const prefixKey = tables.prefixKey;
-      const prefixes = ids.prefixes;
-      for (let i = 0; i < prefixes.length; i++) {
-        const pid = prefixes[i]!;
-        const key = pid < prefixKey.length ? prefixKey[pid]! : 0;
-        if (key !== 0) this.hold(key - 1, epoch);
-      }
-    }
+    if (this.normIds.size > 0) this.holdAll(tables.normKey, ids.norms, epoch);
+    if (this.fullPrefixIds.size > 0) this.holdAll(tables.prefixKey, ids.prefixes, epoch);
     if (this.prefixIds.size > 0) {
       const lengths = this.prefixLengths;
       const max = lengths[lengths.length - 1]!;
