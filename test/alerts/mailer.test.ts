@@ -1,0 +1,92 @@
+// SMTP_URL with TLS and authentication, against a real smtp-server on 127.0.0.1 using its
+// built-in self-signed certificate: STARTTLS upgrade, implicit TLS (smtps://), URL-encoded
+// credentials, a wrong password, and certificate checking on by default.
+
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMailer } from '../../src/alerts/mailer.js';
+import type { RenderedEmail } from '../../src/alerts/render-email.js';
+
+const USER = 'desk@example.org';
+const PASS = 'p@ss:w/rd';
+
+interface Received {
+  mail: ParsedMail;
+  secure: boolean;
+  user: unknown;
+}
+
+const servers: SMTPServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
+});
+
+async function start(options: SMTPServerOptions): Promise<{ port: number; received: Received[] }> {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    logger: false,
+    ...options,
+    onAuth(auth, _session, callback) {
+      if (auth.username === USER && auth.password === PASS) callback(null, { user: auth.username });
+      else callback(new Error('Invalid username or password'));
+    },
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          received.push({ mail, secure: session.secure, user: session.user });
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  // A client that refuses the certificate closes mid-handshake; the server reports it as an error.
+  server.on('error', () => {});
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.server.address() as AddressInfo).port, received };
+}
+
+const email: RenderedEmail = { subject: 'Ceasefire talks', text: 'Kyiv ready for truce talks', html: '<p>Kyiv ready for truce talks</p>', messageId: '<t1@newswatch.test>', headers: {} };
+const credentials = `${encodeURIComponent(USER)}:${encodeURIComponent(PASS)}`;
+// The test server's certificate is self-signed, so these URLs turn certificate checks off.
+const INSECURE = 'tls.rejectUnauthorized=false';
+
+async function send(smtpUrl: string): Promise<string> {
+  const mailer = createMailer({ smtpUrl, outboxDir: '/nonexistent', from: 'Newswatch <nw@test.local>' });
+  try {
+    return await mailer.send('desk@example.org', email);
+  } finally {
+    mailer.close();
+  }
+}
+
+describe('SMTP_URL with TLS and authentication', () => {
+  it('upgrades with STARTTLS when offered and logs in with URL-encoded credentials', async () => {
+    const { port, received } = await start({ authOptional: false });
+    await send(`smtp://${credentials}@127.0.0.1:${port}?${INSECURE}`);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ secure: true, user: USER });
+    expect(received[0]!.mail.subject).toBe('Ceasefire talks');
+  });
+
+  it('speaks TLS from the start with smtps://', async () => {
+    const { port, received } = await start({ secure: true, authOptional: false });
+    await send(`smtps://${credentials}@127.0.0.1:${port}?${INSECURE}`);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ secure: true, user: USER });
+  });
+
+  it('fails the delivery (to be retried) on a wrong password, sending nothing', async () => {
+    const { port, received } = await start({ authOptional: false });
+    await expect(send(`smtp://${encodeURIComponent(USER)}:wrong@127.0.0.1:${port}?${INSECURE}`)).rejects.toThrow(/Invalid username or password|535/);
+    expect(received).toHaveLength(0);
+  });
+
+  it('checks the server certificate unless told not to', async () => {
+    const { port, received } = await start({ secure: true, authOptional: true });
+    await expect(send(`smtps://127.0.0.1:${port}`)).rejects.toThrow(/certificate/i);
+    expect(received).toHaveLength(0);
+  });
+});
