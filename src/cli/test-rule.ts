@@ -198,6 +198,9 @@ export function renderReport(spec: RuleSpec, name: string | undefined, feed: { u
       const where = text === undefined ? '' : `  ${hitContext(text, h.start, h.end)}`;
       lines.push(`       ${h.term.padEnd(16)} ${h.field.padEnd(8)}${where}${more.length > 0 ? `  (+${more.length} more)` : ''}`);
     }
+    // A rule of one clause that is simply missing says nothing the "no" does not.
+    const wholeQueryMissing = r.unmet.length === 1 && r.unmet[0]!.kind === 'missing' && r.unmet[0]!.clause === spec.query?.trim() && !spec.all && !spec.any && !spec.none;
+    if (wholeQueryMissing) continue;
     for (const u of r.unmet) lines.push(`       ${u.kind === 'missing' ? 'missing' : 'excluded by'}: ${u.clause}${u.part === 'query' ? '' : `  (${u.part})`}`);
   }
   return `${lines.join('\n')}\n`;

@@ -97,7 +97,11 @@ describe('newswatch test-rule', () => {
   it('without the page, the same item matches on the feed text only', async () => {
     const r = await run('grain', '--feed', `${http.url}/teasers.xml`);
     expect(r.stdout).toContain('1 items, 0 match');
-    expect(r.stdout).toContain('missing: grain NEAR/3 corridor');
+    expect(r.stdout).toContain('no     Shipping news');
+    // The rule is one clause: "missing: grain NEAR/3 corridor" would only repeat the "no".
+    expect(r.stdout).not.toContain('missing:');
+    const json = await run('grain', '--feed', `${http.url}/teasers.xml`, '--json');
+    expect((JSON.parse(json.stdout) as { unmet: unknown }).unmet).toEqual([{ part: 'query', clause: 'grain NEAR/3 corridor', kind: 'missing' }]);
   });
 
   it('names an unknown rule with a suggestion, and points at a query that does not parse', async () => {
