@@ -96,6 +96,11 @@ export class PreparedArticle {
   /** Prefix ids of the distinct norms long enough to have one (repeats possible). */
   private prefixIdList: number[] = [];
   private idGeneration = wordIds.generation;
+  /**
+   * Lower-cased text of the segments that are not words but hold ASCII letters or digits, for
+   * regex literals (see segmentWords); "" for nearly every article.
+   */
+  looseText = '';
   private sortedNorms: NormInfo[] | undefined;
   private lowered: string | undefined;
   private prefixScans = 0;
@@ -178,6 +183,7 @@ export class PreparedArticle {
     const cache = formCache(this.stemLanguage);
     const stemmer = this.stemmer;
     const generation = this.idGeneration;
+    const loose: string[] = [];
     let pos = 0;
     for (let f = 0; f < 3; f++) {
       const text = this.texts[f]!;
@@ -225,10 +231,11 @@ export class PreparedArticle {
         pos++;
         prevEnd = end;
         prevPossessive = possessive;
-      });
+      }, (s, e) => loose.push(text.slice(s, e)));
       flush();
       pos += FIELD_GAP;
     }
+    if (loose.length > 0) this.looseText = literalHaystack(loose);
   }
 
   /**

@@ -88,24 +88,15 @@ function keyCost(k: Key, share: WordShare): number {
   }
 }
 
-/** Index of the last character of the escape sequence starting with the backslash at `i`. */
+/**
+ * Index of the last character of the escape sequence starting with the backslash at `i`: a
+ * backreference or octal escape runs over its digits; others (\b, \d, \., …) are one character.
+ * regexLiteral gives up before the escapes whose length depends on flags (\u, \x, \c, \p, \k).
+ */
 function escapeEnd(source: string, i: number): number {
-  const c = source[i + 1];
-  const to = (close: string) => {
-    const j = source.indexOf(close, i + 2);
-    return j === -1 ? source.length : j;
-  };
-  if ((c === 'u' || c === 'p' || c === 'P') && source[i + 2] === '{') return to('}');
-  if (c === 'u') return i + 5;
-  if (c === 'x') return i + 3;
-  if (c === 'c') return i + 2;
-  if (c === 'k' && source[i + 2] === '<') return to('>');
-  if (c !== undefined && /[0-9]/.test(c)) {
-    let j = i + 1;
-    while (j + 1 < source.length && /[0-9]/.test(source[j + 1]!)) j++;
-    return j;
-  }
-  return i + 1;
+  let j = i + 1;
+  if (/[0-9]/.test(source[j] ?? '')) while (j + 1 < source.length && /[0-9]/.test(source[j + 1]!)) j++;
+  return j;
 }
 
 /**
@@ -124,15 +115,17 @@ export function regexLiteral(source: string): string | undefined {
   for (let i = 0; i < source.length; i++) {
     const ch = source[i]!;
     if (ch === '\\') {
+      // How far \u, \x, \c, \p and \k reach differs with the regex flags and the characters
+      // after them: rather than risk skipping a "(" or "|", give up on a literal.
+      if (/[uxcpPk]/.test(source[i + 1] ?? '')) return undefined;
       if (depth === 0) end();
       i = escapeEnd(source, i);
       continue;
     }
     if (ch === '[') {
-      // Skip the class, honouring escapes and a leading "]".
+      // Skip the class, honouring escapes; as in JavaScript, "[]" and "[^]" end at their "]".
       let j = i + 1;
       if (source[j] === '^') j++;
-      if (source[j] === ']') j++;
       while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
       if (depth === 0) end();
       i = j;
@@ -151,7 +144,7 @@ export function regexLiteral(source: string): string | undefined {
     if (ch === '|') return undefined;
     const next = source[i + 1];
     if (/[A-Za-z0-9]/.test(ch)) {
-      if (next === '?' || next === '*' || (next === '{' && /^\{0[,}]/.test(source.slice(i + 1)))) {
+      if (next === '?' || next === '*' || (next === '{' && /^\{0+(,\d*)?\}/.test(source.slice(i + 1)))) {
         end(); // optional character
       } else if (next === '+' || next === '{') {
         run += ch.toLowerCase();
@@ -190,7 +183,8 @@ class Planner {
       case 'phrase':
         return node.units.map((u) => this.unit(u, node.type === 'term')).sort((a, b) => a.cost - b.cost);
       case 'prefix':
-        return [this.of([{ kind: 'prefix', prefix: node.prefix.slice(0, PREFIX_KEY_LENGTH) }])];
+        // A prefix can fold to nothing ("\u0600*": a format character); it then needs no key.
+        return node.prefix === '' ? [] : [this.of([{ kind: 'prefix', prefix: node.prefix.slice(0, PREFIX_KEY_LENGTH) }])];
       case 'meta':
         return node.field === 'url' ? [] : [this.of([{ kind: 'meta', key: `${node.field}:${node.value}` }])];
       case 'regex': {

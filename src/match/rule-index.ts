@@ -332,7 +332,8 @@ export class RuleIndex {
     if (this.literals.size > 0) {
       // A regex literal is ASCII letters and digits, which word segmentation never splits and
       // normalisation keeps (it only maps other characters to them, as the regex's case-
-      // insensitivity does: "K" and "ſ"), so a literal the raw text holds is in one of its words.
+      // insensitivity does: "K" and "ſ"), so a literal the raw text holds is in one of its words
+      // or, rarely, in a segment that is not a word (looseText).
       const norms = ids.norms;
       let i = 0;
       for (const norm of d.norms.keys()) {
@@ -341,6 +342,8 @@ export class RuleIndex {
         if (state === 0) state = this.literalState(tables, nid, norm);
         if (state > 1) for (const id of tables.literalKeys[state - 2]!) this.hold(id, epoch);
       }
+      // ICU puts a few runs in segments that are not words ("abc\u200d😀"): searched as text.
+      if (d.looseText !== '') this.literals.scan(d.looseText, (id) => this.hold(id, epoch));
     }
     // Second pass: a candidate must hold one of its second keys, when it has any.
     const held = this.held;

@@ -55,10 +55,14 @@ export type WordSink = (start: number, end: number) => void;
 
 let segmenter: Intl.Segmenter | undefined;
 
-function intlSegment(text: string, from: number, to: number, sink: WordSink): void {
+/** Letters and digits a case-insensitive regex reads as ASCII (with "ſ" and the Kelvin sign). */
+const REGEX_ASCII = /[A-Za-z0-9\u017f\u212a]/;
+
+function intlSegment(text: string, from: number, to: number, sink: WordSink, loose?: WordSink): void {
   segmenter ??= new Intl.Segmenter('en', { granularity: 'word' });
   for (const s of segmenter.segment(text.slice(from, to))) {
     if (s.isWordLike) sink(from + s.index, from + s.index + s.segment.length);
+    else if (loose && REGEX_ASCII.test(s.segment)) loose(from + s.index, from + s.index + s.segment.length);
   }
 }
 
@@ -108,9 +112,12 @@ function fastSegment(text: string, from: number, to: number, sink: WordSink): vo
 
 /**
  * Calls `sink` for every word-like segment of `text`, in order, exactly as
- * `Intl.Segmenter(..., { granularity: 'word' })` with `isWordLike` would.
+ * `Intl.Segmenter(..., { granularity: 'word' })` with `isWordLike` would; and `loose`, when
+ * given, for the segments that are not word-like yet hold ASCII letters or digits (ICU makes
+ * "abc\u200d😀" or "abc_\u00ad" one segment that is not a word), so regex literals can be
+ * found there too.
  */
-export function segmentWords(text: string, sink: WordSink): void {
+export function segmentWords(text: string, sink: WordSink, loose?: WordSink): void {
   const n = text.length;
   let chunkStart = 0; // start of the current whitespace-delimited chunk
   let fastFrom = 0; // text before this has been segmented
@@ -130,7 +137,7 @@ export function segmentWords(text: string, sink: WordSink): void {
     let end = i + 1;
     while (end < n && classOf(text.charCodeAt(end)) !== C.Space) end++;
     if (chunkStart > fastFrom) fastSegment(text, fastFrom, chunkStart, sink);
-    intlSegment(text, chunkStart, end, sink);
+    intlSegment(text, chunkStart, end, sink, loose);
     fastFrom = end;
     chunkStart = end;
     i = end;

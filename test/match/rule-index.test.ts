@@ -8,7 +8,7 @@ import { wordIds } from '../../src/match/word-ids.js';
 // queries and articles often meet.
 const WORDS = ['Ukraine', 'ukrainian', 'ceasefire', 'cease-fire', 'cease', 'fire', 'talks', 'talk', 'peace', "Russia's", 'russia', 'negotiations', 'negotiating', 'Zelenskyí', 'zelenskyi', 'the', 'vote', 'états'];
 const QUERY_WORDS = ['ukraine', 'ceasefire', 'cease-fire', 'fire', 'talks', 'talk', 'peace', 'russia', 'negotiation', 'zelenskyi', 'the', 'vote', 'etats', 'TALKS'];
-const PREFIXES = ['neg*', 'ukrain*', 'cease*', 'ta*', 'z*', 'p*'];
+const PREFIXES = ['neg*', 'ukrain*', 'cease*', 'ta*', 'z*', 'p*', '\u0600*'];
 
 const text = fc.array(fc.constantFrom(...WORDS), { maxLength: 12 }).chain((ws) =>
   fc.array(fc.constantFrom(' ', ' ', ', ', '. ', ' - ', '\n'), { minLength: ws.length, maxLength: ws.length }).map((seps) => ws.map((w, i) => w + seps[i]).join('')),
@@ -119,7 +119,7 @@ describe('RuleIndex: regex literals and word ids', () => {
   // sign and long s (which a case-insensitive regex takes for k and s), dotted capital I,
   // combining marks, soft hyphen, zero-width joiner, curly and straight possessives, full-width
   // letters, digits, hyphens and a CJK character.
-  const PIECES = ['k', 'a', 's', 'b', 'c', '1', 'K', '\u212a', '\u017f', '\u0130', '\u0301', '\u00ad', '\u200d', "'s", '\u2019s', '\uff41', '-', ' ', '.', '中', 'ab', 'kas', 'sun'];
+  const PIECES = ['k', 'a', 's', 'b', 'c', '1', 'K', '\u212a', '\u017f', '\u0130', '\u0301', '\u00ad', '\u200d', "'s", '\u2019s', '\uff41', '-', ' ', '.', '中', 'ab', 'kas', 'sun', '_', '😀', '\u202f'];
   const raw = fc.array(fc.constantFrom(...PIECES), { maxLength: 16 }).map((ps) => ps.join(''));
   const REGEXES = ['/kas/', '/sun/', '/abc/', '/a1b/', '/ka+s/', '/s?kab/', '/bas(un)?/', '/ss[ka]/', '/kas|sun/'];
 
@@ -135,6 +135,22 @@ describe('RuleIndex: regex literals and word ids', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('finds regex literals in segments that are not words, and indexes a prefix that folds to nothing', () => {
+    // ICU makes "abc\u200d😀" and "abc_\u00ad" single segments that are not word-like.
+    const rules = [
+      { id: 'r', query: '/abc/' },
+      { id: 'n', query: '/nuclear/' },
+      { id: 'empty', query: '\u0600*' },
+      { id: 'ab', query: 'ab*' },
+    ];
+    const index = RuleIndex.build(rules, { minIndexedRules: 0 });
+    for (const title of ['abc\u200d😀', 'Nuclear\u200d☢\ufe0f deal', 'abc_\u00ad', 'abc_\u0301', 'abc']) {
+      const a = { id: 'a', title };
+      expect(index.match(a), title).toEqual(direct(rules, a));
+      expect(index.match(a).length, title).toBeGreaterThan(0);
+    }
   });
 
   it('keeps matching when the word ids start a new generation between articles', () => {
