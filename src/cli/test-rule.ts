@@ -190,7 +190,9 @@ export function renderReport(spec: RuleSpec, name: string | undefined, feed: { u
     const groups = new Map<string, Hit[]>();
     for (const h of r.hits) {
       const key = `${h.term}\u0000${h.field}`;
-      groups.set(key, [...(groups.get(key) ?? []), h]);
+      const group = groups.get(key);
+      if (group) group.push(h);
+      else groups.set(key, [h]);
     }
     for (const [first, ...more] of groups.values()) {
       const h = first!;

@@ -102,7 +102,6 @@ export class PreparedArticle {
    */
   looseText = '';
   private sortedNorms: NormInfo[] | undefined;
-  private lowered: string | undefined;
   private prefixScans = 0;
 
   constructor(readonly input: MatchInput) {
@@ -239,8 +238,8 @@ export class PreparedArticle {
   }
 
   /**
-   * wordIds of the article's distinct norms and stems, for the rule index. Asked for again when
-   * the ids have moved to a new generation since the article was prepared.
+   * wordIds of the article's distinct norms, stems and prefixes, for the rule index. Asked for
+   * again when the ids have moved to a new generation since the article was prepared.
    */
   wordIdLists(): { norms: readonly number[]; stems: readonly number[]; prefixes: readonly number[] } {
     if (this.idGeneration !== wordIds.generation) {
@@ -250,11 +249,6 @@ export class PreparedArticle {
       this.prefixIdList = [...this.norms.keys()].map(prefixIdOf).filter((id) => id >= 0);
     }
     return { norms: this.normIdList, stems: this.stemIdList, prefixes: this.prefixIdList };
-  }
-
-  /** Title, summary and content in lower case, for regex literals (computed once). */
-  get lowerText(): string {
-    return (this.lowered ??= literalHaystack(this.texts));
   }
 
   /** Fields (bit set) in which some word starts with `prefix`; 0 when none. */

@@ -100,7 +100,7 @@ export class RuleIndex {
   /** Distinct lengths of the shorter prefix keys, ascending. */
   private readonly prefixLengths: number[];
   private readonly metaIds = new Map<string, number>();
-  /** Regex literals → id; looked for in the article's lower-cased text. */
+  /** Regex literals → id; found through the article's words (see candidates). */
   private readonly literalIds = new Map<string, number>();
   private readonly literals: LiteralSet;
   /** Per key id k: the rules filed under it are filed[filedStart[k] … filedStart[k + 1] - 1]. */
@@ -153,13 +153,13 @@ export class RuleIndex {
     this.secondIds = Uint32Array.from(seconds);
     this.filedStart = new Uint32Array(filed.length + 1);
     let total = 0;
-    for (let k = 0; k < filed.length; k++) {
+    filed.forEach((list, k) => {
       this.filedStart[k] = total;
-      total += filed[k]?.length ?? 0;
-    }
+      total += list.length;
+    });
     this.filedStart[filed.length] = total;
     this.filed = new Uint32Array(total);
-    filed.forEach((list, k) => list && this.filed.set(list, this.filedStart[k]));
+    filed.forEach((list, k) => this.filed.set(list, this.filedStart[k]));
     this.held = new Uint32Array(filed.length);
     this.literals = new LiteralSet(this.literalIds);
     this.prefixLengths = [...lengths].sort((a, b) => a - b);
