@@ -102,6 +102,9 @@ describe('newswatch test-rule', () => {
     expect(r.stdout).not.toContain('missing:');
     const json = await run('grain', '--feed', `${http.url}/teasers.xml`, '--json');
     expect((JSON.parse(json.stdout) as { unmet: unknown }).unmet).toEqual([{ part: 'query', clause: 'grain NEAR/3 corridor', kind: 'missing' }]);
+    // --fetch-articles reads the pages of any feed, as fetchArticle: true does.
+    const fetched = await run('grain', '--feed', `${http.url}/teasers.xml`, '--fetch-articles');
+    expect(fetched.stdout).toContain('1 items, 1 match');
   });
 
   it('names an unknown rule with a suggestion, and points at a query that does not parse', async () => {
