@@ -47,7 +47,7 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
   if (matches.length === 0) return { matchedRules: [], queuedFor: [], digests: [], extracted };
   const hitsByRule = new Map(matches.map((m) => [m.rule, m.hits]));
 
-  const disabled = await new SubscriptionState(ctx.redis, ctx.settings.prefix).disabled();
+  const disabled = await new SubscriptionState(ctx.redis, ctx.keys).disabled();
   const interested = ctx.config.subscriptions.flatMap((sub) => {
     if (disabled.has(sub.id) || !passesFilters(sub, article)) return [];
     const rules: MatchedRule[] = subscriptionRuleIds(sub).flatMap((id) => {
@@ -59,11 +59,11 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
   const matchedRules = [...hitsByRule.keys()];
   if (interested.length === 0) return { matchedRules, queuedFor: [], digests: [], extracted };
 
-  const { storyId, isNew } = await new StoryStore(ctx.redis, ctx.settings.prefix, ctx.settings.dedupWindowMs).assign(article);
+  const { storyId, isNew } = await new StoryStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs).assign(article);
   const { contentHtml: _html, ...slim } = article;
   const matchedAt = new Date().toISOString();
   const source = feed?.title ?? article.feed;
-  const digests = new DigestStore(ctx.redis, ctx.settings.prefix, ctx.settings.dedupWindowMs);
+  const digests = new DigestStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs);
   const alerts: { name: string; data: AlertDelivery; opts: { jobId: string } }[] = [];
   const queuedFor: string[] = [];
   const digested: string[] = [];
@@ -102,6 +102,6 @@ async function waitForHost(job: Job<ArticleJobData>, err: FetchError, ctx: Worke
 async function enrich(article: Article, ctx: WorkerContext): Promise<Article> {
   // Article pages share the per-host limits with feed polls: a site's feed and its pages are
   // usually served by the same host.
-  const page = await readArticlePage(article.url as string, ctx.settings, ctx.config.sites, hostLimiter(ctx.redis, ctx.settings).gate);
+  const page = await readArticlePage(article.url as string, ctx.settings, ctx.config.sites, hostLimiter(ctx.redis, ctx.keys, ctx.settings).gate);
   return withPage(article, page);
 }

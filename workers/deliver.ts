@@ -33,7 +33,7 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
     return { channel: 'none' };
   }
   const id = data.kind === 'alert' ? deliverJobId(sub.id, data.storyId) : digestJobId(sub.id, data.digestId);
-  const sentKey = `${ctx.settings.prefix}:sent:${id}`;
+  const sentKey = ctx.keys.sent(id);
   if (await ctx.redis.exists(sentKey)) return { channel: sub.email ? 'email' : 'webhook', duplicate: true };
 
   let result: DeliverResult;
@@ -61,7 +61,7 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
       result = { channel: 'webhook', to: sub.webhook.url, receipt: `HTTP ${status}` };
     } catch (err) {
       if (!(err instanceof WebhookError && err.status === 410)) throw err;
-      await new SubscriptionState(ctx.redis, ctx.settings.prefix).disable(sub.id, `webhook answered 410 Gone (${sub.webhook.url})`);
+      await new SubscriptionState(ctx.redis, ctx.keys).disable(sub.id, `webhook answered 410 Gone (${sub.webhook.url})`);
       ctx.log.error({ subscriptionId: sub.id, url: sub.webhook.url }, 'webhook answered 410 Gone: subscription disabled; `newswatch enable` turns it back on');
       return { channel: 'webhook', to: sub.webhook.url, disabled: true };
     }

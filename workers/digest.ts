@@ -23,7 +23,7 @@ export async function processDigest(job: Job<DigestJobData>, ctx: WorkerContext)
     ctx.log.warn({ subscriptionId }, 'digest run for a subscription that no longer wants digests; skipped');
     return none;
   }
-  const store = new DigestStore(ctx.redis, ctx.settings.prefix, ctx.settings.dedupWindowMs);
+  const store = new DigestStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs);
   const digestId = hashId(subscriptionId, String(job.id));
   if (!(await store.drain(subscriptionId, digestId))) return none;
 

@@ -3,7 +3,6 @@
 // processes may run this against the same Redis; BullMQ shares the work among them.
 
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Mailer } from '../src/alerts/mailer.js';
 import { keywordRules } from '../src/alerts/subscriptions.js';
@@ -20,8 +19,10 @@ import {
   type DeliverJobData,
   type DigestJobData,
   type PollJobData,
+  type QueueName,
 } from '../src/queue/jobs.js';
-import { connect } from '../src/queue/redis.js';
+import { RedisKeys } from '../src/queue/keys.js';
+import { connect, isClusterUrl, type RedisClient } from '../src/queue/redis.js';
 import { processArticle } from './article.js';
 import { processDeliver } from './deliver.js';
 import { processDigest } from './digest.js';
@@ -69,11 +70,12 @@ export function digestSchedule(sub: SubscriptionConfig): { pattern: string; tz: 
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { settings } = options;
   const redis = connect(options.redisUrl);
+  const keys = new RedisKeys(settings.prefix, isClusterUrl(options.redisUrl));
   const queueOpts = { connection: redis, prefix: settings.prefix };
   const keep = { age: settings.keepCompletedSeconds };
   const queues: Queues = {
-    poll: new Queue<PollJobData>(QUEUES.poll, { ...queueOpts, defaultJobOptions: pollJobOptions(settings) }),
-    article: new Queue<ArticleJobData>(QUEUES.article, {
+    poll: new Queue<PollJobData>(keys.queue(QUEUES.poll), { ...queueOpts, defaultJobOptions: pollJobOptions(settings) }),
+    article: new Queue<ArticleJobData>(keys.queue(QUEUES.article), {
       ...queueOpts,
       defaultJobOptions: {
         attempts: 5,
@@ -82,7 +84,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         removeOnFail: { age: 7 * 86_400 },
       },
     }),
-    digest: new Queue<DigestJobData>(QUEUES.digest, {
+    digest: new Queue<DigestJobData>(keys.queue(QUEUES.digest), {
       ...queueOpts,
       defaultJobOptions: {
         attempts: 5,
@@ -91,7 +93,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         removeOnFail: { age: 30 * 86_400 },
       },
     }),
-    deliver: new Queue<DeliverJobData>(QUEUES.deliver, {
+    deliver: new Queue<DeliverJobData>(keys.queue(QUEUES.deliver), {
       ...queueOpts,
       defaultJobOptions: {
         attempts: settings.deliverAttempts,
@@ -107,19 +109,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     config: options.config,
     rules: RuleIndex.build([...options.config.rules, ...keywordRules(options.config.subscriptions)]),
     redis,
+    keys,
     queues,
     mailer: options.mailer,
     settings,
-    linkSecret: () => (secret ??= linkSecret(redis, settings.prefix, settings.secret)),
+    linkSecret: () => (secret ??= linkSecret(redis, keys, settings.secret)),
     log: options.log,
   };
   const workers: Worker[] = [];
-  const workerConnections: Redis[] = [];
+  const workerConnections: RedisClient[] = [];
 
-  const worker = <T>(name: string, concurrency: number, fn: (job: Job<T>, ctx: WorkerContext, token?: string) => Promise<unknown>) => {
+  const worker = <T>(name: QueueName, concurrency: number, fn: (job: Job<T>, ctx: WorkerContext, token?: string) => Promise<unknown>) => {
     const connection = connect(options.redisUrl);
     workerConnections.push(connection);
-    const w = new Worker<T>(name, (job, token) => fn(job, ctx, token), {
+    const w = new Worker<T>(keys.queue(name), (job, token) => fn(job, ctx, token), {
       connection,
       prefix: settings.prefix,
       concurrency,

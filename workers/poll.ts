@@ -37,10 +37,10 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
     return { ...empty, status: 'unknown-feed' };
   }
   const { settings } = ctx;
-  const health = new HealthStore(ctx.redis, settings.prefix);
-  const seen = new SeenStore(ctx.redis, settings.prefix);
-  const validatorStore = new ValidatorStore(ctx.redis, settings.prefix);
-  const limiter = hostLimiter(ctx.redis, settings);
+  const health = new HealthStore(ctx.redis, ctx.keys);
+  const seen = new SeenStore(ctx.redis, ctx.keys);
+  const validatorStore = new ValidatorStore(ctx.redis, ctx.keys);
+  const limiter = hostLimiter(ctx.redis, ctx.keys, settings);
 
   const started = Date.now();
   const { nextPoll } = await health.get(feed.id);

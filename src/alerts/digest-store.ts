@@ -5,9 +5,10 @@
 // atomic step, so an article arriving meanwhile lands in this digest or the next, never neither,
 // never both; a retried run finds its batch again.
 
-import type { Redis } from 'ioredis';
 import type { Article } from '../feeds/article.js';
 import { hashId, type MatchedRule } from '../queue/jobs.js';
+import type { RedisKeys } from '../queue/keys.js';
+import type { RedisClient } from '../queue/redis.js';
 
 export interface DigestEntry {
   storyId: string;
@@ -40,7 +41,7 @@ redis.call('RENAME', KEYS[1], KEYS[2])
 return 1
 `;
 
-type WithScripts = Redis & {
+type WithScripts = RedisClient & {
   nwDigestAdd(...args: (string | number)[]): Promise<string>;
   nwDigestDrain(...args: string[]): Promise<number>;
 };
@@ -51,8 +52,8 @@ export class DigestStore {
   private readonly redis: WithScripts;
 
   constructor(
-    redis: Redis,
-    private readonly prefix: string,
+    redis: RedisClient,
+    private readonly keys: RedisKeys,
     private readonly windowMs: number,
   ) {
     if (!('nwDigestAdd' in redis)) {
@@ -63,11 +64,11 @@ export class DigestStore {
   }
 
   private bucket(subscriptionId: string): string {
-    return `${this.prefix}:digest:${subscriptionId}`;
+    return this.keys.digestBucket(subscriptionId);
   }
 
   private batch(subscriptionId: string, batchId: string): string {
-    return `${this.prefix}:digest:${subscriptionId}:batch:${batchId}`;
+    return this.keys.digestBatch(subscriptionId, batchId);
   }
 
   /** Puts a story in the subscription's next digest; a copy adds its source to the entry. */
@@ -75,7 +76,7 @@ export class DigestStore {
     const also = { source: entry.source, url: entry.article.url };
     return (await this.redis.nwDigestAdd(
       this.bucket(subscriptionId),
-      `${this.prefix}:digested:${subscriptionId}:${entry.storyId}`,
+      this.keys.digested(subscriptionId, entry.storyId),
       entry.storyId,
       JSON.stringify({ ...entry, also: [] }),
       isCopy ? '1' : '0',

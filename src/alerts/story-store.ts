@@ -1,10 +1,13 @@
 // Assigns each matched article to a story, atomically, in one Lua script: the same canonical
 // URL, or a word set overlapping an earlier story's by SAME_STORY_MIN_OVERLAP (candidates found
 // through the MinHash bands), within the dedup window, is the same story. Atomic so that two
-// copies processed at the same moment by two workers cannot both found a new story.
+// copies processed at the same moment by two workers cannot both found a new story. Every key
+// the script touches shares the story family's slot (src/queue/keys.ts); KEYS[1], the new
+// story's key, routes the call to that slot's node on a Redis Cluster.
 
-import type { Redis } from 'ioredis';
 import { hashId } from '../queue/jobs.js';
+import type { RedisKeys } from '../queue/keys.js';
+import type { RedisClient } from '../queue/redis.js';
 import { bandKeys, MIN_STORY_WORDS, minhash, SAME_STORY_MIN_OVERLAP, storyFeatures } from './story.js';
 
 export interface StoryAssignment {
@@ -14,13 +17,13 @@ export interface StoryAssignment {
 }
 
 const ASSIGN_STORY = `
-local prefix, urlHash, newId = ARGV[1], ARGV[2], ARGV[3]
+local base, urlHash, newId = ARGV[1], ARGV[2], ARGV[3]
 local now, window = tonumber(ARGV[4]), tonumber(ARGV[5])
 local minOverlap, minWords = tonumber(ARGV[6]), tonumber(ARGV[7])
 local words = ARGV[8]
 local firstBand = 9
-local function storyKey(id) return prefix .. ':story:' .. id end
-local urlKey = prefix .. ':story:url:' .. urlHash
+local function storyKey(id) return base .. ':' .. id end
+local urlKey = base .. ':url:' .. urlHash
 
 local found = nil
 if urlHash ~= '' then
@@ -36,7 +39,7 @@ end
 if not found and mineCount >= minWords then
   local bestScore, checked = 0, {}
   for i = firstBand, #ARGV do
-    local bandKey = prefix .. ':story:band:' .. ARGV[i]
+    local bandKey = base .. ':band:' .. ARGV[i]
     redis.call('ZREMRANGEBYSCORE', bandKey, '-inf', now - window)
     for _, id in ipairs(redis.call('ZRANGE', bandKey, 0, -1)) do
       if not checked[id] then
@@ -71,7 +74,7 @@ redis.call('PEXPIRE', storyKey(newId), window)
 if urlHash ~= '' then redis.call('SET', urlKey, newId, 'PX', window) end
 if mineCount >= minWords then
   for i = firstBand, #ARGV do
-    local bandKey = prefix .. ':story:band:' .. ARGV[i]
+    local bandKey = base .. ':band:' .. ARGV[i]
     redis.call('ZADD', bandKey, now, newId)
     redis.call('PEXPIRE', bandKey, window)
   end
@@ -79,17 +82,17 @@ end
 return {newId, 1}
 `;
 
-type WithAssign = Redis & { nwAssignStory(...args: (string | number)[]): Promise<[string, number]> };
+type WithAssign = RedisClient & { nwAssignStory(...args: (string | number)[]): Promise<[string, number]> };
 
 export class StoryStore {
   private readonly redis: WithAssign;
 
   constructor(
-    redis: Redis,
-    private readonly prefix: string,
+    redis: RedisClient,
+    private readonly keys: RedisKeys,
     private readonly windowMs: number,
   ) {
-    if (!('nwAssignStory' in redis)) redis.defineCommand('nwAssignStory', { numberOfKeys: 0, lua: ASSIGN_STORY });
+    if (!('nwAssignStory' in redis)) redis.defineCommand('nwAssignStory', { numberOfKeys: 1, lua: ASSIGN_STORY });
     this.redis = redis as WithAssign;
   }
 
@@ -99,10 +102,12 @@ export class StoryStore {
     now = Date.now(),
   ): Promise<StoryAssignment> {
     const features = storyFeatures(article);
+    const newId = hashId(article.feed, article.id);
     const [storyId, isNew] = await this.redis.nwAssignStory(
-      this.prefix,
+      this.keys.story(newId),
+      this.keys.storyBase(),
       article.url ? hashId(article.url) : '',
-      hashId(article.feed, article.id),
+      newId,
       now,
       this.windowMs,
       SAME_STORY_MIN_OVERLAP,

@@ -2,9 +2,10 @@
 // as a rule of its own), which articles its filters let through, and its disabled state (a
 // webhook that answered 410 Gone), kept in Redis so every worker process sees it.
 
-import type { Redis } from 'ioredis';
 import type { RuleConfig, SubscriptionConfig } from '../config/schema.js';
 import type { MatchInput, RuleSpec } from '../match/index.js';
+import type { RedisKeys } from '../queue/keys.js';
+import type { RedisClient } from '../queue/redis.js';
 
 /** Rule id of a subscription's `keywords:` query; rule ids are slugs, so it cannot clash. */
 export const keywordRuleId = (subscriptionId: string) => `keywords:${subscriptionId}`;
@@ -37,12 +38,12 @@ export function passesFilters(sub: SubscriptionConfig, article: Pick<MatchInput,
 
 export class SubscriptionState {
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
   ) {}
 
   private get key(): string {
-    return `${this.prefix}:disabled`;
+    return this.keys.disabled();
   }
 
   async disabled(): Promise<Map<string, string>> {

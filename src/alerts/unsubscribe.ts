@@ -3,7 +3,8 @@
 // created once in Redis and shared by every worker process.
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../queue/keys.js';
+import type { RedisClient } from '../queue/redis.js';
 
 export function unsubscribeToken(secret: string, subscriptionId: string): string {
   return createHmac('sha256', secret).update(`unsubscribe\u0000${subscriptionId}`).digest('base64url');
@@ -22,9 +23,9 @@ export function verifyUnsubscribeToken(secret: string, subscriptionId: string, t
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-export async function linkSecret(redis: Redis, prefix: string, configured?: string): Promise<string> {
+export async function linkSecret(redis: RedisClient, keys: RedisKeys, configured?: string): Promise<string> {
   if (configured) return configured;
-  const key = `${prefix}:secret`;
+  const key = keys.secret();
   await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
   return (await redis.get(key)) as string;
 }

@@ -35,7 +35,7 @@ export async function failedCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv,
         );
       }
     }
-    const disabled = await new SubscriptionState(rt.pipeline.ctx.redis, rt.pipeline.ctx.settings.prefix).disabled();
+    const disabled = await new SubscriptionState(rt.pipeline.ctx.redis, rt.pipeline.ctx.keys).disabled();
     out.write(rows.length === 0 ? 'No failed deliveries.\n' : `${rows.length} failed:\n${rows.join('\n')}\n\nRe-drive with: newswatch retry ID  (or --all)\n`);
     for (const [id, why] of disabled) out.write(`Subscription "${id}" is disabled since ${why}; newswatch enable ${id} turns it back on.\n`);
     return 0;
@@ -74,7 +74,7 @@ export async function enableCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv,
   if (!subscriptionId) throw new CliError('enable needs a subscription id', 2);
   return withRuntime(opts, env, log, async (rt) => {
     if (!rt.config.subscriptions.some((s) => s.id === subscriptionId)) throw new CliError(`no subscription "${subscriptionId}" in subscriptions.yaml`, 1);
-    const was = await new SubscriptionState(rt.pipeline.ctx.redis, rt.pipeline.ctx.settings.prefix).enable(subscriptionId);
+    const was = await new SubscriptionState(rt.pipeline.ctx.redis, rt.pipeline.ctx.keys).enable(subscriptionId);
     process.stdout.write(was ? `Subscription "${subscriptionId}" enabled.\n` : `Subscription "${subscriptionId}" was not disabled.\n`);
     return 0;
   });

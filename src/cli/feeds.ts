@@ -13,7 +13,7 @@ export async function feedsCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
   const runtime = await openRuntime(opts, env, log);
   try {
     const { ctx } = runtime.pipeline;
-    const health = await new HealthStore(ctx.redis, ctx.settings.prefix).getAll(runtime.config.feeds.map((f) => f.id));
+    const health = await new HealthStore(ctx.redis, ctx.keys).getAll(runtime.config.feeds.map((f) => f.id));
     out.write(formatFeedsTable(runtime.config.feeds, health));
     return 0;
   } finally {

@@ -21,7 +21,7 @@ export async function previewCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv
     const sub = rt.config.subscriptions.find((s) => s.id === subscriptionId);
     if (!sub) throw new CliError(`no subscription "${subscriptionId}" in subscriptions.yaml`, 1);
     if (sub.delivery !== 'digest') throw new CliError(`subscription "${subscriptionId}" is delivered immediately; preview shows digests`, 1);
-    const all = await new DigestStore(ctx.redis, ctx.settings.prefix, ctx.settings.dedupWindowMs).peek(sub.id);
+    const all = await new DigestStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs).peek(sub.id);
     if (all.length === 0) {
       process.stdout.write(`The next digest for "${sub.id}" is empty so far; nothing would be sent.\n`);
       return 0;

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { ArticleResult } from '../../workers/article.js';
 import type { DeliverResult } from '../../workers/deliver.js';
 import type { PollResult } from '../../workers/poll.js';
-import { describeDelivery, QUEUES, type DeliverJobData, type PollJobData } from '../queue/jobs.js';
+import { describeDelivery, QUEUES, type DeliverJobData, type PollJobData, type QueueName } from '../queue/jobs.js';
 import type { GlobalOptions } from './common.js';
 import { openRuntime } from './runtime.js';
 
@@ -32,23 +32,25 @@ export async function runOnceCommand(
   const { pipeline, config } = runtime;
   const summary: Summary = { feeds: new Map(config.feeds.map((f) => [f.id, {}])), articles: 0, matched: 0, digested: 0, delivered: [], failedDeliveries: [] };
 
+  const { keys } = pipeline.ctx;
+  const is = (worker: { name: string }, queue: QueueName) => worker.name === keys.queue(queue);
   for (const worker of pipeline.runWorkers()) {
     worker.on('completed', (job: Job, result: unknown) => {
-      if (worker.name === QUEUES.poll) summary.feeds.set((job.data as PollJobData).feedId, { result: result as PollResult });
-      if (worker.name === QUEUES.article) {
+      if (is(worker, QUEUES.poll)) summary.feeds.set((job.data as PollJobData).feedId, { result: result as PollResult });
+      if (is(worker, QUEUES.article)) {
         summary.articles++;
         if ((result as ArticleResult).matchedRules.length > 0) summary.matched++;
         summary.digested += (result as ArticleResult).digests.length;
       }
-      if (worker.name === QUEUES.deliver) {
+      if (is(worker, QUEUES.deliver)) {
         const r = result as DeliverResult;
         if (r.to) summary.delivered.push({ to: r.to, title: describeDelivery(job.data as DeliverJobData), receipt: r.receipt ?? '' });
       }
     });
     worker.on('failed', (job: Job | undefined, err: Error) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-      if (worker.name === QUEUES.poll) summary.feeds.set((job.data as PollJobData).feedId, { error: err.message });
-      if (worker.name === QUEUES.deliver) {
+      if (is(worker, QUEUES.poll)) summary.feeds.set((job.data as PollJobData).feedId, { error: err.message });
+      if (is(worker, QUEUES.deliver)) {
         const data = job.data as DeliverJobData;
         summary.failedDeliveries.push({ subscription: data.subscriptionId, title: describeDelivery(data), error: err.message });
       }

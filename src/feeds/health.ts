@@ -4,7 +4,8 @@
 // redirect seen, and the long-failure flag. Written by the poll worker; read by `run-once`, the
 // poll worker's backoff check and `newswatch feeds`.
 
-import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../queue/keys.js';
+import type { RedisClient } from '../queue/redis.js';
 import type { NextPoll, NextPollReason } from './backoff.js';
 
 export interface FeedHealth {
@@ -40,12 +41,12 @@ export interface PollSuccess {
 
 export class HealthStore {
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
   ) {}
 
   private key(feedId: string): string {
-    return `${this.prefix}:health:${feedId}`;
+    return this.keys.health(feedId);
   }
 
   async recordSuccess(feedId: string, r: PollSuccess, at = new Date()): Promise<void> {

@@ -6,8 +6,9 @@
 // (BullMQ's own limiter is per queue; per-group limits are BullMQ Pro only, hence this.)
 
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { HostLimits, Settings } from '../queue/context.js';
+import type { RedisKeys } from '../queue/keys.js';
+import type { RedisClient } from '../queue/redis.js';
 import { FetchError, type HostGate } from './fetch.js';
 
 // Returns 0 when a lease was taken, a positive number of ms to wait for the gap or a pause,
@@ -47,8 +48,8 @@ export interface HostLimiterOptions {
 
 export class HostLimiter {
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisClient,
+    private readonly names: RedisKeys,
     private readonly limits: HostLimits,
     private readonly options: HostLimiterOptions,
   ) {}
@@ -100,12 +101,12 @@ export class HostLimiter {
 
   private keys(host: string): [string, string] {
     // The hash tag keeps both keys of a host in one Redis Cluster slot, as the script needs.
-    return [`${this.prefix}:host:{${host}}:leases`, `${this.prefix}:host:{${host}}:not-before`];
+    return [this.names.hostLeases(host), this.names.hostNotBefore(host)];
   }
 }
 
 /** The limiter for a worker context: every fetch (feeds and article pages) should go through it. */
-export function hostLimiter(redis: Redis, settings: Settings): HostLimiter {
+export function hostLimiter(redis: RedisClient, keys: RedisKeys, settings: Settings): HostLimiter {
   const leaseMs = Math.max(settings.feedTimeoutMs, settings.pageTimeoutMs) + 30_000;
-  return new HostLimiter(redis, settings.prefix, settings.hosts, { leaseMs, maxPauseMs: settings.maxRetryAfterMs });
+  return new HostLimiter(redis, keys, settings.hosts, { leaseMs, maxPauseMs: settings.maxRetryAfterMs });
 }

@@ -3,19 +3,20 @@
 // article jobs are queued, so a crash in between re-queues (deduplicated by job id) rather than
 // loses. Entries not seen in the feed for `retainMs` are dropped to bound memory.
 
-import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../queue/keys.js';
+import type { RedisClient } from '../queue/redis.js';
 
 const DEFAULT_RETAIN_MS = 30 * 86_400_000;
 
 export class SeenStore {
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
     private readonly retainMs = DEFAULT_RETAIN_MS,
   ) {}
 
   private key(feedId: string): string {
-    return `${this.prefix}:seen:${feedId}`;
+    return this.keys.seen(feedId);
   }
 
   /** The ids not yet remembered for this feed, in the given order. */

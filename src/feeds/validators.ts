@@ -2,7 +2,8 @@
 // saved only after a poll's items were queued and remembered, so a crash before that refetches
 // the full feed rather than getting a 304 for items never taken in.
 
-import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../queue/keys.js';
+import type { RedisClient } from '../queue/redis.js';
 
 export interface Validators {
   etag?: string;
@@ -11,12 +12,12 @@ export interface Validators {
 
 export class ValidatorStore {
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
   ) {}
 
   private key(feedId: string): string {
-    return `${this.prefix}:validators:${feedId}`;
+    return this.keys.validators(feedId);
   }
 
   async get(feedId: string): Promise<Validators> {

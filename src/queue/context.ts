@@ -3,13 +3,14 @@
 // Redis prefix, SMTP server and short backoffs.
 
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Mailer } from '../alerts/mailer.js';
 import type { Config } from '../config/load.js';
 import { DEFAULT_SETTINGS_FILE, type SettingsFile } from '../config/settings-schema.js';
 import type { RuleIndex } from '../match/index.js';
 import type { ArticleJobData, DeliverJobData, DigestJobData, PollJobData } from './jobs.js';
+import type { RedisKeys } from './keys.js';
+import type { RedisClient } from './redis.js';
 
 export interface Settings {
   /** Prefix of every Redis key (BullMQ's and ours); lets several installs share one Redis. */
@@ -117,7 +118,9 @@ export interface Queues {
 export interface WorkerContext {
   config: Config;
   rules: RuleIndex;
-  redis: Redis;
+  redis: RedisClient;
+  /** Every Redis key name of this deployment (prefix, cluster hash tags). */
+  keys: RedisKeys;
   queues: Queues;
   mailer: Mailer;
   settings: Settings;

@@ -17,6 +17,8 @@ export interface ManagedRedisOptions {
   dir?: string;
   port?: number;
   binary?: string;
+  /** More redis-server options, e.g. a cluster node's (tests). */
+  args?: string[];
 }
 
 export async function freePort(): Promise<number> {
@@ -41,6 +43,7 @@ export async function startManagedRedis(options: ManagedRedisOptions = {}): Prom
   } else {
     args.push('--appendonly', 'no');
   }
+  args.push(...(options.args ?? []));
   const child = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let spawnError: Error | undefined;
   child.once('error', (err) => (spawnError = err));

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { StoryStore } from '../../src/alerts/story-store.js';
+import { RedisKeys } from '../../src/queue/keys.js';
 import { bandKeys, minhash, overlap, SAME_STORY_MIN_OVERLAP, storyFeatures } from '../../src/alerts/story.js';
 import { uniquePrefix } from '../helpers/pipeline.js';
 
@@ -42,7 +43,7 @@ describe('StoryStore', () => {
   afterAll(() => redis.disconnect());
 
   it('puts copies processed at the same moment into one story', async () => {
-    const store = new StoryStore(redis, uniquePrefix(), 3_600_000);
+    const store = new StoryStore(redis, new RedisKeys(uniquePrefix()), 3_600_000);
     const results = await Promise.all([
       store.assign({ feed: 'wire', id: '1', url: 'https://a.example/1', ...wire }),
       store.assign({ feed: 'paper', id: '2', url: 'https://b.example/2', ...retitled }),
@@ -53,7 +54,7 @@ describe('StoryStore', () => {
   });
 
   it('matches the same canonical URL even when the text differs, and keeps the founder a founder on retry', async () => {
-    const store = new StoryStore(redis, uniquePrefix(), 3_600_000);
+    const store = new StoryStore(redis, new RedisKeys(uniquePrefix()), 3_600_000);
     const first = await store.assign({ feed: 'wire', id: '1', url: 'https://a.example/x', ...other });
     const again = await store.assign({ feed: 'wire', id: '1', url: 'https://a.example/x', ...other });
     const sameUrl = await store.assign({ feed: 'blog', id: 'z', url: 'https://a.example/x', title: 'Short' });
@@ -62,8 +63,7 @@ describe('StoryStore', () => {
   });
 
   it('founds separate stories for different news and forgets stories after the window', async () => {
-    const prefix = uniquePrefix();
-    const store = new StoryStore(redis, prefix, 200);
+    const store = new StoryStore(redis, new RedisKeys(uniquePrefix()), 200);
     const a = await store.assign({ feed: 'wire', id: '1', ...wire });
     const b = await store.assign({ feed: 'wire', id: '2', ...sameTopic });
     expect(b.storyId).not.toBe(a.storyId);

@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { FeedConfig } from '../../src/config/schema.js';
 import { HealthStore } from '../../src/feeds/health.js';
 import { parseOpml } from '../../src/feeds/opml.js';
+import { RedisKeys } from '../../src/queue/keys.js';
 import { spawnCli } from '../helpers/cli.js';
 import { uniquePrefix, writeConfig } from '../helpers/pipeline.js';
 
@@ -126,7 +127,7 @@ describe('newswatch feeds', () => {
   it('reads the health kept in Redis', async () => {
     const prefix = uniquePrefix();
     const redis = new Redis(inject('redisUrl'));
-    const store = new HealthStore(redis, prefix);
+    const store = new HealthStore(redis, new RedisKeys(prefix));
     await store.recordSuccess('wire', { status: 200, itemsInFeed: 12, newItems: 12, next: { at: Date.now() + 600_000, reason: 'schedule' } });
     await store.recordFailure('dead', { status: 500, errorClass: 'http', error: 'https://dead.example.org/: HTTP 500' });
     await redis.quit();

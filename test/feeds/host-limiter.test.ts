@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { FetchError } from '../../src/feeds/fetch.js';
 import { HostLimiter } from '../../src/feeds/host-limiter.js';
 import type { HostLimits } from '../../src/queue/context.js';
+import { RedisKeys } from '../../src/queue/keys.js';
 import { uniquePrefix } from '../helpers/pipeline.js';
 
 const connections: Redis[] = [];
@@ -25,9 +26,9 @@ const url = new URL('https://news.example.org/feed.xml');
 
 describe('HostLimiter', () => {
   it('lets one request at a time through across two processes when concurrency is 1', async () => {
-    const prefix = uniquePrefix();
-    const a = new HostLimiter(connect(), prefix, limits(), { leaseMs: 10_000 });
-    const b = new HostLimiter(connect(), prefix, limits(), { leaseMs: 10_000 });
+    const keys = new RedisKeys(uniquePrefix());
+    const a = new HostLimiter(connect(), keys, limits(), { leaseMs: 10_000 });
+    const b = new HostLimiter(connect(), keys, limits(), { leaseMs: 10_000 });
     let inFlight = 0;
     let most = 0;
     const request = async (limiter: HostLimiter) => {
@@ -43,9 +44,9 @@ describe('HostLimiter', () => {
   });
 
   it('keeps the minimum gap between the starts of two requests to one host', async () => {
-    const prefix = uniquePrefix();
-    const a = new HostLimiter(connect(), prefix, limits({ concurrency: 5, minGapMs: 150 }), { leaseMs: 10_000 });
-    const b = new HostLimiter(connect(), prefix, limits({ concurrency: 5, minGapMs: 150 }), { leaseMs: 10_000 });
+    const keys = new RedisKeys(uniquePrefix());
+    const a = new HostLimiter(connect(), keys, limits({ concurrency: 5, minGapMs: 150 }), { leaseMs: 10_000 });
+    const b = new HostLimiter(connect(), keys, limits({ concurrency: 5, minGapMs: 150 }), { leaseMs: 10_000 });
     const starts: number[] = [];
     await Promise.all(
       [a, b, a, b].map(async (limiter) => {
@@ -60,8 +61,8 @@ describe('HostLimiter', () => {
   });
 
   it('does not hold up other hosts, and applies per-host overrides', async () => {
-    const prefix = uniquePrefix();
-    const limiter = new HostLimiter(connect(), prefix, limits({ overrides: { 'fast.example.org': { concurrency: 3 } } }), { leaseMs: 10_000 });
+    const keys = new RedisKeys(uniquePrefix());
+    const limiter = new HostLimiter(connect(), keys, limits({ overrides: { 'fast.example.org': { concurrency: 3 } } }), { leaseMs: 10_000 });
     const held = await limiter.acquire(url);
     const other = await limiter.acquire(new URL('https://other.example.org/'));
     const fast = await Promise.all([1, 2, 3].map(() => limiter.acquire(new URL('https://fast.example.org/x'))));
@@ -69,7 +70,7 @@ describe('HostLimiter', () => {
   });
 
   it('gives up with "busy" when the turn would come after maxWait', async () => {
-    const limiter = new HostLimiter(connect(), uniquePrefix(), limits({ maxWaitMs: 200 }), { leaseMs: 10_000 });
+    const limiter = new HostLimiter(connect(), new RedisKeys(uniquePrefix()), limits({ maxWaitMs: 200 }), { leaseMs: 10_000 });
     const release = await limiter.acquire(url);
     const err = await limiter.acquire(url).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(FetchError);
@@ -78,7 +79,7 @@ describe('HostLimiter', () => {
   });
 
   it('hands back the slot of a holder that died once its lease runs out', async () => {
-    const limiter = new HostLimiter(connect(), uniquePrefix(), limits(), { leaseMs: 200 });
+    const limiter = new HostLimiter(connect(), new RedisKeys(uniquePrefix()), limits(), { leaseMs: 200 });
     await limiter.acquire(url); // never released
     const started = Date.now();
     const release = await limiter.acquire(url);
@@ -87,14 +88,14 @@ describe('HostLimiter', () => {
   });
 
   it('holds every request to a paused host until the pause ends', async () => {
-    const prefix = uniquePrefix();
-    const limiter = new HostLimiter(connect(), prefix, limits({ concurrency: 5 }), { leaseMs: 10_000 });
+    const keys = new RedisKeys(uniquePrefix());
+    const limiter = new HostLimiter(connect(), keys, limits({ concurrency: 5 }), { leaseMs: 10_000 });
     await limiter.pause('news.example.org', 300);
     const started = Date.now();
     const release = await limiter.acquire(url);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     await release();
-    const short = new HostLimiter(connect(), prefix, limits({ maxWaitMs: 100 }), { leaseMs: 10_000 });
+    const short = new HostLimiter(connect(), keys, limits({ maxWaitMs: 100 }), { leaseMs: 10_000 });
     await short.pause('news.example.org', 5_000);
     const err = (await short.acquire(url).catch((e: unknown) => e)) as FetchError;
     expect(err.errorClass).toBe('busy');

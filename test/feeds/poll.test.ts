@@ -78,7 +78,7 @@ describe('polling a feed', () => {
     expect(second.get('wire')).toMatchObject({ status: 'not-modified', newItems: 0 });
     expect(http.requests.filter((r) => r.path === '/feed.xml').map((r) => r.headers['if-none-match'])).toEqual([undefined, '"e1"']);
     expect(await pipeline.ctx.queues.article.getJobCountByTypes('completed', 'failed', 'waiting', 'active', 'delayed')).toBe(articleJobs);
-    const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.settings.prefix).get('wire');
+    const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys).get('wire');
     expect(health).toMatchObject({ status: 304, itemsInFeed: 3, newItems: 0, itemsSeen: 3, consecutiveFailures: 0 });
   });
 
@@ -103,7 +103,7 @@ describe('polling a feed', () => {
     });
     const first = await pollOnce(pipeline);
     expect((first.get('limited') as Error).message).toContain('HTTP 429');
-    const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.settings.prefix).get('limited');
+    const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys).get('limited');
     expect(health).toMatchObject({ status: 429, errorClass: 'http', consecutiveFailures: 1, nextPoll: { reason: 'retry-after' } });
     expect((health.nextPoll?.at ?? 0) - Date.now()).toBeGreaterThan(1_000);
 
@@ -113,7 +113,7 @@ describe('polling a feed', () => {
     expect(http.requests.filter((r) => r.path === '/limited.xml')).toHaveLength(1);
 
     // The whole host is paused: a fetch of another feed there does not go out either.
-    const gate = hostLimiter(pipeline.ctx.redis, pipeline.ctx.settings).gate;
+    const gate = hostLimiter(pipeline.ctx.redis, pipeline.ctx.keys, pipeline.ctx.settings).gate;
     const err = (await fetchUrl(`${http.url}/other.xml`, { userAgent: 't', timeoutMs: 1_000, maxBytes: 1e6, gate }).catch((e: Error) => e)) as Error;
     expect(err.message).toContain('no turn at 127.0.0.1');
     expect(http.requests.filter((r) => r.path === '/other.xml')).toHaveLength(0);
@@ -143,7 +143,7 @@ describe('polling a feed', () => {
     expect(gaps[2]).toBeGreaterThanOrEqual(900);
     expect(gaps[2]).toBeLessThan(1_600);
     expect(Math.max(...gaps.slice(3, 6))).toBeLessThan(450);
-    const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.settings.prefix).get('flaky');
+    const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys).get('flaky');
     expect(health).toMatchObject({ consecutiveFailures: 0, status: 200, flagged: false, nextPoll: { reason: 'schedule' } });
     expect(health.errorClass).toBeUndefined();
     expect(health.lastSuccess).toBeDefined();
@@ -154,7 +154,7 @@ describe('polling a feed', () => {
     http.route('/dead.xml', (_req, res) => void res.writeHead(404).end());
     const pipeline = await pipelineFor(`feeds:\n  - id: dead\n    url: ${http.url}/dead.xml\n`, { flagAfterMs: 200 });
     await pollOnce(pipeline);
-    const store = new HealthStore(pipeline.ctx.redis, pipeline.ctx.settings.prefix);
+    const store = new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys);
     expect(await store.get('dead')).toMatchObject({ flagged: false, consecutiveFailures: 1, status: 404 });
     await sleep(250);
     await pollOnce(pipeline);
@@ -189,7 +189,7 @@ describe('polling a feed', () => {
     await pollOnce(pipeline);
     const [job] = await pipeline.ctx.queues.article.getJobs(['completed', 'failed', 'waiting', 'active']);
     expect(job?.data.article.url).toBe(`${http.url}/news/story-1`);
-    const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.settings.prefix).get('wire');
+    const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys).get('wire');
     expect(health.movedTo).toBe(`${http.url}/news/feed.xml`);
   });
 });

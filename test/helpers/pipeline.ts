@@ -21,7 +21,7 @@ export async function writeConfig(files: { feeds: string; rules: string; subscri
 
 export async function testPipeline(
   configDir: string,
-  options: { smtpUrl?: string; outboxDir?: string; settings?: Partial<Settings>; env?: NodeJS.ProcessEnv } = {},
+  options: { smtpUrl?: string; outboxDir?: string; settings?: Partial<Settings>; env?: NodeJS.ProcessEnv; redisUrl?: string } = {},
 ): Promise<Pipeline> {
   const config = await loadConfigOrThrow(configDir, options.env ?? {});
   const base = defaultSettings({}, config.settings);
@@ -36,7 +36,7 @@ export async function testPipeline(
     ...options.settings,
   };
   const mailer = createMailer({ smtpUrl: options.smtpUrl, outboxDir: options.outboxDir ?? join(configDir, 'outbox'), from: 'Newswatch <nw@test.local>' });
-  return createPipeline({ redisUrl: inject('redisUrl'), config, settings, mailer, log: pino({ level: 'silent' }) });
+  return createPipeline({ redisUrl: options.redisUrl ?? inject('redisUrl'), config, settings, mailer, log: pino({ level: 'silent' }) });
 }
 
 /** Adds one poll job per feed (as run-once does) and waits until every queue is drained. */

@@ -193,7 +193,7 @@ describe('digests', () => {
     const dir = await writeConfig({ feeds: FEEDS(), rules: RULES, subscriptions: SUBS });
     pipeline = await testPipeline(dir, { smtpUrl: smtp.url });
     const { DigestStore } = await import('../../src/alerts/digest-store.js');
-    const store = new DigestStore(pipeline.ctx.redis, pipeline.ctx.settings.prefix, 3_600_000);
+    const store = new DigestStore(pipeline.ctx.redis, pipeline.ctx.keys, 3_600_000);
     const entry = (id: string) => ({ storyId: id, article: { id, feed: 'wire', title: id }, source: 'Wire', rules: [], matchedAt: new Date().toISOString(), also: [] });
     expect(await store.add('morning', entry('s1'), false)).toBe('added');
     expect(await store.drain('morning', 'run-1')).toBe(true);
@@ -248,7 +248,7 @@ describe('email headers and preview', () => {
     expect(smtp.messages).toHaveLength(0);
     // Still in the bucket for the real run.
     const { DigestStore } = await import('../../src/alerts/digest-store.js');
-    expect(await new DigestStore(pipeline.ctx.redis, pipeline.ctx.settings.prefix, 1000).peek('weekly')).toHaveLength(1);
+    expect(await new DigestStore(pipeline.ctx.redis, pipeline.ctx.keys, 1000).peek('weekly')).toHaveLength(1);
   });
 });
 
@@ -286,7 +286,7 @@ describe('webhooks', () => {
     http.route('/gone', serve('gone', 'text/plain', 410));
     const p = await run(`subscriptions:\n  - { id: gone, webhook: { url: "${http.url}/gone" }, rules: [ukraine-ceasefire] }\n`);
     expect(http.requests.filter((r) => r.path === '/gone')).toHaveLength(1);
-    const disabled = await new SubscriptionState(p.ctx.redis, p.ctx.settings.prefix).disabled();
+    const disabled = await new SubscriptionState(p.ctx.redis, p.ctx.keys).disabled();
     expect(disabled.get('gone')).toContain('410 Gone');
     expect(await p.ctx.queues.deliver.getFailedCount()).toBe(0);
 

@@ -143,7 +143,7 @@ describe('the alert pipeline', () => {
   });
 
   it('records failing feeds in their health and still processes the others', async () => {
-    const health = new HealthStore(pipeline.ctx.redis, pipeline.ctx.settings.prefix);
+    const health = new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys);
     const broken = await health.get('broken');
     expect(broken).toMatchObject({ errorClass: 'http', status: 500, consecutiveFailures: 1 });
     const garbage = await health.get('garbage');
@@ -158,7 +158,7 @@ describe('the alert pipeline', () => {
     await pollAllAndDrain(pipeline);
     expect(smtp.messages.length).toBe(emails);
     expect(http.requests.filter((r) => r.path === '/hook').length).toBe(posts);
-    const health = new HealthStore(pipeline.ctx.redis, pipeline.ctx.settings.prefix);
+    const health = new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys);
     expect(await health.get('broken')).toMatchObject({ consecutiveFailures: 2 });
   });
 });

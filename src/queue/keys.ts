@@ -1,0 +1,217 @@
+// Every Redis key Newswatch writes, named once: each family with its type, the module that owns
+// it (the only one that writes it) and how long its keys live, so memory can be accounted for
+// and cluster slots planned. Modules build key names only through `RedisKeys`.
+//
+// Cluster slots: a part of a pattern in [brackets] becomes a hash tag ({…}) when Redis is a
+// cluster and stays plain text otherwise, so single-server installs keep their key names. Keys
+// that one Lua script or MULTI touches together share that bracketed part, hence one slot.
+// Pattern placeholders: <name> is one segment without ":", <name…> may span segments.
+
+import { QUEUES, type QueueName } from './jobs.js';
+
+export interface KeyFamily {
+  /** After `<prefix>:`. */
+  pattern: string;
+  type: 'hash' | 'sorted set' | 'string' | 'BullMQ queue keys';
+  owner: string;
+  lifetime: string;
+}
+
+export const KEY_FAMILIES = {
+  queue: {
+    pattern: '[<queue>]:<bullmq key…>',
+    type: 'BullMQ queue keys',
+    owner: 'workers/index.ts (BullMQ)',
+    lifetime:
+      'per job: completed article and deliver jobs 3 days (their ids deduplicate), poll and digest the last 1000; failed deliveries until retried or removed; failed articles 7 days, digest runs 30 days',
+  },
+  seen: {
+    pattern: 'seen:<feed>',
+    type: 'sorted set',
+    owner: 'src/feeds/seen.ts',
+    lifetime: 'one per feed; an item is dropped 30 days after it last appeared in its feed; left behind when the feed leaves feeds.yaml',
+  },
+  health: {
+    pattern: 'health:<feed>',
+    type: 'hash',
+    owner: 'src/feeds/health.ts',
+    lifetime: 'one small hash per feed ever polled; left behind when the feed leaves feeds.yaml',
+  },
+  validators: {
+    pattern: 'validators:<feed>',
+    type: 'hash',
+    owner: 'src/feeds/validators.ts',
+    lifetime: 'one per feed that sends ETag or Last-Modified',
+  },
+  hostLeases: {
+    pattern: 'host:{<host…>}:leases',
+    type: 'sorted set',
+    owner: 'src/feeds/host-limiter.ts',
+    lifetime: 'requests in flight to a host; expires with the last lease (the longest fetch timeout + 30 s)',
+  },
+  hostNotBefore: {
+    pattern: 'host:{<host…>}:not-before',
+    type: 'string',
+    owner: 'src/feeds/host-limiter.ts',
+    lifetime: "a host's gap or Retry-After pause; expires when it ends",
+  },
+  story: {
+    pattern: '[story]:<story>',
+    type: 'hash',
+    owner: 'src/alerts/story-store.ts',
+    lifetime: 'a matched story and its word set; alerts.dedupWindow (48 h)',
+  },
+  storyUrl: {
+    pattern: '[story]:url:<url hash>',
+    type: 'string',
+    owner: 'src/alerts/story-store.ts',
+    lifetime: 'canonical URL → story; alerts.dedupWindow',
+  },
+  storyBand: {
+    pattern: '[story]:band:<band>',
+    type: 'sorted set',
+    owner: 'src/alerts/story-store.ts',
+    lifetime: 'MinHash band → stories; alerts.dedupWindow',
+  },
+  digestBucket: {
+    pattern: 'digest:[<subscription>]',
+    type: 'hash',
+    owner: 'src/alerts/digest-store.ts',
+    lifetime: "a digest subscription's stories until its next digest run drains them",
+  },
+  digestBatch: {
+    pattern: 'digest:[<subscription>]:batch:<run>',
+    type: 'hash',
+    owner: 'src/alerts/digest-store.ts',
+    lifetime: 'a drained bucket during one digest run; deleted once its email is queued',
+  },
+  digested: {
+    pattern: 'digested:[<subscription>]:<story>',
+    type: 'string',
+    owner: 'src/alerts/digest-store.ts',
+    lifetime: 'a story went into a digest of this subscription; alerts.dedupWindow',
+  },
+  sent: {
+    pattern: 'sent:<delivery>',
+    type: 'string',
+    owner: 'workers/deliver.ts',
+    lifetime: 'an alert or digest was delivered; 14 days',
+  },
+  disabled: {
+    pattern: 'disabled',
+    type: 'hash',
+    owner: 'src/alerts/subscriptions.ts',
+    lifetime: 'subscriptions disabled by a 410 Gone webhook, until `newswatch enable`',
+  },
+  secret: {
+    pattern: 'secret',
+    type: 'string',
+    owner: 'src/alerts/unsubscribe.ts',
+    lifetime: 'the unsubscribe-link key when NEWSWATCH_SECRET is unset; forever',
+  },
+} as const satisfies Record<string, KeyFamily>;
+
+export type KeyFamilyName = keyof typeof KEY_FAMILIES;
+
+/** Key names of one deployment: its prefix, and whether Redis is a cluster (hash tags on). */
+export class RedisKeys {
+  constructor(
+    readonly prefix: string,
+    readonly cluster = false,
+  ) {}
+
+  /** The BullMQ queue name: hash-tagged on a cluster so that all of a queue's keys share a slot. */
+  queue(name: QueueName): string {
+    return this.slot(name);
+  }
+
+  seen(feedId: string): string {
+    return this.key('seen', feedId);
+  }
+
+  health(feedId: string): string {
+    return this.key('health', feedId);
+  }
+
+  validators(feedId: string): string {
+    return this.key('validators', feedId);
+  }
+
+  hostLeases(host: string): string {
+    return this.key('host', `{${host}}`, 'leases');
+  }
+
+  hostNotBefore(host: string): string {
+    return this.key('host', `{${host}}`, 'not-before');
+  }
+
+  /**
+   * Base of the story family (`story:<id>`, `story:url:…`, `story:band:…`). One slot holds every
+   * story: the near-duplicate search of one Lua script looks across all of them.
+   */
+  storyBase(): string {
+    return this.key(this.slot('story'));
+  }
+
+  story(storyId: string): string {
+    return `${this.storyBase()}:${storyId}`;
+  }
+
+  digestBucket(subscriptionId: string): string {
+    return this.key('digest', this.slot(subscriptionId));
+  }
+
+  digestBatch(subscriptionId: string, runId: string): string {
+    return `${this.digestBucket(subscriptionId)}:batch:${runId}`;
+  }
+
+  digested(subscriptionId: string, storyId: string): string {
+    return this.key('digested', this.slot(subscriptionId), storyId);
+  }
+
+  sent(deliveryId: string): string {
+    return this.key('sent', deliveryId);
+  }
+
+  disabled(): string {
+    return this.key('disabled');
+  }
+
+  secret(): string {
+    return this.key('secret');
+  }
+
+  /**
+   * The family a key of this deployment belongs to, or undefined for a key no family names.
+   * BullMQ's queue keys are tried last: on a single server the digest queue's keys and the
+   * digest buckets both start with `digest:`.
+   */
+  familyOf(key: string): KeyFamilyName | undefined {
+    const names = (Object.keys(KEY_FAMILIES) as KeyFamilyName[]).filter((n) => n !== 'queue');
+    return [...names, 'queue' as const].find((name) => this.matcher(name).test(key));
+  }
+
+  /** A regular expression for the keys of one family in this deployment. */
+  matcher(name: KeyFamilyName): RegExp {
+    const escape = (s: string) => s.replace(/[.*+?^${}()|\\]/g, '\\$&');
+    const body = KEY_FAMILIES[name].pattern
+      .split(/(<[^>]+>|\[|\])/)
+      .map((part) => {
+        if (part === '[') return this.cluster ? '\\{' : '';
+        if (part === ']') return this.cluster ? '\\}' : '';
+        if (part === '<queue>') return `(?:${Object.values(QUEUES).join('|')})`;
+        if (part.startsWith('<')) return part.endsWith('…>') ? '.*' : '[^:]+';
+        return escape(part);
+      })
+      .join('');
+    return new RegExp(`^${escape(this.prefix)}:${body}$`);
+  }
+
+  private slot(part: string): string {
+    return this.cluster ? `{${part}}` : part;
+  }
+
+  private key(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
+}
