@@ -87,9 +87,8 @@ function toAlert(id: string, data: AlertDelivery, ctx: WorkerContext): Alert {
 }
 
 async function emailContext(sub: SubscriptionConfig, ctx: WorkerContext): Promise<EmailContext> {
-  const publicUrl = ctx.settings.publicUrl;
   return {
     timezone: sub.timezone,
-    unsubscribeUrl: publicUrl ? unsubscribeUrl(publicUrl, await ctx.linkSecret(), sub.id) : undefined,
+    unsubscribeUrl: unsubscribeUrl(ctx.settings.publicUrl, await ctx.linkSecret(), sub.id),
   };
 }

@@ -23,7 +23,7 @@ import { validateCommand } from './validate.js';
 const USAGE = `Usage: newswatch [--config DIR] <command> [options]
 
 Commands:
-  start                          run all workers and feed schedulers until stopped
+  start                          run all workers, feed schedulers and the web server until stopped
   run-once [--timeout SECONDS]   poll every feed once, deliver, print a summary
   validate                       check the config directory; exit 1 on any error
   match --rules FILE [--explain] match JSON Lines articles on stdin against a rules file
@@ -44,7 +44,7 @@ Options:
   -h, --help     this text
 
 Environment: REDIS_URL, SMTP_URL, MAIL_FROM, NEWSWATCH_CONFIG, NEWSWATCH_DATA, NEWSWATCH_PREFIX,
-             NEWSWATCH_SECRET, PUBLIC_URL, LOG_LEVEL
+             NEWSWATCH_SECRET, PUBLIC_URL, HTTP_HOST, HTTP_PORT, LOG_LEVEL
 `;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -40,7 +40,7 @@ export async function previewCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv
       },
       {
         timezone: sub.timezone,
-        unsubscribeUrl: ctx.settings.publicUrl ? unsubscribeUrl(ctx.settings.publicUrl, await ctx.linkSecret(), sub.id) : undefined,
+        unsubscribeUrl: unsubscribeUrl(ctx.settings.publicUrl, await ctx.linkSecret(), sub.id),
       },
     );
     const dir = join(opts.dataDir, 'preview');

@@ -1,7 +1,9 @@
-// `newswatch start`: every worker plus the feed schedulers, until SIGINT/SIGTERM. Shutdown lets
-// in-flight jobs finish (BullMQ hands back any that cannot), closes connections, exits 0.
+// `newswatch start`: every worker, the feed schedulers and the web server, until SIGINT/SIGTERM.
+// Shutdown stops taking requests first, then lets in-flight jobs finish (BullMQ hands back any
+// that cannot), closes connections, exits 0.
 
 import type { Logger } from 'pino';
+import { createWebServer, listen } from '../web/server.js';
 import { openRuntime } from './runtime.js';
 import type { GlobalOptions } from './common.js';
 
@@ -10,8 +12,24 @@ export async function startCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
   const { pipeline, config } = runtime;
   const synced = await pipeline.syncSchedulers();
   pipeline.runWorkers();
+  const web = createWebServer({ settings: pipeline.ctx.settings, log });
+  let address: string;
+  try {
+    address = await listen(web, pipeline.ctx.settings);
+  } catch (err) {
+    await runtime.shutdown();
+    throw err;
+  }
   log.info(
-    { feeds: config.feeds.length, rules: config.rules.length, subscriptions: config.subscriptions.length, removedSchedulers: synced.removed, mail: runtime.mailTarget },
+    {
+      feeds: config.feeds.length,
+      rules: config.rules.length,
+      subscriptions: config.subscriptions.length,
+      removedSchedulers: synced.removed,
+      mail: runtime.mailTarget,
+      web: address,
+      publicUrl: pipeline.ctx.settings.publicUrl,
+    },
     'newswatch started',
   );
 
@@ -21,8 +39,9 @@ export async function startCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'shutting down: finishing in-flight jobs');
-      runtime
-        .shutdown()
+      web
+        .close()
+        .then(() => runtime.shutdown())
         .then(() => {
           log.info('stopped');
           resolve(0);

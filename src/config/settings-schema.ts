@@ -94,6 +94,12 @@ export const settingsFileSchema = z.strictObject({
       webhookTimeout: duration.prefault('10s').describe('Longest a webhook receiver may take to answer; default 10s.'),
     })
     .prefault({}),
+  web: z
+    .strictObject({
+      bodyLimit: size.prefault('64KB').describe('Largest request body the web server reads (forms and API); default 64KB.'),
+    })
+    .prefault({})
+    .describe('The HTTP server of `newswatch start` (address and port from HTTP_HOST, HTTP_PORT).'),
 });
 
 export type SettingsFile = z.output<typeof settingsFileSchema>;

@@ -48,10 +48,24 @@ export interface Settings {
   dedupWindowMs: number;
   /** BullMQ job lock: a worker that dies holding a job gives it back after about this long. */
   lockDurationMs: number;
-  /** Public URL of this install, for unsubscribe links; none → no List-Unsubscribe headers. */
-  publicUrl?: string;
+  /**
+   * Where readers reach this install (PUBLIC_URL, default http://localhost:$HTTP_PORT): the start
+   * of every confirmation, manage, unsubscribe and feed link.
+   */
+  publicUrl: string;
+  /** The web server of `newswatch start`. */
+  http: HttpSettings;
   /** NEWSWATCH_SECRET: key of unsubscribe-link HMACs; when unset, one is kept in Redis. */
   secret?: string;
+}
+
+export interface HttpSettings {
+  /** HTTP_HOST; default 127.0.0.1 (the container sets 0.0.0.0). */
+  host: string;
+  /** HTTP_PORT; default 8080; 0 picks a free port (tests). */
+  port: number;
+  /** Largest request body read; larger ones get 413. */
+  bodyLimitBytes: number;
 }
 
 export interface HostLimits {
@@ -68,6 +82,7 @@ export interface HostLimits {
 /** Settings from the environment and settings.yaml (`file`, defaults when absent). */
 export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: SettingsFile = DEFAULT_SETTINGS_FILE): Settings {
   const contact = file.contact ?? env.PUBLIC_URL;
+  const port = httpPort(env.HTTP_PORT);
   return {
     prefix: env.NEWSWATCH_PREFIX || 'newswatch',
     userAgent: contact ? `Newswatch/0.1 (+${contact})` : 'Newswatch/0.1 (self-hosted news monitor)',
@@ -103,9 +118,34 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     mailFrom: env.MAIL_FROM || 'Newswatch <newswatch@localhost>',
     dedupWindowMs: file.alerts.dedupWindow,
     lockDurationMs: Number(env.NEWSWATCH_LOCK_MS) || 30_000,
-    publicUrl: env.PUBLIC_URL || undefined,
+    publicUrl: publicUrl(env.PUBLIC_URL, port),
+    http: { host: env.HTTP_HOST || '127.0.0.1', port, bodyLimitBytes: file.web.bodyLimit },
     secret: env.NEWSWATCH_SECRET || undefined,
   };
+}
+
+function httpPort(text: string | undefined): number {
+  if (text === undefined || text === '') return 8080;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`HTTP_PORT must be a port number from 1 to 65535 (got "${text}"); unset it for the default 8080`);
+  }
+  return port;
+}
+
+function publicUrl(text: string | undefined, port: number): string {
+  if (!text) return `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`PUBLIC_URL must be an absolute http(s) URL such as https://news.example.org (got "${text}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`PUBLIC_URL must start with http:// or https:// (got "${text}")`);
+  }
+  // Links are built by appending paths, so one trailing slash is the canonical form.
+  return url.href.replace(/\/+$/, '');
 }
 
 export interface Queues {

@@ -13,9 +13,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): { child: ChildProcess; done: Promise<CliRun> } {
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): { child: ChildProcess; done: Promise<CliRun>; stderr(): string } {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    // HTTP_PORT 0: `start` serves the web on a free port, so parallel runs never collide on 8080.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HTTP_PORT: '0', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -26,7 +27,7 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string)
   const done = new Promise<CliRun>((resolveRun) => {
     child.on('exit', (code, signal) => resolveRun({ code, signal, stdout, stderr }));
   });
-  return { child, done };
+  return { child, done, stderr: () => stderr };
 }
 
 export const runCli = (args: string[], env: NodeJS.ProcessEnv, stdin?: string) => spawnCli(args, env, stdin).done;

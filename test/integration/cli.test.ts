@@ -128,10 +128,16 @@ describe('newswatch start', () => {
     const first = spawnCli(['start', '--config', dir], e);
     await waitFor(() => smtp.messages.length === 1, 20_000, 'the alert email');
     expect(smtp.messages[0]?.subject).toBe('Ukraine ceasefire talks: Kyiv ready for truce talks');
+    await waitFor(() => first.stderr().includes('"msg":"newswatch started"'), 20_000, 'the start line');
+    const started = JSON.parse(first.stderr().split('\n').find((l) => l.includes('"msg":"newswatch started"')) as string) as { web: string };
+    const answer = await fetch(`${started.web}/no-such-page`);
+    expect(answer.status).toBe(404);
+    expect(await answer.json()).toEqual({ error: 'There is nothing at this address.' });
     first.child.kill('SIGTERM');
     const stopped = await first.done;
     expect(stopped.code).toBe(0);
     expect(stopped.stderr).toContain('"msg":"stopped"');
+    await expect(fetch(`${started.web}/`)).rejects.toThrow();
 
     const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
     const poll = new Queue('poll', { connection, prefix });
@@ -141,6 +147,7 @@ describe('newswatch start', () => {
       const second = spawnCli(['start', '--config', dir2], e);
       await waitFor(async () => (await poll.getJobSchedulers()).length === 1, 20_000, 'the scheduler of the removed feed to go');
       expect((await poll.getJobSchedulers()).map((s) => s.key)).toEqual(['feed-wire']);
+      await waitFor(() => second.stderr().includes('"msg":"newswatch started"'), 20_000, 'the second start line');
       second.child.kill('SIGINT');
       expect((await second.done).code).toBe(0);
       // Restarting polled the feed again; nothing new was sent.
