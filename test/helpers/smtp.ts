@@ -35,6 +35,9 @@ export async function startSmtpServer(options: { acceptDelayMs?: number } = {}):
         .catch(callback);
     },
   });
+  // A client killed mid-message resets its connection; a real server logs that and goes on (an
+  // 'error' event without a listener would throw in the test process instead).
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
