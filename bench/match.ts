@@ -127,12 +127,12 @@ function name(): string {
   return s;
 }
 
-function zipf(n: number, s = 1): () => number {
+function zipf(n: number, s = 1, random = rand): () => number {
   const cdf: number[] = [];
   let sum = 0;
   for (let r = 1; r <= n; r++) cdf.push((sum += 1 / r ** s));
   return () => {
-    const x = rand() * sum;
+    const x = random() * sum;
     let lo = 0;
     let hi = n - 1;
     while (lo < hi) {
@@ -292,6 +292,53 @@ function perArticle<T>(articles: T[], rounds: number, fn: (a: T) => void, warmMs
   return best;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Regex rules (issue 13): users' own regular expressions, as people write them for spellings
+// (`/cease-?fire/`), word beginnings, numbers and variants. Timed through the index (literals
+// select them) and by evaluating every one on every article.
+const REGEX_RULES = 1000;
+
+function regexRules(count: number, vocab: ReturnType<typeof vocabulary>): RuleSpec[] {
+  // Own random stream: the same rules whatever BENCH_SIZES drew before.
+  const r = rng(13);
+  const rare = zipf(vocab.rare.length, 1, r);
+  const word = () => (r() < 0.5 ? vocab.common[Math.floor(r() * 300)]! : vocab.rare[rare()]!).replace(/[^a-z]/g, '') || 'war';
+  const shapes = [
+    () => `/${word()}s?/`,
+    () => `/\\b${word().slice(0, 5)}\\w*/`,
+    () => `/${word()}[- ]?${word()}/`,
+    () => `/(?:${word()}|${word()}) ${word()}/`,
+    () => `/\\d+ ${word()}/`,
+    () => `title:/^${word()}/`,
+    () => `/${word()}/ ${word()}`,
+    () => `/(?:${word()}|${word()})s?/`, // no literal: evaluated on every article
+  ];
+  return Array.from({ length: count }, (_, i) => ({ id: `re-${i}`, query: shapes[Math.floor(r() * shapes.length)]!() }));
+}
+
+function regexBench(vocab: ReturnType<typeof vocabulary>, prepared: ReturnType<typeof prepareArticle>[]): void {
+  const specs = regexRules(REGEX_RULES, vocab);
+  let index!: RuleIndex;
+  const build = time(() => (index = RuleIndex.build(specs)));
+  const rules = index.rules;
+  const evalAll = (d: (typeof prepared)[number]) => {
+    for (const r of rules) if (r.matcher.test(d)) r.matcher.explain(d, []);
+  };
+  const s: MatchStats = { candidates: 0, evaluated: 0, matched: 0 };
+  const evaluated: number[] = [];
+  let matched = 0;
+  for (const d of prepared) {
+    index.match(d, s);
+    evaluated.push(s.evaluated);
+    matched += s.matched;
+  }
+  const withIndex = stats(perArticle(prepared, 5, (d) => void index.match(d), MATCH_WARM_MS));
+  const noIndex = stats(perArticle(prepared, 3, evalAll, MATCH_WARM_MS));
+  console.log(`\nregex rules: ${REGEX_RULES} (${index.alwaysChecked} without a literal), build ${fmt(build)} ms, evaluated/article ${stats(evaluated).median}, matches/article ${(matched / prepared.length).toFixed(1)}`);
+  console.log(`  index match: ${ms(withIndex)} ms per article (median / p95); every regex rule evaluated: ${ms(noIndex)} ms`);
+}
+
 // ---------------------------------------------------------------------------------------------
 function main(): void {
   // Rule words come from other texts than the articles matched: rule authors' vocabulary does
@@ -374,6 +421,7 @@ function main(): void {
     compileRule({ id: 'keep', query: 'x' }); // keep the compiler warm between sizes
   }
   console.table(rows);
+  regexBench(vocab, prepared);
 
   const t = (n: number) => totals.get(n);
   const check = (label: string, value: number | undefined, target: string, ok: (v: number) => boolean) =>

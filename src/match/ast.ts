@@ -42,12 +42,12 @@ export interface PrefixNode extends Located {
   text: string;
   prefix: string;
 }
-/** `/cease-?fire/`: a case-insensitive regular expression over the raw field text. */
+/** `/cease-?fire/`: a case-insensitive regular expression over the raw field text (regex.ts). */
 export interface RegexNode extends Located {
   type: 'regex';
   text: string;
+  /** The pattern as written between the slashes; parseQuery has checked that it compiles. */
   source: string;
-  flags: string;
 }
 /** `site:bbc.co.uk`, `feed:ukraine`, `lang:en`, `url:/live/`: a metadata filter (literal value). */
 export interface MetaNode extends Located {

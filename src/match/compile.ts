@@ -3,6 +3,7 @@
 // (used only for matches). Word positions (spans) serve phrases, hyphenated words and NEAR.
 import { type MetaField, type QueryNode, type TextField, type Unit } from './ast.js';
 import { ALL_TEXT, CONTENT, SUMMARY, TEXT_FIELD_NAMES, TITLE, type NormInfo, type PreparedArticle } from './prepare.js';
+import { UserRegex } from './regex.js';
 import { type Hit } from './types.js';
 
 /** A run of matched words in one field. */
@@ -218,16 +219,13 @@ class PrefixMatcher implements PositionalMatcher {
 const MAX_REGEX_HITS = 50;
 
 class RegexMatcher implements Matcher {
-  private readonly re: RegExp;
-  private readonly global: RegExp;
+  private readonly re: UserRegex;
   constructor(
     source: string,
-    flags: string,
     readonly mask: number,
     readonly term: string,
   ) {
-    this.re = new RegExp(source, flags);
-    this.global = new RegExp(source, flags + 'g');
+    this.re = UserRegex.compile(source);
   }
   private texts(d: PreparedArticle): Array<[string, Hit['field']]> {
     const out: Array<[string, Hit['field']]> = [];
@@ -240,16 +238,9 @@ class RegexMatcher implements Matcher {
   }
   explain(d: PreparedArticle, out: Hit[]): void {
     for (const [text, field] of this.texts(d)) {
-      this.global.lastIndex = 0;
-      let count = 0;
-      for (let m = this.global.exec(text); m && count < MAX_REGEX_HITS; m = this.global.exec(text)) {
-        if (m[0].length === 0) {
-          this.global.lastIndex++;
-          continue;
-        }
-        out.push({ term: this.term, field, start: m.index, end: m.index + m[0].length });
-        count++;
-      }
+      // Finding where it matches costs far more than whether it does: ask first.
+      if (!this.re.test(text)) continue;
+      for (const [start, end] of this.re.matches(text, MAX_REGEX_HITS)) out.push({ term: this.term, field, start, end });
     }
   }
 }
@@ -380,7 +371,7 @@ export function compileQuery(node: QueryNode, mask = ALL_TEXT): Matcher {
     case 'prefix':
       return new PrefixMatcher(node.prefix, mask, node.text);
     case 'regex':
-      return new RegexMatcher(node.source, node.flags, mask, node.text);
+      return new RegexMatcher(node.source, mask, node.text);
     case 'meta':
       return new MetaMatcher(node.field, node.value, node.text);
     case 'field':

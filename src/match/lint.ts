@@ -5,6 +5,7 @@ import { type QueryNode } from './ast.js';
 import { compileQuery } from './compile.js';
 import { parseQuery } from './parser.js';
 import { prepareArticle } from './prepare.js';
+import { UserRegex } from './regex.js';
 
 /** The node without source positions, for comparing meaning. */
 function canonical(node: QueryNode): string {
@@ -45,7 +46,7 @@ function contradictions(node: QueryNode, out: string[], src: string): void {
       node.children.forEach((c) => contradictions(c, out, src));
       return;
     case 'regex':
-      if (new RegExp(node.source, node.flags).test('')) out.push(`matches every article: the regular expression ${node.text} matches the empty text`);
+      if (UserRegex.compile(node.source).test('')) out.push(`matches every article: the regular expression ${node.text} matches the empty text`);
       return;
     default:
       return;

@@ -14,6 +14,7 @@ import {
 } from './ast.js';
 import { QuerySyntaxError } from './errors.js';
 import { fold, normalizeWord } from './normalize.js';
+import { RegexSyntaxError, UserRegex } from './regex.js';
 import { segmentWords } from './segment.js';
 
 type TokenType = 'term' | 'phrase' | 'regex' | 'lparen' | 'rparen' | 'and' | 'or' | 'not' | 'minus' | 'near' | 'field' | 'eof';
@@ -318,21 +319,20 @@ class Parser {
   private leafRegex(t: Token): QueryNode {
     const text = this.q.slice(t.start, t.end);
     if (this.meta) return this.leafMeta(this.meta, text, t);
-    let flags = 'iu';
-    try {
-      new RegExp(t.value, flags);
-    } catch {
-      flags = 'i';
-      try {
-        new RegExp(t.value, flags);
-      } catch (e) {
-        throw new QuerySyntaxError(`invalid regular expression: ${(e as Error).message}`, t.start, t.end - t.start, 'check the pattern; a slash inside it is written \\/');
-      }
-    }
     if (t.value === '') {
       throw new QuerySyntaxError('empty regular expression', t.start, 2, 'write a pattern between the slashes, e.g. /cease-?fire/');
     }
-    return { type: 'regex', text, source: t.value, flags, start: t.start, end: t.end };
+    try {
+      UserRegex.compile(t.value);
+    } catch (e) {
+      // The pattern starts one character after the opening slash.
+      if (e instanceof RegexSyntaxError) {
+        if (e.offset === undefined) throw new QuerySyntaxError(e.message, t.start, t.end - t.start, e.hint);
+        throw new QuerySyntaxError(e.message, t.start + 1 + e.offset, Math.max(1, e.length), e.hint);
+      }
+      throw e;
+    }
+    return { type: 'regex', text, source: t.value, start: t.start, end: t.end };
   }
 
   private leafPhrase(t: Token): QueryNode {

@@ -5,6 +5,7 @@
 // most selective sets: measured word frequencies when given, else a guess from common words.
 import { type QueryNode, type Unit } from './ast.js';
 import { type PreparedArticle } from './prepare.js';
+import { regexLiterals } from './regex-literals.js';
 import { stemmerFor } from './stem.js';
 
 /** Something an article can contain; see RuleIndex.candidates for the article side. */
@@ -88,80 +89,6 @@ function keyCost(k: Key, share: WordShare): number {
   }
 }
 
-/**
- * Index of the last character of the escape sequence starting with the backslash at `i`: a
- * backreference or octal escape runs over its digits; others (\b, \d, \., …) are one character.
- * regexLiteral gives up before the escapes whose length depends on flags (\u, \x, \c, \p, \k).
- */
-function escapeEnd(source: string, i: number): number {
-  let j = i + 1;
-  if (/[0-9]/.test(source[j] ?? '')) while (j + 1 < source.length && /[0-9]/.test(source[j + 1]!)) j++;
-  return j;
-}
-
-/**
- * The longest run of ASCII letters and digits (3 or more) that every match of a regular
- * expression contains, or undefined. Conservative: alternation at the top level, or anything it
- * does not understand, ends a run; groups and classes are skipped, not analysed.
- */
-export function regexLiteral(source: string): string | undefined {
-  let best = '';
-  let run = '';
-  let depth = 0;
-  const end = () => {
-    if (run.length > best.length) best = run;
-    run = '';
-  };
-  for (let i = 0; i < source.length; i++) {
-    const ch = source[i]!;
-    if (ch === '\\') {
-      // How far \u, \x, \c, \p and \k reach differs with the regex flags and the characters
-      // after them: rather than risk skipping a "(" or "|", give up on a literal.
-      if (/[uxcpPk]/.test(source[i + 1] ?? '')) return undefined;
-      if (depth === 0) end();
-      i = escapeEnd(source, i);
-      continue;
-    }
-    if (ch === '[') {
-      // Skip the class, honouring escapes; as in JavaScript, "[]" and "[^]" end at their "]".
-      let j = i + 1;
-      if (source[j] === '^') j++;
-      while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
-      if (depth === 0) end();
-      i = j;
-      continue;
-    }
-    if (ch === '(') {
-      depth++;
-      if (depth === 1) end();
-      continue;
-    }
-    if (ch === ')') {
-      depth = Math.max(0, depth - 1);
-      continue;
-    }
-    if (depth > 0) continue;
-    if (ch === '|') return undefined;
-    const next = source[i + 1];
-    if (/[A-Za-z0-9]/.test(ch)) {
-      if (next === '?' || next === '*' || (next === '{' && /^\{0+(,\d*)?\}/.test(source.slice(i + 1)))) {
-        end(); // optional character
-      } else if (next === '+' || next === '{') {
-        run += ch.toLowerCase();
-        end(); // required once, then repeated: the run cannot go on
-      } else {
-        run += ch.toLowerCase();
-      }
-    } else {
-      end();
-    }
-  }
-  end();
-  return best.length >= 3 ? best : undefined;
-}
-
-export { literalHaystack } from './normalize.js';
-
 class Planner {
   constructor(private readonly share: WordShare) {}
 
@@ -188,8 +115,8 @@ class Planner {
       case 'meta':
         return node.field === 'url' ? [] : [this.of([{ kind: 'meta', key: `${node.field}:${node.value}` }])];
       case 'regex': {
-        const text = regexLiteral(node.source);
-        return text ? [this.of([{ kind: 'literal', text }])] : [];
+        const texts = regexLiterals(node.source);
+        return texts ? [this.of(texts.map((text) => ({ kind: 'literal', text })))] : [];
       }
       case 'not':
         return [];

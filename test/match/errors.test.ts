@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { QuerySyntaxError, RuleCompileError, RuleIndex, formatQueryError, parseQuery } from '../../src/match/index.js';
-
-function syntaxError(query: string): QuerySyntaxError {
-  try {
-    parseQuery(query);
-  } catch (e) {
-    if (e instanceof QuerySyntaxError) return e;
-    throw e;
-  }
-  throw new Error(`expected ${JSON.stringify(query)} to be rejected`);
-}
+import { RuleCompileError, RuleIndex, formatQueryError, parseQuery } from '../../src/match/index.js';
+import { syntaxError } from './helpers.js';
 
 describe('syntax errors', () => {
   it('rejects an empty query', () => {

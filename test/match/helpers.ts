@@ -1,5 +1,5 @@
 // Small helpers for the matcher's specifications: does one query match one article, and where.
-import { compileRule, evaluateRule, type Hit, type MatchInput } from '../../src/match/index.js';
+import { compileRule, evaluateRule, parseQuery, QuerySyntaxError, type Hit, type MatchInput } from '../../src/match/index.js';
 
 export function article(fields: Partial<MatchInput> | string): MatchInput {
   return typeof fields === 'string' ? { id: 'a1', content: fields } : { id: 'a1', ...fields };
@@ -29,4 +29,15 @@ function fieldText(a: MatchInput, h: Hit): string {
     default:
       return a[h.field] ?? '';
   }
+}
+
+/** The syntax error a query is rejected with; fails the test when it parses. */
+export function syntaxError(query: string): QuerySyntaxError {
+  try {
+    parseQuery(query);
+  } catch (e) {
+    if (e instanceof QuerySyntaxError) return e;
+    throw e;
+  }
+  throw new Error(`expected ${JSON.stringify(query)} to be rejected`);
 }
