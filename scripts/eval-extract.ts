@@ -1,7 +1,8 @@
 // Measures extractArticle on a corpus of real pages with known main content (one folder per
 // page: source.html, expected.html, expected-metadata.json): token F1 of the text, title exact
-// match, and speed against Mozilla Readability on jsdom in the same run. Exits 1 on a missed
-// target so CI catches regressions. Usage: npm run eval:extract -- ../shared/corpora/readability
+// match, and speed against Mozilla Readability on jsdom in the same run, both in process and as
+// the workers run it (in a sandbox thread, so the pool's cost per page shows). Exits 1 on a
+// missed target so CI catches regressions. Usage: npm run eval:extract -- ../shared/corpora/readability
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import { Readability } from '@mozilla/readability';
 import { load } from 'cheerio';
 import { JSDOM, VirtualConsole } from 'jsdom';
 import { extractArticle, toPlainText } from '../src/extract/index.js';
+import { Sandbox } from '../src/sandbox/pool.js';
 
 const TARGETS = { meanF1: 0.93, minF1: 0.5, titleMatch: 0.9, speedup: 3 };
 // The URL the corpus's expected output was produced with; relative links resolve against it.
@@ -101,26 +103,44 @@ function timePass(cases: Case[], fn: (source: string) => unknown): number {
   return (performance.now() - start) / 1000;
 }
 
+/** Seconds for one pass of `fn` over all cases, one page after the other. */
+async function timePassAsync(cases: Case[], fn: (source: string) => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  for (const c of cases) await fn(c.source);
+  return (performance.now() - start) / 1000;
+}
+
 /**
- * Pages per second of each extractor: best of `rounds` passes, alternating between the two so
- * that machine noise (GC, other processes) hits both alike. The scoring pass before this one
- * has already warmed up both.
+ * Pages per second of each extractor: best of `rounds` passes, alternating between them so that
+ * machine noise (GC, other processes) hits all alike. The scoring pass before this one has
+ * already warmed up ours and Readability; the sandbox gets a warm-up pass of its own. The
+ * sandbox has one thread, so its figure is ours plus the cost of the pool per page (pre-scan
+ * included in both, copying the page in and the result out, waking the thread).
  */
-function pagesPerSecond(cases: Case[], rounds: number): { ours: number; readability: number } {
-  let ours = Infinity;
-  let readability = Infinity;
-  for (let round = 0; round < rounds; round++) {
-    ours = Math.min(ours, timePass(cases, (source) => extractArticle(source, { url: PAGE_URL })));
-    readability = Math.min(readability, timePass(cases, runReadability));
+async function pagesPerSecond(cases: Case[], rounds: number): Promise<{ ours: number; sandboxed: number; readability: number }> {
+  const sandbox = new Sandbox({ timeoutMs: 60_000, memoryMb: 1024, threads: 1 });
+  const inSandbox = (source: string) => sandbox.extract(source, { url: PAGE_URL, siteRules: [] });
+  try {
+    await timePassAsync(cases, inSandbox);
+    let ours = Infinity;
+    let sandboxed = Infinity;
+    let readability = Infinity;
+    for (let round = 0; round < rounds; round++) {
+      ours = Math.min(ours, timePass(cases, (source) => extractArticle(source, { url: PAGE_URL })));
+      sandboxed = Math.min(sandboxed, await timePassAsync(cases, inSandbox));
+      readability = Math.min(readability, timePass(cases, runReadability));
+    }
+    return { ours: cases.length / ours, sandboxed: cases.length / sandboxed, readability: cases.length / readability };
+  } finally {
+    await sandbox.close();
   }
-  return { ours: cases.length / ours, readability: cases.length / readability };
 }
 
 function pad(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const dir = resolve(process.argv[2] ?? '../shared/corpora/readability');
   if (!existsSync(dir)) {
     console.error(`corpus folder ${dir} not found; pass it as the first argument`);
@@ -146,7 +166,7 @@ function main(): number {
     };
   });
 
-  const { ours: ourSpeed, readability: theirSpeed } = pagesPerSecond(cases, 3);
+  const { ours: ourSpeed, sandboxed: sandboxSpeed, readability: theirSpeed } = await pagesPerSecond(cases, 3);
 
   console.log(`${pad('page', 44)} ${'F1'.padStart(6)} ${'title'.padStart(6)} ${'R-F1'.padStart(6)}`);
   for (const row of rows) {
@@ -162,6 +182,8 @@ function main(): number {
   const worst = rows.reduce((min, r) => (r.f1 < min.f1 ? r : min));
   const titleMatch = rows.filter((r) => r.titleMatch).length / rows.length;
   const speedup = ourSpeed / theirSpeed;
+  const sandboxSpeedup = sandboxSpeed / theirSpeed;
+  const overheadMs = 1000 / sandboxSpeed - 1000 / ourSpeed;
   const readabilityMean = rows.reduce((sum, r) => sum + r.readabilityF1, 0) / rows.length;
 
   console.log('');
@@ -171,13 +193,17 @@ function main(): number {
   console.log(`title exact match     ${(titleMatch * 100).toFixed(1)}%  (target >= ${TARGETS.titleMatch * 100}%)`);
   console.log(`pages/s ours          ${ourSpeed.toFixed(1)}   (cheerio parse + extractArticle; best of 3 passes)`);
   console.log(`pages/s Readability   ${theirSpeed.toFixed(1)}   (jsdom parse + Readability.parse; best of 3 passes)`);
+  console.log(`pages/s in a sandbox  ${sandboxSpeed.toFixed(1)}   (the same, as the workers run it: in a worker thread; best of 3 passes)`);
+  console.log(`sandbox cost          ${overheadMs.toFixed(2)} ms per page`);
   console.log(`speed-up              ${speedup.toFixed(2)}x  (target >= ${TARGETS.speedup}x)`);
+  console.log(`speed-up in sandbox   ${sandboxSpeedup.toFixed(2)}x  (target >= ${TARGETS.speedup}x)`);
 
   const missed: string[] = [];
   if (meanF1 < TARGETS.meanF1) missed.push(`mean F1 ${meanF1.toFixed(3)} < ${TARGETS.meanF1}`);
   if (worst.f1 < TARGETS.minF1) missed.push(`min F1 ${worst.f1.toFixed(3)} (${worst.name}) < ${TARGETS.minF1}`);
   if (titleMatch < TARGETS.titleMatch) missed.push(`title match ${(titleMatch * 100).toFixed(1)}% < ${TARGETS.titleMatch * 100}%`);
   if (speedup < TARGETS.speedup) missed.push(`speed-up ${speedup.toFixed(2)}x < ${TARGETS.speedup}x`);
+  if (sandboxSpeedup < TARGETS.speedup) missed.push(`speed-up in a sandbox thread ${sandboxSpeedup.toFixed(2)}x < ${TARGETS.speedup}x`);
   console.log('');
   if (missed.length > 0) {
     for (const m of missed) console.log(`TARGET MISSED: ${m}`);
@@ -188,4 +214,4 @@ function main(): number {
 }
 
 // Run only as a script, so tests can import the metric without running the evaluation.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = await main();

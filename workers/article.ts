@@ -39,7 +39,9 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
       if (err instanceof FetchError && err.errorClass === 'busy') await waitForHost(job, err, ctx, token);
       // The feed's own text is still worth matching; the page may be down or paywalled. (A 429
       // or 503 with Retry-After has paused the whole host in fetchUrl, feed polls included.)
-      ctx.log.warn({ feedId: article.feed, url: article.url, err: (err as Error).message }, 'article page not extracted; matching feed text');
+      const errorClass = err instanceof FetchError ? err.errorClass : undefined;
+      const budget = errorClass === 'over-budget' ? { timeoutMs: ctx.settings.parsing.timeoutMs, memoryMb: ctx.settings.parsing.memoryMb } : {};
+      ctx.log.warn({ feedId: article.feed, url: article.url, errorClass, ...budget, err: (err as Error).message }, 'article page not extracted; matching feed text');
     }
   }
 
@@ -102,6 +104,11 @@ async function waitForHost(job: Job<ArticleJobData>, err: FetchError, ctx: Worke
 async function enrich(article: Article, ctx: WorkerContext): Promise<Article> {
   // Article pages share the per-host limits with feed polls: a site's feed and its pages are
   // usually served by the same host.
-  const page = await readArticlePage(article.url as string, ctx.settings, ctx.config.sites, hostLimiter(ctx.redis, ctx.keys, ctx.settings).gate);
+  const page = await readArticlePage(article.url as string, {
+    settings: ctx.settings,
+    siteRules: ctx.config.sites,
+    sandbox: ctx.sandbox,
+    gate: hostLimiter(ctx.redis, ctx.keys, ctx.settings).gate,
+  });
   return withPage(article, page);
 }

@@ -10,6 +10,7 @@ import { linkSecret } from '../src/alerts/unsubscribe.js';
 import type { Config } from '../src/config/load.js';
 import { DIGEST_SHORTCUTS, type SubscriptionConfig } from '../src/config/schema.js';
 import { RuleIndex } from '../src/match/index.js';
+import { Sandbox } from '../src/sandbox/pool.js';
 import type { Queues, Settings, WorkerContext } from '../src/queue/context.js';
 import {
   QUEUES,
@@ -112,6 +113,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     keys,
     queues,
     mailer: options.mailer,
+    sandbox: new Sandbox(settings.parsing),
     settings,
     linkSecret: () => (secret ??= linkSecret(redis, keys, settings.secret)),
     log: options.log,
@@ -200,6 +202,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(Object.values(queues).map((q: Queue) => q.close()));
       await Promise.all([...workerConnections, redis].map((c) => c.quit().catch(() => c.disconnect())));
+      await ctx.sandbox.close();
       options.mailer.close();
     },
   };

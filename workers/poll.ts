@@ -9,8 +9,6 @@ import { decodeBody } from '../src/feeds/charset.js';
 import { FetchError, fetchUrl } from '../src/feeds/fetch.js';
 import { HealthStore } from '../src/feeds/health.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
-import { normaliseFeed } from '../src/feeds/normalise.js';
-import { parseFeed } from '../src/feeds/parse.js';
 import { SeenStore } from '../src/feeds/seen.js';
 import { ValidatorStore } from '../src/feeds/validators.js';
 import type { WorkerContext } from '../src/queue/context.js';
@@ -69,8 +67,11 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
       await health.recordSuccess(feed.id, { status: 304, newItems: 0, next, movedTo: response.movedTo });
       return { ...empty, status: 'not-modified' };
     }
-    const parsed = await parseFeed(decodeBody(response.body, response.headers.get('content-type')), response.url);
-    const articles = normaliseFeed(parsed, { id: feed.id, url: response.url });
+    // Parsed and normalised in a sandbox thread: a feed is text from strangers too.
+    const { items: articles } = await ctx.sandbox.parseFeed(decodeBody(response.body, response.headers.get('content-type')), response.url, {
+      id: feed.id,
+      url: response.url,
+    });
     const firstPoll = await seen.isEmpty(feed.id);
     const newIds = new Set(await seen.filterNew(feed.id, articles.map((a) => a.id)));
     const cutoff = Date.now() - settings.firstPollMaxAgeMs;

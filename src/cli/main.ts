@@ -87,7 +87,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return matchCommand(values.rules, values.explain, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, env);
     case 'parse-feed':
       if (!target) throw new CliError('parse-feed needs a FILE or URL', 2);
-      return parseFeedCommand(target, values.url);
+      return parseFeedCommand(target, values.url, opts.configDir, env);
     case 'extract':
       if (!target) throw new CliError('extract needs a FILE or URL', 2);
       return extractCommand(target, values.url, opts.configDir, env);

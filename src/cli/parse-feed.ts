@@ -1,15 +1,26 @@
 // `newswatch parse-feed FILE|URL [--url BASE]`: the feed's normalised items as JSON on stdout.
+// The feed is parsed in a sandbox thread under the parsing budget of settings.yaml, as the poll
+// worker parses it; a feed that cannot be read or parsed is one line on stderr and exit 1.
 
-import { normaliseFeed } from '../feeds/normalise.js';
-import { parseFeed } from '../feeds/parse.js';
+import { loadSettingsFile } from '../config/load.js';
+import { FetchError } from '../feeds/fetch.js';
 import { defaultSettings } from '../queue/context.js';
+import { Sandbox } from '../sandbox/pool.js';
+import { CliError } from './common.js';
 import { readSource } from './source.js';
 
-export async function parseFeedCommand(target: string, base: string | undefined): Promise<number> {
-  const { text, url } = await readSource(target, defaultSettings().feedMaxBytes);
-  const feedUrl = base ?? url ?? 'http://localhost/';
-  const parsed = await parseFeed(text, target);
-  const items = normaliseFeed(parsed, { id: 'cli', url: feedUrl });
-  process.stdout.write(`${JSON.stringify({ title: parsed.title, link: parsed.link, language: parsed.language, items }, null, 2)}\n`);
-  return 0;
+export async function parseFeedCommand(target: string, base: string | undefined, configDir: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const settings = defaultSettings(env, await loadSettingsFile(configDir, env));
+  const sandbox = new Sandbox(settings.parsing);
+  try {
+    const { text, url } = await readSource(target, settings.feedMaxBytes);
+    const feed = await sandbox.parseFeed(text, target, { id: 'cli', url: base ?? url ?? 'http://localhost/' });
+    process.stdout.write(`${JSON.stringify(feed, null, 2)}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof FetchError) throw new CliError(err.message);
+    throw err;
+  } finally {
+    await sandbox.close();
+  }
 }

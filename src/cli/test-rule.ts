@@ -24,6 +24,7 @@ import {
   type UnmetClause,
 } from '../match/index.js';
 import { defaultSettings } from '../queue/context.js';
+import { Sandbox } from '../sandbox/pool.js';
 import { CliError } from './common.js';
 import { readSource } from './source.js';
 
@@ -69,11 +70,13 @@ export async function testRuleCommand(o: TestRuleOptions, env: NodeJS.ProcessEnv
   const fetchPages = o.fetchArticles || source.fetchArticle;
 
   const results: ItemResult[] = [];
+  // Pages are parsed in sandbox threads, as the article worker parses them.
+  const sandbox = fetchPages ? new Sandbox(settings.parsing) : undefined;
   for (let article of articles) {
     let pageError: string | undefined;
-    if (fetchPages && article.url) {
+    if (sandbox && article.url) {
       try {
-        article = withPage(article, await readArticlePage(article.url, settings, config?.sites ?? []));
+        article = withPage(article, await readArticlePage(article.url, { settings, siteRules: config?.sites ?? [], sandbox }));
       } catch (e) {
         pageError = (e as Error).message;
       }
@@ -84,6 +87,7 @@ export async function testRuleCommand(o: TestRuleOptions, env: NodeJS.ProcessEnv
     results.push(result);
     if (o.json) out.write(`${JSON.stringify(jsonLine(result))}\n`);
   }
+  await sandbox?.close();
   if (!o.json) out.write(renderReport(spec, name, { url: source.url ?? source.target, title: parsed.title }, results));
   return 0;
 }

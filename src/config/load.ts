@@ -113,6 +113,15 @@ export async function loadSiteRules(dir: string, env: NodeJS.ProcessEnv = proces
   return file.sites;
 }
 
+/** Only the optional settings.yaml of a config directory, for commands that need no feeds or rules; defaults when absent. */
+export async function loadSettingsFile(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<SettingsFile> {
+  const issues: ConfigIssue[] = [];
+  const file = await loadOptional(dir, SETTINGS_FILE, join(dir, SETTINGS_FILE), env, issues, settingsFileSchema, DEFAULT_SETTINGS_FILE);
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (!file || errors.length > 0) throw new ConfigError(errors);
+  return file;
+}
+
 /** An optional file (settings.yaml, sites.yaml) when present, validated; `absent` when it does not exist. */
 async function loadOptional<S extends z.ZodType>(
   dir: string,

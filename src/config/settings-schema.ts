@@ -53,6 +53,33 @@ export const settingsFileSchema = z.strictObject({
         ),
     })
     .prefault({}),
+  parsing: z
+    .strictObject({
+      timeout: duration
+        .prefault('10s')
+        .describe(
+          'Longest one article page extraction or one feed parse may run in its worker thread; a page over it is matched on the feed text, a feed over it fails with class over-budget; default 10s.',
+        ),
+      memory: size
+        .prefault('512MB')
+        .refine((bytes) => bytes >= 32 * 1024 * 1024, { message: 'must be at least 32MB: a parsing thread needs that much to start' })
+        .describe('Heap of each parsing thread; a page or feed that needs more is treated as over the time budget; default 512MB.'),
+      threads: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .optional()
+        .describe('Parsing threads per process; default: the number of CPU cores.'),
+      maxDepth: z
+        .number()
+        .int()
+        .min(16)
+        .max(1_000_000)
+        .default(512)
+        .describe('Elements of a page nested deeper than this are flattened before parsing (their text kept); default 512, as browsers do.'),
+    })
+    .prefault({}),
   hosts: z
     .strictObject({
       concurrency: concurrency.default(2).describe('Requests at once to one host, across all workers; default 2.'),

@@ -25,6 +25,7 @@ import {
   type ParentNode,
 } from './dom.js';
 import { readMetadata } from './metadata.js';
+import { limitNesting } from './nesting.js';
 import { isProbablyVisible } from './signals.js';
 import { findSiteRule, type SiteRule } from './site-rules.js';
 import { toPlainText } from './text.js';
@@ -47,12 +48,16 @@ export interface Extracted {
   text: string;
   /** Cleaned HTML of the main content; "" when the page has no article. */
   html: string;
+  /** Tags removed before parsing because their elements sat deeper than `maxDepth`; absent when none. */
+  flattenedTags?: number;
 }
 
 export interface ExtractOptions {
   /** The page's URL: resolves relative links and selects the site rule. */
   url?: string;
   siteRules?: SiteRule[];
+  /** Elements nested deeper are flattened (their text kept); default 512. */
+  maxDepth?: number;
 }
 
 function absoluteUrl(url: string | undefined): string | undefined {
@@ -107,10 +112,16 @@ function contentFromRule($: CheerioAPI, selector: string): Element | undefined {
   return article;
 }
 
-/** Deeper elements are flattened, as browsers do; real pages stay far below (about 40). */
+/**
+ * Deeper elements are flattened, as browsers do; real pages stay far below (about 40). The text
+ * is capped before parsing (parse5 is quadratic in depth) and the tree again after, for the
+ * markup the pre-scan cannot foresee.
+ */
 const MAX_DEPTH = 512;
 
-export function extractArticle(html: string, options: ExtractOptions = {}): Extracted {
+export function extractArticle(source: string, options: ExtractOptions = {}): Extracted {
+  const maxDepth = options.maxDepth ?? MAX_DEPTH;
+  const { html, removedTags } = limitNesting(source, maxDepth);
   const $ = load(html);
   const root = $.root()[0] as ParentNode;
   const documentUrl = absoluteUrl(options.url);
@@ -124,7 +135,7 @@ export function extractArticle(html: string, options: ExtractOptions = {}): Extr
 
   const prepare = (page: CheerioAPI): ParentNode => {
     const pageRoot = page.root()[0] as ParentNode;
-    limitDepth(pageRoot, MAX_DEPTH);
+    limitDepth(pageRoot, maxDepth);
     prepareDocument(pageRoot);
     for (const selector of rule?.remove ?? []) for (const el of select(page, selector)) removeNode(el);
     return pageRoot;
@@ -166,5 +177,6 @@ export function extractArticle(html: string, options: ExtractOptions = {}): Extr
     excerpt: metadata.excerpt,
     text,
     html: contentHtml,
+    ...(removedTags > 0 ? { flattenedTags: removedTags } : {}),
   };
 }

@@ -1,16 +1,24 @@
 // Reads an article page for its main text: fetched with the page limits of settings.yaml (the
-// same for the article worker and `newswatch test-rule`), decoded, and extracted with the
-// sites.yaml rules.
+// same for the article worker, `newswatch extract URL` and `newswatch test-rule`), decoded, and
+// extracted with the sites.yaml rules in a sandbox thread, under its time and memory budget.
 
-import { extractArticle, type Extracted, type SiteRule } from '../extract/index.js';
+import type { Extracted, SiteRule } from '../extract/index.js';
 import type { Settings } from '../queue/context.js';
+import type { Sandbox } from '../sandbox/pool.js';
 import { decodeBody } from './charset.js';
 import { fetchUrl, type HostGate } from './fetch.js';
 
-type PageSettings = Pick<Settings, 'userAgent' | 'pageTimeoutMs' | 'connectTimeoutMs' | 'pageMaxBytes' | 'maxRedirects'>;
+export interface PageReader {
+  settings: Pick<Settings, 'userAgent' | 'pageTimeoutMs' | 'connectTimeoutMs' | 'pageMaxBytes' | 'maxRedirects'>;
+  siteRules: SiteRule[];
+  sandbox: Sandbox;
+  /** The per-host limiter, so pages and feed polls of one host share its limits. */
+  gate?: HostGate;
+}
 
-/** `gate`: the per-host limiter, so pages and feed polls of one host share its limits. */
-export async function readArticlePage(url: string, settings: PageSettings, siteRules: SiteRule[], gate?: HostGate): Promise<Extracted> {
+/** `baseUrl`: resolves the page's relative links and picks its site rule instead of the URL it was fetched from. */
+export async function readArticlePage(url: string, reader: PageReader, baseUrl?: string): Promise<Extracted> {
+  const { settings } = reader;
   const page = await fetchUrl(url, {
     userAgent: settings.userAgent,
     timeoutMs: settings.pageTimeoutMs,
@@ -18,7 +26,7 @@ export async function readArticlePage(url: string, settings: PageSettings, siteR
     maxBytes: settings.pageMaxBytes,
     maxRedirects: settings.maxRedirects,
     accept: 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5',
-    gate,
+    gate: reader.gate,
   });
-  return extractArticle(decodeBody(page.body, page.headers.get('content-type')), { url: page.url, siteRules });
+  return reader.sandbox.extract(decodeBody(page.body, page.headers.get('content-type')), { url: baseUrl ?? page.url, siteRules: reader.siteRules });
 }

@@ -15,7 +15,9 @@ export type FetchErrorClass =
   | 'network'
   | 'redirects'
   | 'not-a-feed'
-  | 'busy';
+  | 'busy'
+  /** Parsing the page or feed went over its time or memory budget (src/sandbox). */
+  | 'over-budget';
 
 export class FetchError extends Error {
   constructor(

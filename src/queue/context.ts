@@ -8,6 +8,7 @@ import type { Mailer } from '../alerts/mailer.js';
 import type { Config } from '../config/load.js';
 import { DEFAULT_SETTINGS_FILE, type SettingsFile } from '../config/settings-schema.js';
 import type { RuleIndex } from '../match/index.js';
+import type { Sandbox, SandboxLimits } from '../sandbox/pool.js';
 import type { ArticleJobData, DeliverJobData, DigestJobData, PollJobData } from './jobs.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
@@ -26,6 +27,8 @@ export interface Settings {
   maxRedirects: number;
   /** Longest an article job waits for a busy or paused host before matching on feed text alone. */
   pageMaxDelayMs: number;
+  /** Budgets of the worker threads that parse pages and feeds (src/sandbox). */
+  parsing: SandboxLimits;
   /** Per-host politeness across all worker processes (Redis-backed). */
   hosts: HostLimits;
   /** On a feed's first poll, items older than this are remembered but not alerted. */
@@ -93,6 +96,12 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     pageMaxBytes: file.fetch.pageMaxSize,
     maxRedirects: file.fetch.maxRedirects,
     pageMaxDelayMs: file.fetch.pageMaxDelay,
+    parsing: {
+      timeoutMs: file.parsing.timeout,
+      memoryMb: Math.floor(file.parsing.memory / 1024 / 1024),
+      threads: file.parsing.threads,
+      maxDepth: file.parsing.maxDepth,
+    },
     hosts: {
       concurrency: file.hosts.concurrency,
       minGapMs: file.hosts.minGap,
@@ -163,6 +172,8 @@ export interface WorkerContext {
   keys: RedisKeys;
   queues: Queues;
   mailer: Mailer;
+  /** Worker threads for parsing pages and feeds under a time and memory budget. */
+  sandbox: Sandbox;
   settings: Settings;
   /** Key for unsubscribe-link HMACs (NEWSWATCH_SECRET, else one kept in Redis). */
   linkSecret: () => Promise<string>;

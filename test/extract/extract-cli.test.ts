@@ -49,3 +49,26 @@ describe('newswatch extract', () => {
     expect(run.stderr).toContain('not a valid CSS selector');
   });
 });
+
+describe('newswatch extract on hostile pages', () => {
+  it('ends promptly on a page of <div>s nested 100,000 deep, saying it flattened them', async () => {
+    const { config } = await setup();
+    const page = join(config, '..', 'deep.html');
+    await writeFile(page, `<html><body>${'<div>'.repeat(100_000)}<p>Deep down, the only paragraph of the page.</p>${'</div>'.repeat(100_000)}</body></html>`);
+    const run = await runCli(['--config', config, 'extract', page], {});
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { text: string }).text).toContain('Deep down, the only paragraph');
+    expect(run.stderr).toMatch(/nests elements deeper than 512 levels; \d+ tags below that were dropped before parsing/);
+  }, 60_000);
+
+  it('stops a page over the parsing budget of settings.yaml with one line naming the budget', async () => {
+    const { config } = await setup();
+    await writeFile(join(config, 'settings.yaml'), 'parsing:\n  timeout: 200ms\n');
+    const page = join(config, '..', 'heavy.html');
+    await writeFile(page, `<html><body>${'<div>'.repeat(500)}${'<p>x</p>'.repeat(500_000)}`);
+    const run = await runCli(['--config', config, 'extract', page, '--url', 'https://hostile.example/heavy'], {});
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toMatch(/^newswatch: https:\/\/hostile\.example\/heavy: page extraction did not finish within 200 ms and was stopped; .*parsing\.timeout/);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  }, 60_000);
+});

@@ -4,7 +4,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { inject } from 'vitest';
 import { createMailer } from '../../src/alerts/mailer.js';
 import { loadConfigOrThrow } from '../../src/config/load.js';
@@ -21,7 +21,7 @@ export async function writeConfig(files: { feeds: string; rules: string; subscri
 
 export async function testPipeline(
   configDir: string,
-  options: { smtpUrl?: string; outboxDir?: string; settings?: Partial<Settings>; env?: NodeJS.ProcessEnv; redisUrl?: string } = {},
+  options: { smtpUrl?: string; outboxDir?: string; settings?: Partial<Settings>; env?: NodeJS.ProcessEnv; redisUrl?: string; log?: Logger } = {},
 ): Promise<Pipeline> {
   const config = await loadConfigOrThrow(configDir, options.env ?? {});
   const base = defaultSettings({}, config.settings);
@@ -36,7 +36,7 @@ export async function testPipeline(
     ...options.settings,
   };
   const mailer = createMailer({ smtpUrl: options.smtpUrl, outboxDir: options.outboxDir ?? join(configDir, 'outbox'), from: 'Newswatch <nw@test.local>' });
-  return createPipeline({ redisUrl: options.redisUrl ?? inject('redisUrl'), config, settings, mailer, log: pino({ level: 'silent' }) });
+  return createPipeline({ redisUrl: options.redisUrl ?? inject('redisUrl'), config, settings, mailer, log: options.log ?? pino({ level: 'silent' }) });
 }
 
 /** Adds one poll job per feed (as run-once does) and waits until every queue is drained. */
@@ -56,4 +56,11 @@ export async function drain(pipeline: Pipeline, timeoutMs = 20_000): Promise<voi
     if (Date.now() > deadline) throw new Error(`queues not drained after ${timeoutMs} ms: ${JSON.stringify(pending)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A logger that keeps every line as an object, for tests that check what was logged. */
+export function recordingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { log, lines };
 }

@@ -1,0 +1,126 @@
+// A pool of worker threads (piscina) for CPU-heavy work on text from strangers: article page
+// extraction and feed parsing. Rules:
+// - Each task runs under a time budget counted from when it starts running (not while it waits
+//   for a thread): a task over it is abandoned and its thread terminated and replaced.
+// - Each thread's heap is capped (`resourceLimits`); a task that needs more kills only its
+//   thread, which is replaced.
+// - Either way the caller gets a FetchError of class "over-budget" naming the page or feed, the
+//   budget and the setting to change; the main thread, and so every other job, never waits on it.
+// The threads run tasks.ts: from dist/ as compiled JavaScript, from source (tsx, vitest) through
+// tsx's loader.
+
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { Extracted, SiteRule } from '../extract/index.js';
+import { FetchError } from '../feeds/fetch.js';
+import type { ExtractTask, FeedTask, ParsedItems, StartedMessage, Task, TaskResult } from './tasks.js';
+
+export type { ParsedItems } from './tasks.js';
+
+export interface SandboxLimits {
+  /** Longest one task may run. */
+  timeoutMs: number;
+  /** Heap (old generation) of each thread, in MB. */
+  memoryMb: number;
+  /** Threads at most; default: the number of CPU cores. */
+  threads?: number;
+  /** Page elements nested deeper are flattened before parsing; default 512. */
+  maxDepth?: number;
+}
+
+/** How a sandbox thread is started: the compiled task module, or the TypeScript one through tsx. */
+function threadOptions(): { filename: string; execArgv?: string[] } {
+  const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
+  const filename = new URL(fromSource ? './tasks.ts' : './tasks.js', import.meta.url).href;
+  // Under `node --import tsx` threads inherit the loader; under vitest (which compiles in
+  // process) they need it given.
+  const hasLoader = process.execArgv.some((arg) => arg.includes('tsx'));
+  return fromSource && !hasLoader ? { filename, execArgv: [...process.execArgv, '--import', 'tsx'] } : { filename };
+}
+
+export class Sandbox {
+  private pool: Piscina | undefined;
+  private nextId = 1;
+  /** Starts the clock of a task that has begun running, by task id. */
+  private readonly started = new Map<number, () => void>();
+
+  constructor(readonly limits: SandboxLimits) {}
+
+  /** Main text and metadata of an article page (pre-scan, parse, extraction). */
+  extract(html: string, options: { url?: string; siteRules: SiteRule[] }): Promise<Extracted> {
+    const task: ExtractTask = {
+      kind: 'extract',
+      id: this.nextId++,
+      html,
+      options: { url: options.url, siteRules: options.siteRules, maxDepth: this.limits.maxDepth },
+    };
+    return this.run(task, options.url ?? 'the page');
+  }
+
+  /** A feed's items, parsed and normalised; `source` names the feed in errors. */
+  parseFeed(text: string, source: string, feed: { id: string; url: string }): Promise<ParsedItems> {
+    const task: FeedTask = { kind: 'feed', id: this.nextId++, text, source, feed };
+    return this.run(task, source);
+  }
+
+  /** Ends every thread; tasks still running fail. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.destroy();
+  }
+
+  private threads(): Piscina {
+    if (this.pool) return this.pool;
+    const threads = this.limits.threads ?? availableParallelism();
+    const pool = new Piscina({
+      ...threadOptions(),
+      minThreads: 1,
+      maxThreads: threads,
+      idleTimeout: 30_000,
+      resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb },
+    });
+    pool.on('message', (message: Partial<StartedMessage>) => {
+      if (typeof message?.sandboxTaskStarted === 'number') this.started.get(message.sandboxTaskStarted)?.();
+    });
+    // A thread that dies between tasks is replaced by piscina; there is no task to fail.
+    pool.on('error', () => undefined);
+    this.pool = pool;
+    return pool;
+  }
+
+  private async run<T extends Extracted | ParsedItems>(task: Task, subject: string): Promise<T> {
+    const what = task.kind === 'extract' ? 'page extraction' : 'feed parsing';
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    this.started.set(task.id, () => {
+      timer = setTimeout(() => abort.abort(), this.limits.timeoutMs);
+    });
+    let result: TaskResult<T>;
+    try {
+      result = (await this.threads().run(task, { signal: abort.signal })) as TaskResult<T>;
+    } catch (err) {
+      if (abort.signal.aborted) {
+        throw new FetchError(
+          'over-budget',
+          `${subject}: ${what} did not finish within ${this.limits.timeoutMs} ms and was stopped; the content is broken or hostile (raise parsing.timeout in settings.yaml only if such content is genuine)`,
+        );
+      }
+      if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        throw new FetchError(
+          'over-budget',
+          `${subject}: ${what} needed more than ${this.limits.memoryMb} MB of memory and was stopped; the content is broken or hostile (raise parsing.memory in settings.yaml only if such content is genuine)`,
+        );
+      }
+      throw new Error(`${subject}: ${what} failed in its worker thread: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+      this.started.delete(task.id);
+    }
+    if (result.ok) return result.value;
+    if (result.errorClass) throw new FetchError(result.errorClass, result.message, result.status);
+    if (task.kind === 'feed') throw new FetchError('not-a-feed', `${subject}: not a readable feed: ${result.message}`);
+    throw new Error(`${subject}: extraction failed: ${result.message}`);
+  }
+}

@@ -1,0 +1,61 @@
+// The work that runs inside a sandbox thread (see pool.ts): parsing text that strangers wrote.
+// Rules: each task says when it starts (the pool's clock for the time budget starts then, not
+// while the task waits in the queue), and every failure comes back as data — a FetchError's class
+// and message — because an Error loses its class and fields on the way between threads.
+
+import { parentPort } from 'node:worker_threads';
+import { extractArticle, type ExtractOptions, type Extracted } from '../extract/index.js';
+import type { Article } from '../feeds/article.js';
+import { FetchError, type FetchErrorClass } from '../feeds/fetch.js';
+import { normaliseFeed } from '../feeds/normalise.js';
+import { parseFeed } from '../feeds/parse.js';
+
+export interface ExtractTask {
+  kind: 'extract';
+  id: number;
+  html: string;
+  options: ExtractOptions;
+}
+
+export interface FeedTask {
+  kind: 'feed';
+  id: number;
+  text: string;
+  /** Names the feed in errors: its URL or file. */
+  source: string;
+  feed: { id: string; url: string };
+}
+
+export type Task = ExtractTask | FeedTask;
+
+export interface ParsedItems {
+  title?: string;
+  link?: string;
+  language?: string;
+  items: Article[];
+}
+
+export type TaskOutput<T extends Task> = T extends ExtractTask ? Extracted : ParsedItems;
+
+export type TaskResult<T> = { ok: true; value: T } | { ok: false; errorClass?: FetchErrorClass; message: string; status?: number };
+
+/** The message a task posts to the pool when it starts running. */
+export interface StartedMessage {
+  sandboxTaskStarted: number;
+}
+
+async function perform(task: Task): Promise<Extracted | ParsedItems> {
+  if (task.kind === 'extract') return extractArticle(task.html, task.options);
+  const parsed = await parseFeed(task.text, task.source);
+  return { title: parsed.title, link: parsed.link, language: parsed.language, items: normaliseFeed(parsed, task.feed) };
+}
+
+export default async function run(task: Task): Promise<TaskResult<Extracted | ParsedItems>> {
+  parentPort?.postMessage({ sandboxTaskStarted: task.id } satisfies StartedMessage);
+  try {
+    return { ok: true, value: await perform(task) };
+  } catch (err) {
+    if (err instanceof FetchError) return { ok: false, errorClass: err.errorClass, message: err.message, status: err.status };
+    return { ok: false, message: (err as Error).message ?? String(err) };
+  }
+}
