@@ -148,6 +148,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     workers,
     runWorkers() {
       if (workers.length > 0) return workers;
+      ctx.sandbox.warmUp();
       worker<PollJobData>(QUEUES.poll, settings.concurrency.poll, processPoll);
       worker<ArticleJobData>(QUEUES.article, settings.concurrency.article, processArticle);
       worker<DigestJobData>(QUEUES.digest, settings.concurrency.digest, processDigest);

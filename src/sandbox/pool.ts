@@ -64,6 +64,11 @@ export class Sandbox {
     return this.run(task, source);
   }
 
+  /** Starts the first thread now (it loads the parsers), so the first page or feed does not wait for it. */
+  warmUp(): void {
+    this.threads();
+  }
+
   /** Ends every thread; tasks still running fail. */
   async close(): Promise<void> {
     const pool = this.pool;

@@ -124,7 +124,7 @@ describe('a feed over its parsing budget', () => {
   });
 
   it('fails the poll with class over-budget in the feed health, and the other feed is read', async () => {
-    const health = new HealthStore(pipeline.ctx.redis, pipeline.ctx.settings.prefix);
+    const health = new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys);
     const big = await health.get('big');
     expect(big.errorClass).toBe('over-budget');
     expect(big.error).toMatch(/big\.xml: feed parsing did not finish within 150 ms and was stopped/);
