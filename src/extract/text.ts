@@ -12,7 +12,9 @@ const PARAGRAPH_BLOCKS = new Set([
 ]);
 const LINE_BLOCKS = new Set(['li', 'dt', 'dd', 'tr', 'option']);
 const CELLS = new Set(['td', 'th']);
-const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'head', 'title']);
+// Never shown as text: code, styles, fallbacks for what browsers do support (HTML parsers keep
+// the content of iframe, noembed and noframes as raw markup), the document head.
+const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'noembed', 'noframes', 'head', 'title']);
 
 export function toPlainText(node: AnyNode): string {
   const parts: string[] = [];

@@ -3,6 +3,9 @@
 // with one correction for a common server misconfiguration: a Latin-1 header on a body that
 // declares UTF-8 and is valid UTF-8 is read as UTF-8. Undeclared bytes that are not valid UTF-8
 // are read as windows-1252. Decoding is iconv-lite (every legacy encoding news sites serve).
+// C1 control characters (U+0080–U+009F) that survive decoding, raw or as `&#146;`, are what a
+// windows-1252 writer meant by those bytes (browsers and feedparser read them so):
+// fixC1Controls turns them into that punctuation.
 
 import { ResultType, Sniffer } from 'encoding-sniffer/sniffer';
 import iconv from 'iconv-lite';
@@ -85,3 +88,15 @@ function decodeWithPlatform(body: Buffer, encoding: string): string {
     return new TextDecoder('utf-8').decode(body);
   }
 }
+
+/** U+0080–U+009F → the windows-1252 characters of bytes 0x80–0x9F (the five undefined ones stay). */
+export function fixC1Controls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0080-\u009f]/.test(text) ? text.replace(/[\u0080-\u009f]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80] ?? c) : text;
+}
+
+// iconv-lite's table; the five bytes windows-1252 leaves undefined keep their C1 character (as in
+// the WHATWG table). Node's own TextDecoder reads this label as Latin-1, so it cannot serve here.
+const CP1252_C1 = [...iconv.decode(Buffer.from(Array.from({ length: 32 }, (_, i) => 0x80 + i)), 'windows-1252')].map((c, i) =>
+  c === '\uFFFD' ? String.fromCharCode(0x80 + i) : c,
+);

@@ -1,12 +1,18 @@
 // Raw feed items to Articles. Rules: links are resolved against the feed's URL and any xml:base,
 // made absolute and stripped of tracking parameters and fragments; the id is the guid, else the
-// canonical link, else a hash of title and date; title and summary become clean text; content
-// HTML is kept, with its links made absolute; a missing, unreadable or far-future date becomes
-// the time first seen; the language is the item's, else the feed's, else detected.
+// canonical link, else a hash of title and date; title and summary become clean text (tags
+// dropped, the text of script, style, noscript and other non-text elements left out, blocks
+// and line breaks kept apart by a space, C1 control characters read as the windows-1252
+// punctuation they meant); content HTML is kept, with its links made absolute; a missing,
+// unreadable or far-future date becomes the time first seen; the language is the item's, else
+// the feed's, else detected.
 
 import { createHash } from 'node:crypto';
 import * as cheerio from 'cheerio';
+import type { AnyNode } from 'domhandler';
+import { toPlainText } from '../extract/text.js';
 import type { Article } from './article.js';
+import { fixC1Controls } from './charset.js';
 import { parseFeedDate } from './dates.js';
 import { detectLanguage, languageCode } from './language.js';
 import type { ParsedFeed, RawItem } from './parse.js';
@@ -32,12 +38,18 @@ export function canonicalUrl(link: string | undefined, base?: string): string | 
   return url.toString();
 }
 
-/** Text of an HTML fragment: tags stripped, entities decoded, white space folded. */
+/** Text of an HTML fragment: tags stripped, entities decoded, non-text elements left out, white space folded. */
 export function htmlToText(html: string | undefined): string | undefined {
   if (!html) return undefined;
-  const text = html.includes('<') || html.includes('&') ? cheerio.load(html, null, false).text() : html;
-  const folded = text.replace(/\s+/g, ' ').trim();
+  const text = html.includes('<') || html.includes('&') ? toPlainText(cheerio.load(html, null, false).root()[0] as AnyNode) : html;
+  const folded = fixC1Controls(text).replace(/\s+/g, ' ').trim();
   return folded || undefined;
+}
+
+/** The feed's own title (as text), link (absolute) and language, as `parse-feed` shows them. */
+export function feedInfo(parsed: ParsedFeed, feedUrl: string): { title?: string; link?: string; language?: string } {
+  const link = canonicalUrl(parsed.link, itemBase(feedUrl, parsed.base ? [parsed.base] : undefined)) ?? parsed.link;
+  return { title: htmlToText(parsed.title), link, language: parsed.language };
 }
 
 /** The base for an item's relative links: the feed's URL with each xml:base applied in turn. */
@@ -71,11 +83,11 @@ export function absolutiseHtml(html: string | undefined, base: string): string |
   return $.html();
 }
 
-/** "desk@example.org (Jane Doe)" → "Jane Doe"; a bare address stays. */
+/** "desk@example.org (Jane Doe)" and "Jane Doe (desk@example.org)" → "Jane Doe"; a bare address stays. */
 export function authorName(author: string | undefined): string | undefined {
   const text = htmlToText(author);
   if (!text) return undefined;
-  return /^\S+@\S+\s*\((.+)\)$/.exec(text)?.[1]?.trim() || text;
+  return /^\S+@\S+\s*\((.+)\)$/.exec(text)?.[1]?.trim() || /^(.+?)\s*\(\S+@\S+\)$/.exec(text)?.[1]?.trim() || text;
 }
 
 export function normaliseItem(item: RawItem, feed: { id: string; url: string }, parsed: ParsedFeed, now: Date): Article {
@@ -88,7 +100,7 @@ export function normaliseItem(item: RawItem, feed: { id: string; url: string }, 
     item.guid?.trim() ||
     url ||
     createHash('sha256').update(`${title ?? ''}\u0000${item.published ?? ''}`).digest('hex').slice(0, 32);
-  const contentHtml = absolutiseHtml(item.contentHtml, base);
+  const contentHtml = absolutiseHtml(item.contentHtml && fixC1Controls(item.contentHtml), base);
   const content = htmlToText(contentHtml);
   const summary = htmlToText(item.summary) ?? (content ? truncate(content, 400) : undefined);
   const language =

@@ -1,11 +1,17 @@
 // Feed text to raw items: rss-parser for RSS 0.9x/1.0/2.0 and Atom, json-feed.ts for JSON Feed
-// 1.0/1.1 (rss-parser does not read it). A feed that is not well-formed XML gets one more try
-// after repairXml. Values stay raw here (dates as written, HTML as given, xml:base unresolved);
-// normalise.ts cleans them. Anything unreadable is a FetchError of class "not-a-feed".
+// 1.0/1.1 (rss-parser does not read it). XML is first put in canonical form (xml-canonical.ts:
+// namespaces resolved, every text construct one HTML string); a feed that is not well-formed XML
+// gets one more try after repairXml. Where a feed leaves a field out, the fallbacks publishers
+// rely on are read: Media RSS (also inside media:group) for title, description and categories,
+// Dublin Core and dcterms for description, author and dates, iTunes for summary, author and
+// categories, rdf:about for the id. Values stay raw here (dates as written, HTML as given,
+// xml:base unresolved); normalise.ts cleans them. Anything unreadable is a FetchError of class
+// "not-a-feed". The entry point is a pure function of the text.
 
 import Parser from 'rss-parser';
 import { FetchError } from './fetch.js';
 import { parseJsonFeed } from './json-feed.js';
+import { canonicalFeedXml, type CanonicalXml } from './xml-canonical.js';
 import { repairXml } from './xml-repair.js';
 
 export interface RawItem {
@@ -26,6 +32,8 @@ export interface RawItem {
 export interface ParsedFeed {
   title?: string;
   link?: string;
+  /** The feed's own xml:base, if any (relative to the feed's URL). */
+  base?: string;
   language?: string;
   items: RawItem[];
 }
@@ -33,8 +41,11 @@ export interface ParsedFeed {
 type Attrs = Record<string, string | undefined>;
 type XmlValue = string | { _?: string; $?: Attrs };
 interface XmlLink {
+  _?: string;
   $?: Attrs;
 }
+/** An xml2js element: attributes, text, and child elements by name (always arrays). */
+type XmlNode = { $?: Attrs; _?: string } & { [child: string]: unknown };
 
 interface FeedFields {
   language?: string;
@@ -49,6 +60,7 @@ interface ItemFields {
   date?: string;
   language?: string;
   'content:encoded'?: string;
+  'rdf:about'?: string;
   attrs?: Attrs;
   links?: (XmlLink | string)[];
   publishedRaw?: XmlValue;
@@ -58,6 +70,13 @@ interface ItemFields {
   contentAttrs?: XmlValue;
 }
 type RssItem = Parser.Item & ItemFields;
+
+/** Fallback elements read as they are (arrays of xml2js values), by their canonical names. */
+const EXTRA_FIELDS = [
+  'media:title', 'media:description', 'media:group', 'media:category', 'dc:description', 'dc:author', 'itunes:author',
+  'itunes:summary', 'itunes:category', 'xhtml:body', 'body', 'fullitem', 'issued', 'created', 'modified',
+  'dcterms:issued', 'dcterms:created', 'dcterms:modified',
+] as const;
 
 const PARSER_OPTIONS = {
   // Feeds without a version attribute on <rss> are read as RSS 2.0.
@@ -75,6 +94,7 @@ const PARSER_OPTIONS = {
       ['category', 'atomCategories', { keepArray: true }],
       ['dc:subject', 'subjects', { keepArray: true }],
       ['content', 'contentAttrs'],
+      ...EXTRA_FIELDS.map((name) => [name, name, { keepArray: true }]),
     ],
   },
 } as Parser.ParserOptions<FeedFields, RssItem>;
@@ -109,68 +129,127 @@ export async function parseFeed(text: string, source: string): Promise<ParsedFee
   const trimmed = text.replace(/^\uFEFF/, '').trimStart();
   if (trimmed.startsWith('{')) return parseJsonFeed(trimmed, source);
   if (!trimmed.startsWith('<')) throw new FetchError('not-a-feed', `${source}: not XML or JSON (starts with "${trimmed.slice(0, 20)}")`);
-  let feed: Parser.Output<RssItem> & FeedFields;
+  let canonical: CanonicalXml;
   try {
-    feed = await createParser().parseString(trimmed);
+    canonical = canonicalFeedXml(trimmed);
   } catch (strictError) {
     try {
-      feed = await createParser().parseString(repairXml(trimmed));
+      canonical = canonicalFeedXml(repairXml(trimmed));
     } catch {
       throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${explain(strictError, trimmed)}`);
     }
   }
+  let feed: Parser.Output<RssItem> & FeedFields;
+  try {
+    feed = await createParser().parseString(canonical.xml);
+  } catch (err) {
+    throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${explain(err, canonical.xml)}`);
+  }
   const feedBase = feed.attrs?.['xml:base'];
+  const atom = canonical.root === 'atom';
   return {
     title: text_(feed.title),
     link: feed.link,
+    base: feedBase,
     language: feed.language ?? feed.dcLanguage ?? feed.attrs?.['xml:lang'],
-    items: (feed.items ?? []).map((item) => rawItem(item, feedBase)),
+    items: (feed.items ?? []).map((item) => rawItem(item, feedBase, atom)),
   };
 }
 
 /** rss-parser's own errors are clear; a TypeError from inside it means a structure it cannot walk. */
 function explain(err: unknown, text: string): string {
-  if (!(err instanceof TypeError)) return (err as Error).message.split('\n')[0] ?? String(err);
+  if (!(err instanceof TypeError)) return (err as Error).message.split('\n').slice(0, 3).join(' ') || String(err);
   const root = /<(?!\?|!)([\w:]+)/.exec(text)?.[1] ?? 'unknown';
   if (/^rss$/i.test(root) && !/<channel[\s>]/i.test(text)) return 'an <rss> document without a <channel>';
   return `the <${root}> document is not laid out as RSS or Atom (${err.message})`;
 }
 
-function rawItem(item: RssItem, feedBase: string | undefined): RawItem {
+function rawItem(item: RssItem, feedBase: string | undefined, atom: boolean): RawItem {
+  const extra = extraFields(item);
+  const group = extra['media:group']?.[0] as XmlNode | undefined;
+  const media = (name: 'media:title' | 'media:description') => text_(extra[name]?.[0]) ?? text_(childOf(group, name));
   const link = pickLink(item);
   const contentBase = typeof item.contentAttrs === 'object' ? item.contentAttrs.$?.['xml:base'] : undefined;
   const bases = [feedBase, item.attrs?.['xml:base'], link?.base ?? contentBase].filter((b): b is string => Boolean(b));
+  // rss-parser puts an RSS <description> in `content` and Atom's <content> there too.
+  const description = atom ? undefined : text_(item.content);
+  const body = text_(item['content:encoded']) ?? text_(extra['xhtml:body']?.[0]) ?? text_(extra.body?.[0]) ?? text_(extra.fullitem?.[0]);
   return {
-    guid: text_(item.guid ?? item.id),
+    guid: text_(item.guid ?? item.id) ?? (atom ? undefined : text_(item['rdf:about'])),
     link: link?.href,
-    title: text_(item.title),
-    summary: item.summary ?? item.contentSnippet,
-    contentHtml: item['content:encoded'] ?? item.content,
-    author: text_(item.creator ?? item.author),
-    categories: categories(item),
-    // Atom's raw published/updated first: rss-parser has already rewritten Atom's pubDate.
-    published: text_(item.publishedRaw) ?? text_(item.updatedRaw) ?? text_(item.pubDate) ?? text_(item.date),
+    title: text_(item.title) ?? media('media:title'),
+    summary:
+      (atom ? text_(item.summary) : (description ?? text_(item.summary))) ??
+      text_(extra['dc:description']?.[0]) ??
+      media('media:description') ??
+      text_(extra['itunes:summary']?.[0]),
+    contentHtml: body ?? text_(item.content),
+    author: text_(item.creator ?? item.author) ?? text_(extra['dc:author']?.[0]) ?? text_(extra['itunes:author']?.[0]),
+    categories: categories(item, group),
+    published: published(item),
     language: item.language ?? item.attrs?.['xml:lang'],
     bases: bases.length ? bases : undefined,
   };
 }
 
+/** The EXTRA_FIELDS of an item, each an array of xml2js values when present. */
+const extraFields = (item: RssItem) => item as unknown as Partial<Record<(typeof EXTRA_FIELDS)[number], unknown[]>>;
+
+/**
+ * As written, the first of: Atom published, issued (Atom 0.3, dcterms), RSS pubDate, dc:date,
+ * created, then the last-modified dates. rss-parser has already rewritten Atom's pubDate from
+ * published/updated, so Atom's raw values come first.
+ */
+function published(item: RssItem): string | undefined {
+  const extra = extraFields(item);
+  const candidates: unknown[] = [
+    item.publishedRaw, extra.issued?.[0], extra['dcterms:issued']?.[0], item.pubDate, item.date,
+    extra.created?.[0], extra['dcterms:created']?.[0], item.updatedRaw, extra.modified?.[0], extra['dcterms:modified']?.[0],
+  ];
+  for (const candidate of candidates) {
+    const value = text_(candidate);
+    if (value) return value;
+  }
+  return undefined;
+}
+
 /** The alternate link (Atom) or the link (RSS), with the xml:base on the link element itself. */
 function pickLink(item: RssItem): { href: string; base?: string } | undefined {
-  const links = (item.links ?? []).map((l) => (typeof l === 'string' ? { $: { href: l } } : l));
-  const atom = links.filter((l) => l.$?.href !== undefined);
-  const chosen = atom.find((l) => (l.$?.rel ?? 'alternate') === 'alternate') ?? atom[0];
-  if (chosen?.$?.href) return { href: chosen.$.href.trim(), base: chosen.$['xml:base'] };
+  // Some Atom feeds write the URL as the link's text instead of an href.
+  const links = (item.links ?? []).map((l): { $: Attrs } => (typeof l === 'string' ? { $: { href: l } } : { $: { ...l.$, href: l.$?.href ?? l._ } }));
+  const atom = links.filter((l) => l.$.href !== undefined && l.$.href.trim() !== '');
+  const chosen = atom.find((l) => (l.$.rel ?? 'alternate') === 'alternate') ?? atom.find((l) => l.$.rel !== 'enclosure') ?? atom[0];
+  if (chosen?.$.href) return { href: chosen.$.href.trim(), base: chosen.$['xml:base'] };
   const href = text_(item.link);
   return href ? { href } : undefined;
 }
 
-function categories(item: RssItem): string[] | undefined {
-  const raw: unknown[] = [...(item.categories ?? []), ...(item.atomCategories ?? []), ...(item.subjects ?? [])];
-  const names = raw.map((c) => (typeof c === 'string' ? c : text_(c as XmlValue) ?? (c as XmlValue & { $?: Attrs }).$?.label ?? (c as { $?: Attrs }).$?.term));
+function categories(item: RssItem, group: XmlNode | undefined): string[] | undefined {
+  const extra = extraFields(item);
+  const raw: unknown[] = [
+    ...(item.categories ?? []), ...(item.atomCategories ?? []), ...(item.subjects ?? []),
+    ...(extra['media:category'] ?? []), ...asArray(childOf(group, 'media:category')), ...(extra['itunes:category'] ?? []).flatMap(itunesCategory),
+  ];
+  // An Atom category's term is its identity, its label the readable name: both are kept.
+  const names = raw.flatMap((c) => (typeof c === 'string' ? [c] : [text_(c as XmlValue), (c as { $?: Attrs }).$?.label, (c as { $?: Attrs }).$?.term]));
   const unique = [...new Set(names.map((n) => n?.trim()).filter((n): n is string => Boolean(n)))];
   return unique.length ? unique : undefined;
 }
+
+/** iTunes categories are attributes, possibly nested: the innermost one is the most specific. */
+function itunesCategory(value: unknown): string[] {
+  const node = value as XmlNode;
+  const nested = asArray(node?.['itunes:category']).flatMap(itunesCategory);
+  const own = node?.$?.text;
+  return [...(own ? [own] : []), ...nested];
+}
+
+function childOf(node: XmlNode | undefined, name: string): unknown {
+  const value = node?.[name];
+  return Array.isArray(value) ? value[0] : undefined;
+}
+
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
 /** Text of an xml2js value: a string, or the text of an element that also had attributes. */
 function text_(value: unknown): string | undefined {

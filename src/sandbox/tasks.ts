@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { extractArticle, type ExtractOptions, type Extracted } from '../extract/index.js';
 import type { Article } from '../feeds/article.js';
 import { FetchError, type FetchErrorClass } from '../feeds/fetch.js';
-import { normaliseFeed } from '../feeds/normalise.js';
+import { feedInfo, normaliseFeed } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
 
 export interface ExtractTask {
@@ -47,7 +47,7 @@ export interface StartedMessage {
 async function perform(task: Task): Promise<Extracted | ParsedItems> {
   if (task.kind === 'extract') return extractArticle(task.html, task.options);
   const parsed = await parseFeed(task.text, task.source);
-  return { title: parsed.title, link: parsed.link, language: parsed.language, items: normaliseFeed(parsed, task.feed) };
+  return { ...feedInfo(parsed, task.feed.url), items: normaliseFeed(parsed, task.feed) };
 }
 
 export default async function run(task: Task): Promise<TaskResult<Extracted | ParsedItems>> {

@@ -20,6 +20,14 @@ describe('htmlToText', () => {
   it('strips tags, decodes entities and folds white space', () => {
     expect(htmlToText('<p>Kyiv &amp; <b>Odesa</b>\n\n  talks</p>')).toBe('Kyiv & Odesa talks');
   });
+
+  it('keeps paragraphs, list items and line breaks apart, so their words do not run together', () => {
+    expect(htmlToText('<p>contempt</p><p>Donald</p><ul><li>one</li><li>two</li></ul>a<br>b')).toBe('contempt Donald one two a b');
+  });
+
+  it('leaves out the text of script, style, noscript, template and iframe', () => {
+    expect(htmlToText('a<script>x=1</script><style>b{}</style><noscript>js</noscript><template>t</template><iframe><p>f</p></iframe> b')).toBe('a b');
+  });
 });
 
 describe('normaliseFeed', () => {

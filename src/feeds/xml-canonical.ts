@@ -1,0 +1,300 @@
+// Feed XML rewritten into the one shape rss-parser reads well, in a single streaming pass with
+// sax (the tokenizer rss-parser's xml2js uses, so what one accepts the other does). Rules:
+// - Namespaces are resolved, not guessed from prefixes: RSS 0.90/1.0/2.0 elements are written
+//   without a prefix whatever prefix the feed gave them (`<rss:item>`, `<r:channel>`), Atom
+//   elements likewise in an Atom document (`atom:` in RSS), and known modules get their usual
+//   prefix (dc, dcterms, content, media, itunes, rdf, xhtml). Elements of other namespaces keep
+//   the prefix they were written with, so `<x:description>` never passes for `<description>`.
+//   A prefix nobody declared is kept as written (many feeds forget `xmlns:dc`).
+// - Text constructs (titles, descriptions, summaries, content) become one HTML string each:
+//   Atom `type="xhtml"` (and inline markup anywhere) is serialised in document order with the
+//   wrapping XHTML <div> dropped; Atom `type="text"` (the default) and Media RSS `type="plain"`
+//   are HTML-escaped, so "a &lt;b&gt; tag" stays text; Atom 0.3 `mode="base64"` (and Atom 1.0
+//   non-text types) are decoded. The `type`/`mode` attributes are then dropped: downstream every
+//   text construct is HTML.
+// - `xml:base` and `xml:lang` on the `<rss>` root are carried down to `<channel>`, where
+//   parse.ts looks for them.
+// - Comments, processing instructions and the DOCTYPE are dropped (no entity is ever expanded).
+// Markup nested deeper than MAX_DEPTH inside a text construct keeps its text, not its tags.
+// Not well-formed input throws (sax's message, with line and column); parse.ts repairs and retries.
+
+import sax from 'sax';
+
+export type FeedRoot = 'rss' | 'rdf' | 'atom' | 'other';
+
+export interface CanonicalXml {
+  xml: string;
+  root: FeedRoot;
+}
+
+const RSS_NAMESPACES = new Set([
+  'http://purl.org/rss/1.0/',
+  'http://my.netscape.com/rdf/simple/0.9/',
+  'http://backend.userland.com/rss2',
+  'http://backend.userland.com/rss',
+  'http://blogs.law.harvard.edu/tech/rss',
+]);
+const ATOM_NAMESPACES = new Set(['http://www.w3.org/2005/Atom', 'http://purl.org/atom/ns#']);
+const XHTML = 'http://www.w3.org/1999/xhtml';
+const MODULE_PREFIXES: Record<string, string> = {
+  'http://purl.org/dc/elements/1.1/': 'dc',
+  'http://purl.org/dc/elements/1.0/': 'dc',
+  'http://purl.org/dc/terms/': 'dcterms',
+  'http://purl.org/rss/1.0/modules/content/': 'content',
+  'http://search.yahoo.com/mrss/': 'media',
+  'http://search.yahoo.com/mrss': 'media',
+  'http://tools.search.yahoo.com/mrss/': 'media',
+  'http://www.itunes.com/dtds/podcast-1.0.dtd': 'itunes',
+  'http://www.w3.org/1999/02/22-rdf-syntax-ns#': 'rdf',
+  [XHTML]: 'xhtml',
+};
+
+/** Atom's text constructs (1.0 and 0.3 names); `type` and `mode` say how to read them. */
+const ATOM_TEXT = new Set(['title', 'subtitle', 'summary', 'content', 'rights', 'tagline', 'info', 'copyright']);
+/** Elements of RSS and modules whose value is HTML (or text Newswatch treats as HTML). */
+const HTML_TEXT = new Set([
+  'title', 'description', 'body', 'fullitem', 'content:encoded', 'xhtml:body', 'xhtml:div', 'dc:title', 'dc:description',
+  'itunes:summary', 'itunes:subtitle', 'media:text', 'atom:title', 'atom:summary', 'atom:content',
+]);
+/** Media RSS text elements: `type="plain"` (the default) or `type="html"`. */
+const MEDIA_TEXT = new Set(['media:title', 'media:description']);
+const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+/** Browsers stop nesting at about this depth; deeper markup only costs parse time downstream. */
+const MAX_DEPTH = 512;
+
+type Kind = 'html' | 'text' | 'xhtml' | 'base64';
+
+interface Frame {
+  name: string;
+  namespaces: Map<string, string>;
+}
+
+interface Capture {
+  /** Depth of the text-construct element in the stack. */
+  depth: number;
+  kind: Kind;
+  /** For base64: how to read what it decodes to. */
+  decodedKind?: 'html' | 'text';
+  start: string;
+  end: string;
+  parts: string[];
+  /** Whether any element was met inside, and where the first top-level one starts and ends. */
+  sawElement: boolean;
+  topElements: number;
+  topText: boolean;
+  wrapper?: { start: number; end?: number; isXhtmlDiv: boolean };
+  /** Names of the elements open inside, to close them; undefined for void or too-deep ones. */
+  open: (string | undefined)[];
+}
+
+export function canonicalFeedXml(text: string): CanonicalXml {
+  const parser = sax.parser(true, { xmlns: false, position: true });
+  const out: string[] = [];
+  const stack: Frame[] = [];
+  let root: FeedRoot | undefined;
+  let rootAttrs: Record<string, string> = {};
+  let capture: Capture | undefined;
+
+  const resolve = (qname: string, namespaces: Map<string, string>, isAttribute: boolean) => {
+    const colon = qname.indexOf(':');
+    const prefix = colon > 0 ? qname.slice(0, colon) : '';
+    const local = colon > 0 ? qname.slice(colon + 1) : qname;
+    if (prefix === 'xml' || (isAttribute && !prefix)) return { name: qname, local, uri: undefined as string | undefined };
+    const uri = namespaces.get(prefix);
+    if (uri === undefined) return { name: qname, local, uri };
+    if (RSS_NAMESPACES.has(uri)) return { name: local, local, uri };
+    if (ATOM_NAMESPACES.has(uri)) return { name: root === 'atom' || root === undefined ? local : `atom:${local}`, local, uri };
+    const known = MODULE_PREFIXES[uri];
+    if (known) return { name: `${known}:${local}`, local, uri };
+    return { name: prefix ? qname : local, local, uri };
+  };
+
+  parser.onerror = (err) => {
+    throw err;
+  };
+  parser.onopentag = (tag) => {
+    const { attributes } = tag as sax.Tag;
+    const parent = stack[stack.length - 1];
+    const namespaces = new Map(parent?.namespaces);
+    for (const [key, value] of Object.entries(attributes)) {
+      if (key === 'xmlns') namespaces.set('', value);
+      else if (key.startsWith('xmlns:')) namespaces.set(key.slice(6), value);
+    }
+    const element = resolve(tag.name, namespaces, false);
+    if (!root) root = rootOf(element.name, element.uri);
+    stack.push({ name: element.name, namespaces });
+
+    if (capture) {
+      captureOpen(capture, stack.length, element, attributes, namespaces);
+      return;
+    }
+    const attrs: Record<string, string> = {};
+    for (const [key, value] of Object.entries(attributes)) {
+      // Declarations stay as written (rss-parser looks for xmlns:itunes; an empty <feed
+      // xmlns="…"> must not become an empty string to xml2js).
+      attrs[key === 'xmlns' || key.startsWith('xmlns:') ? key : resolve(key, namespaces, true).name] = value;
+    }
+    if (stack.length === 1) rootAttrs = attrs;
+    if (element.name === 'channel' && stack.length === 2 && root === 'rss') inheritFromRoot(attrs, rootAttrs);
+    const kind = textKind(element.name, element.uri, attrs, root === 'atom');
+    if (!kind) {
+      out.push(`<${element.name}${attributeText(attrs)}>`);
+      return;
+    }
+    delete attrs.type;
+    delete attrs.mode;
+    capture = {
+      depth: stack.length,
+      kind: kind.kind,
+      decodedKind: kind.decoded,
+      start: `<${element.name}${attributeText(attrs)}>`,
+      end: `</${element.name}>`,
+      parts: [],
+      sawElement: false,
+      topElements: 0,
+      topText: false,
+      open: [],
+    };
+  };
+  parser.onclosetag = () => {
+    const frame = stack.pop();
+    if (!frame) return;
+    if (capture && stack.length + 1 > capture.depth) {
+      captureClose(capture, stack.length + 1);
+      return;
+    }
+    if (capture && stack.length + 1 === capture.depth) {
+      out.push(capture.start, escapeXml(finishCapture(capture)), capture.end);
+      capture = undefined;
+      return;
+    }
+    out.push(`</${frame.name}>`);
+  };
+  const onText = (value: string) => {
+    if (!capture) {
+      if (stack.length) out.push(escapeXml(value));
+      return;
+    }
+    if (stack.length === capture.depth && /\S/.test(value)) capture.topText = true;
+    // HTML constructs hold HTML source; in the others text is text once markup is involved.
+    const escape = capture.kind !== 'html' && (capture.kind === 'xhtml' || capture.sawElement);
+    capture.parts.push(escape ? escapeHtml(value) : value);
+  };
+  parser.ontext = onText;
+  parser.oncdata = onText;
+
+  parser.write(text).close();
+  return { xml: out.join(''), root: root ?? 'other' };
+}
+
+function rootOf(name: string, uri: string | undefined): FeedRoot {
+  if (name === 'rss') return 'rss';
+  if (name === 'rdf:RDF') return 'rdf';
+  if (name === 'feed' && (uri === undefined || ATOM_NAMESPACES.has(uri) || !name.includes(':'))) return 'atom';
+  return 'other';
+}
+
+function inheritFromRoot(attrs: Record<string, string>, rootAttrs: Record<string, string>): void {
+  for (const key of ['xml:lang', 'xml:base']) {
+    const fromRoot = rootAttrs[key];
+    if (fromRoot === undefined) continue;
+    const own = attrs[key];
+    if (own === undefined) attrs[key] = fromRoot;
+    else if (key === 'xml:base') attrs[key] = joinBase(fromRoot, own);
+  }
+}
+
+function joinBase(outer: string, inner: string): string {
+  try {
+    return new URL(inner, outer).toString();
+  } catch {
+    return inner;
+  }
+}
+
+/** How a text construct is to be read, or undefined when the element is structure. */
+function textKind(name: string, uri: string | undefined, attrs: Record<string, string>, atomDocument: boolean): { kind: Kind; decoded?: 'html' | 'text' } | undefined {
+  const isAtom = (uri !== undefined && ATOM_NAMESPACES.has(uri)) || (atomDocument && !name.includes(':'));
+  const type = attrs.type?.trim().toLowerCase() || undefined;
+  if (isAtom && ATOM_TEXT.has(name.replace(/^atom:/, ''))) {
+    const mode = attrs.mode?.trim().toLowerCase();
+    const html = type === 'html' || type === 'text/html' || type === 'escaped';
+    const xml = type === 'xhtml' || (type !== undefined && /[/+]xml$/.test(type));
+    const text = type === undefined || type === 'text' || type === 'text/plain';
+    if (mode === 'base64' || (!html && !xml && !text && !type?.startsWith('text/'))) return { kind: 'base64', decoded: text ? 'text' : 'html' };
+    if (mode === 'escaped' || html) return { kind: 'html' };
+    if (mode === 'xml' || xml) return { kind: 'xhtml' };
+    return { kind: 'text' };
+  }
+  if (MEDIA_TEXT.has(name)) return { kind: type === 'html' ? 'html' : 'text' };
+  if (HTML_TEXT.has(name)) return { kind: 'html' };
+  return undefined;
+}
+
+function captureOpen(capture: Capture, depth: number, element: { name: string; local: string; uri: string | undefined }, attributes: Record<string, string>, namespaces: Map<string, string>): void {
+  if (!capture.sawElement) {
+    // Inline markup in what was taken as text: text read so far is text, escape it as such. In an
+    // HTML construct (typepad's <div> around escaped HTML) the text is HTML source and stays.
+    if (capture.kind !== 'html') capture.parts = capture.parts.map(escapeHtml);
+    capture.sawElement = true;
+  }
+  if (depth === capture.depth + 1) {
+    capture.topElements++;
+    if (capture.topElements === 1) capture.wrapper = { start: capture.parts.length, isXhtmlDiv: element.uri === XHTML && element.local === 'div' };
+  }
+  const name = element.uri === XHTML ? element.local : element.name;
+  if (depth - capture.depth > MAX_DEPTH) {
+    capture.open.push(undefined);
+    return;
+  }
+  const attrs = Object.entries(attributes)
+    .filter(([key]) => key !== 'xmlns' && !key.startsWith('xmlns:'))
+    .map(([key, value]) => ` ${htmlAttributeName(key, namespaces)}="${escapeAttribute(value)}"`)
+    .join('');
+  capture.parts.push(`<${name}${attrs}>`);
+  capture.open.push(VOID_ELEMENTS.has(name.toLowerCase()) ? undefined : name);
+}
+
+function captureClose(capture: Capture, depth: number): void {
+  const name = capture.open.pop();
+  if (name !== undefined) capture.parts.push(`</${name}>`);
+  if (depth === capture.depth + 1 && capture.wrapper && capture.topElements === 1) capture.wrapper.end = capture.parts.length;
+}
+
+function htmlAttributeName(key: string, namespaces: Map<string, string>): string {
+  const colon = key.indexOf(':');
+  if (colon < 0) return key;
+  return namespaces.get(key.slice(0, colon)) === XHTML ? key.slice(colon + 1) : key;
+}
+
+/** The captured construct as HTML. */
+function finishCapture(capture: Capture): string {
+  let parts = capture.parts;
+  const wrapper = capture.wrapper;
+  // Atom xhtml content sits in one XHTML <div> that is not part of it (RFC 4287, 3.1.1.3).
+  if (wrapper?.isXhtmlDiv && wrapper.end !== undefined && capture.topElements === 1 && !capture.topText) {
+    parts = parts.slice(wrapper.start + 1, wrapper.end - 1);
+  }
+  const joined = parts.join('');
+  if (capture.sawElement) return joined;
+  switch (capture.kind) {
+    case 'text':
+      return escapeHtml(joined);
+    case 'base64': {
+      const decoded = Buffer.from(joined.replace(/\s+/g, ''), 'base64').toString('utf8');
+      return capture.decodedKind === 'text' ? escapeHtml(decoded) : decoded;
+    }
+    default:
+      return joined;
+  }
+}
+
+function attributeText(attrs: Record<string, string>): string {
+  return Object.entries(attrs)
+    .map(([key, value]) => ` ${key}="${escapeAttribute(value)}"`)
+    .join('');
+}
+
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = escapeXml;
+const escapeAttribute = (s: string) => escapeXml(s).replace(/"/g, '&quot;');
