@@ -4,6 +4,7 @@
 
 import type { Extracted } from '../extract/index.js';
 import type { MatchInput } from '../match/index.js';
+import { boundArticle } from './bounds.js';
 
 export interface Article {
   /** Stable id within its feed: guid, else canonical link, else a content hash. */
@@ -39,11 +40,12 @@ export function matchInputOf(article: Article, feedTags?: string[]): MatchInput 
 
 /**
  * The article with what its page gave: the page's text replaces the feed's when it is longer (a
- * feed often carries only a teaser); metadata fills only what the feed left out.
+ * feed often carries only a teaser); metadata fills only what the feed left out. The page's
+ * fields are bounded as the feed's are (bounds.ts).
  */
 export function withPage(article: Article, page: Extracted): Article {
   const longer = page.text.length > (article.content?.length ?? 0);
-  return {
+  return boundArticle({
     ...article,
     title: article.title ?? page.title,
     content: longer ? page.text : article.content,
@@ -51,5 +53,5 @@ export function withPage(article: Article, page: Extracted): Article {
     author: article.author ?? page.byline,
     language: article.language ?? page.language,
     published: article.published ?? page.published,
-  };
+  });
 }

@@ -91,7 +91,6 @@ function decodeWithPlatform(body: Buffer, encoding: string): string {
 
 /** U+0080–U+009F → the windows-1252 characters of bytes 0x80–0x9F (the five undefined ones stay). */
 export function fixC1Controls(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return /[\u0080-\u009f]/.test(text) ? text.replace(/[\u0080-\u009f]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80] ?? c) : text;
 }
 

@@ -5,13 +5,14 @@
 // and line breaks kept apart by a space, C1 control characters read as the windows-1252
 // punctuation they meant); content HTML is kept, with its links made absolute; a missing,
 // unreadable or far-future date becomes the time first seen; the language is the item's, else
-// the feed's, else detected.
+// the feed's, else detected. Every field is bounded (bounds.ts).
 
 import { createHash } from 'node:crypto';
 import * as cheerio from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import { toPlainText } from '../extract/text.js';
 import type { Article } from './article.js';
+import { boundArticle, boundHtml, boundText, FIELD_LIMITS, precut } from './bounds.js';
 import { fixC1Controls } from './charset.js';
 import { parseFeedDate } from './dates.js';
 import { detectLanguage, languageCode } from './language.js';
@@ -20,6 +21,8 @@ import type { ParsedFeed, RawItem } from './parse.js';
 const TRACKING_PARAM = /^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|igshid|yclid)$/i;
 /** A date more than this far ahead is a feed's mistake (or a time zone's), not news from the future. */
 const FUTURE_TOLERANCE_MS = 86_400_000;
+/** A summary made from the content when the feed gives none: the first lines, as a teaser. */
+const AUTO_SUMMARY_LENGTH = 400;
 
 /** Absolute http(s) URL without tracking parameters or fragment; undefined when not a URL. */
 export function canonicalUrl(link: string | undefined, base?: string): string | undefined {
@@ -94,18 +97,18 @@ export function normaliseItem(item: RawItem, feed: { id: string; url: string }, 
   const base = itemBase(feed.url, item.bases);
   const guidUrl = item.guid && /^https?:\/\//i.test(item.guid) ? item.guid : undefined;
   const url = canonicalUrl(item.link, base) ?? canonicalUrl(guidUrl, base);
-  const title = htmlToText(item.title);
+  const title = htmlToText(precut(item.title, FIELD_LIMITS.title));
   const published = publishedTime(item.published, now);
   const id =
     item.guid?.trim() ||
     url ||
     createHash('sha256').update(`${title ?? ''}\u0000${item.published ?? ''}`).digest('hex').slice(0, 32);
-  const contentHtml = absolutiseHtml(item.contentHtml && fixC1Controls(item.contentHtml), base);
+  const contentHtml = absolutiseHtml(boundHtml(item.contentHtml && fixC1Controls(item.contentHtml), FIELD_LIMITS.contentHtml), base);
   const content = htmlToText(contentHtml);
-  const summary = htmlToText(item.summary) ?? (content ? truncate(content, 400) : undefined);
+  const summary = htmlToText(precut(item.summary, FIELD_LIMITS.summary)) ?? (content ? boundText(content, AUTO_SUMMARY_LENGTH) : undefined);
   const language =
     languageCode(item.language) ?? languageCode(parsed.language) ?? detectLanguage([...new Set([title, summary, content].filter(Boolean))].join('. '));
-  return {
+  return boundArticle({
     id,
     feed: feed.id,
     url,
@@ -113,11 +116,13 @@ export function normaliseItem(item: RawItem, feed: { id: string; url: string }, 
     summary,
     content,
     contentHtml,
-    author: authorName(item.author),
-    categories: item.categories?.length ? item.categories.map((c) => htmlToText(c) ?? c) : undefined,
+    author: authorName(precut(item.author, FIELD_LIMITS.author)),
+    categories: item.categories?.length
+      ? item.categories.slice(0, FIELD_LIMITS.categories).map((c) => htmlToText(precut(c, FIELD_LIMITS.category)) ?? c)
+      : undefined,
     language,
     published,
-  };
+  });
 }
 
 /** Normalised items of a feed, without duplicates (first one wins). */
@@ -137,11 +142,4 @@ function publishedTime(value: string | undefined, now: Date): string {
   const iso = parseFeedDate(value);
   if (!iso || Date.parse(iso) > now.getTime() + FUTURE_TOLERANCE_MS) return now.toISOString();
   return iso;
-}
-
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max);
-  const space = cut.lastIndexOf(' ');
-  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
