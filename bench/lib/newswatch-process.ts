@@ -1,0 +1,166 @@
+// One Newswatch process for the benchmark and the soak, forked by them so that its CPU time and
+// peak RSS are its own (the local servers run in the parent). Two modes, chosen by the parent's
+// messages:
+//   - the pipeline: `newswatch start`'s workers on the given config and Redis (NEWSWATCH_CONFIG,
+//     REDIS_URL, SMTP_URL, NEWSWATCH_PREFIX), schedulers only when asked;
+//   - the bare work: the same fetch, parse, extract and match code in one loop with the workers'
+//     concurrency, no queues and no Redis, the yardstick for the queue overhead.
+// It answers "stats" with its CPU time, RSS and the time its last job finished.
+
+import pino from 'pino';
+import { createMailer } from '../../src/alerts/mailer.js';
+import { matchInputOf, withPage, type Article } from '../../src/feeds/article.js';
+import { readArticlePage } from '../../src/feeds/article-page.js';
+import { decodeBody } from '../../src/feeds/charset.js';
+import { fetchUrl } from '../../src/feeds/fetch.js';
+import { normaliseFeed } from '../../src/feeds/normalise.js';
+import { parseFeed } from '../../src/feeds/parse.js';
+import { loadConfigOrThrow } from '../../src/config/load.js';
+import { keywordRules } from '../../src/alerts/subscriptions.js';
+import { RuleIndex } from '../../src/match/index.js';
+import { defaultSettings } from '../../src/queue/context.js';
+import { createPipeline, type Pipeline } from '../../workers/index.js';
+
+export type Command =
+  | { cmd: 'start'; schedulers?: boolean }
+  | { cmd: 'stats' }
+  | { cmd: 'pause'; queue: string }
+  | { cmd: 'resume'; queue: string }
+  | { cmd: 'bare' }
+  | { cmd: 'close' };
+
+export interface ProcessStats {
+  /** CPU seconds, user + system, since the process started. */
+  cpuS: number;
+  rssMB: number;
+  peakRssMB: number;
+  heapMB: number;
+  /** Per queue: jobs completed and failed, and when the last one finished (ms). */
+  completed: Record<string, number>;
+  failed: Record<string, number>;
+  /** Article jobs that matched at least one rule. */
+  matched: number;
+  lastFinished: number;
+}
+
+export interface BareResult {
+  articles: number;
+  matched: number;
+  pages: number;
+  started: number;
+  finished: number;
+}
+
+const env = process.env;
+const config = await loadConfigOrThrow(env.NEWSWATCH_CONFIG ?? 'config', env);
+const settings = defaultSettings(env, config.settings);
+const log = pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+const completed: Record<string, number> = {};
+const failed: Record<string, number> = {};
+let lastFinished = 0;
+let matched = 0;
+let pipeline: Pipeline | undefined;
+
+function stats(): ProcessStats {
+  const cpu = process.cpuUsage();
+  const mem = process.memoryUsage();
+  return {
+    cpuS: (cpu.user + cpu.system) / 1e6,
+    rssMB: mem.rss / 2 ** 20,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    heapMB: mem.heapUsed / 2 ** 20,
+    completed,
+    failed,
+    matched,
+    lastFinished,
+  };
+}
+
+function start(schedulers: boolean): Promise<void> | void {
+  const mailer = createMailer({ smtpUrl: env.SMTP_URL, outboxDir: 'unused', from: settings.mailFrom });
+  pipeline = createPipeline({ redisUrl: env.REDIS_URL!, config, settings, mailer, log });
+  for (const w of pipeline.runWorkers()) {
+    w.on('completed', (_job, result: { matchedRules?: string[] }) => {
+      completed[w.name] = (completed[w.name] ?? 0) + 1;
+      if (result?.matchedRules?.length) matched++;
+      lastFinished = Date.now();
+    });
+    w.on('failed', () => {
+      failed[w.name] = (failed[w.name] ?? 0) + 1;
+      lastFinished = Date.now();
+    });
+  }
+  if (schedulers) return pipeline.syncSchedulers().then(() => undefined);
+}
+
+/** At most `limit` of fn at once over the items, as a worker's concurrency allows. */
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+}
+
+/** Every configured feed once: fetch, parse, normalise; each item: page (fetchArticle), match. */
+async function bare(): Promise<BareResult> {
+  const rules = RuleIndex.build([...config.rules, ...keywordRules(config.subscriptions)]);
+  const result: BareResult = { articles: 0, matched: 0, pages: 0, started: Date.now(), finished: 0 };
+  const articles: { article: Article; fetchPage: boolean; tags?: string[] }[] = [];
+  const process1 = async ({ article, fetchPage, tags }: (typeof articles)[number]) => {
+    let a = article;
+    if (fetchPage && a.url) {
+      a = withPage(a, await readArticlePage(a.url, settings, config.sites));
+      result.pages++;
+    }
+    if (rules.match(matchInputOf(a, tags)).length > 0) result.matched++;
+    result.articles++;
+  };
+  // Feeds and articles flow at once, as in the pipeline: each feed's items join the article pool.
+  let feedsDone = false;
+  const articleRunners = Array.from({ length: settings.concurrency.article }, async () => {
+    for (;;) {
+      const next = articles.shift();
+      if (next) await process1(next);
+      else if (feedsDone) return;
+      else await new Promise((r) => setImmediate(r));
+    }
+  });
+  await pool(config.feeds, settings.concurrency.poll, async (feed) => {
+    const res = await fetchUrl(feed.url, { userAgent: settings.userAgent, timeoutMs: settings.feedTimeoutMs, maxBytes: settings.feedMaxBytes });
+    const parsed = await parseFeed(decodeBody(res.body, res.headers.get('content-type')), res.url);
+    for (const article of normaliseFeed(parsed, { id: feed.id, url: res.url })) articles.push({ article, fetchPage: feed.fetchArticle, tags: feed.tags });
+  });
+  feedsDone = true;
+  await Promise.all(articleRunners);
+  result.finished = Date.now();
+  return result;
+}
+
+const reply = (msg: unknown) => process.send!(msg);
+
+process.on('message', (msg: Command) => {
+  const run = async (): Promise<unknown> => {
+    switch (msg.cmd) {
+      case 'start':
+        await start(msg.schedulers ?? false);
+        return { ok: true };
+      case 'stats':
+        return stats();
+      case 'pause':
+        await pipeline?.workers.find((w) => w.name === msg.queue)?.pause();
+        return { ok: true };
+      case 'resume':
+        pipeline?.workers.find((w) => w.name === msg.queue)?.resume();
+        return { ok: true };
+      case 'bare':
+        return bare();
+      case 'close':
+        await pipeline?.close();
+        setImmediate(() => process.exit(0));
+        return { ok: true };
+    }
+  };
+  run().then(reply, (err: Error) => reply({ error: err.stack ?? err.message }));
+});
+reply({ ready: true });

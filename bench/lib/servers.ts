@@ -1,0 +1,206 @@
+// The outside world of the benchmark and the soak, all on 127.0.0.1: a feed and page server
+// (ETag and 304 as real feeds answer), a webhook receiver and a minimal SMTP sink. The sink is
+// hand-written on purpose: a full SMTP test server parses every message and costs ~100 ms per
+// connection, so it would measure itself rather than the sender. Each records when an item was
+// first served and when it was delivered, for first-sighting-to-delivery latencies.
+
+import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { itemKeyIn, type News } from './news.js';
+
+/** Item key ("feed/gen/index") → ms timestamp. */
+export type Times = Map<string, number>;
+
+export interface FeedServer {
+  base: string;
+  /** The generation every feed serves now; a new one is a fresh set of items. */
+  generation: number;
+  /** When a feed listing the item was first answered with 200. */
+  firstServed: Times;
+  requests: { feeds: number; notModified: number; pages: number };
+  close(): Promise<void>;
+}
+
+export async function startFeedServer(news: News): Promise<FeedServer> {
+  const cache = new Map<string, string>();
+  const state: FeedServer = {
+    base: '',
+    generation: 0,
+    firstServed: new Map(),
+    requests: { feeds: 0, notModified: 0, pages: 0 },
+    close: () => closeServer(server),
+  };
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const feed = /^\/f\/(\d+)\.xml/.exec(url);
+    if (feed) {
+      state.requests.feeds++;
+      const n = Number(feed[1]);
+      const gen = state.generation;
+      const etag = `"${n}-${gen}"`;
+      if (req.headers['if-none-match'] === etag) {
+        state.requests.notModified++;
+        res.writeHead(304, { etag }).end();
+        return;
+      }
+      const key = `${n}/${gen}`;
+      let xml = cache.get(key);
+      if (!xml) cache.set(key, (xml = news.rss(state.base, n, gen, Date.now())));
+      const now = Date.now();
+      for (let i = 0; i < news.options.itemsPerFeed; i++) {
+        const k = `${n}/${gen}/${i}`;
+        if (!state.firstServed.has(k)) state.firstServed.set(k, now);
+      }
+      res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8', etag }).end(xml);
+      return;
+    }
+    const page = /^\/p\/(\d+)\/(\d+)\/(\d+)/.exec(url);
+    if (page) {
+      state.requests.pages++;
+      const it = news.item(Number(page[1]), Number(page[2]), Number(page[3]));
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(news.page(it));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  state.base = await listen(server);
+  return state;
+}
+
+export interface Receiver {
+  url: string;
+  /** Item key → first delivery time; `count` counts every delivery, repeats included. */
+  delivered: Times;
+  count: number;
+  /** Deliveries of an item already delivered (should stay 0 unless the test sends copies). */
+  repeats: number;
+  /** Connections opened by senders (keep-alive keeps this low). */
+  connections: number;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+function receiverState(close: () => Promise<void>): Receiver {
+  const r: Receiver = {
+    url: '',
+    delivered: new Map(),
+    count: 0,
+    repeats: 0,
+    connections: 0,
+    reset() {
+      r.delivered.clear();
+      r.count = r.repeats = r.connections = 0;
+    },
+    close,
+  };
+  return r;
+}
+
+function record(r: Receiver, text: string): void {
+  r.count++;
+  const key = itemKeyIn(text);
+  if (!key) return;
+  if (r.delivered.has(key)) r.repeats++;
+  else r.delivered.set(key, Date.now());
+}
+
+/** Answers 200 to every POST and records the item its JSON names. */
+export async function startWebhookReceiver(): Promise<Receiver> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      record(r, Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  server.on('connection', () => r.connections++);
+  const r = receiverState(() => closeServer(server));
+  r.url = `${await listen(server)}/hook`;
+  return r;
+}
+
+/**
+ * Enough SMTP for a sender (EHLO with PIPELINING, MAIL, RCPT, DATA, RSET, NOOP, QUIT), no
+ * authentication or TLS. The message text is kept only long enough to find the item it names
+ * (quoted-printable soft breaks undone, base64 bodies decoded).
+ */
+export async function startSmtpSink(): Promise<Receiver> {
+  const sockets = new Set<Socket>();
+  const server: TcpServer = createTcpServer((socket) => {
+    r.connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let buffer = '';
+    let data: string[] | undefined;
+    socket.write('220 sink ESMTP\r\n');
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      const replies: string[] = [];
+      for (;;) {
+        if (data) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) {
+            // Keep the tail: the terminator may span two chunks.
+            if (buffer.length > 4) {
+              data.push(buffer.slice(0, -4));
+              buffer = buffer.slice(-4);
+            }
+            break;
+          }
+          data.push(buffer.slice(0, end));
+          buffer = buffer.slice(end + 5);
+          record(r, messageText(data.join('')));
+          data = undefined;
+          replies.push('250 2.0.0 queued');
+          continue;
+        }
+        const nl = buffer.indexOf('\r\n');
+        if (nl < 0) break;
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') replies.push('250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 52428800');
+        else if (verb === 'HELO') replies.push('250 sink');
+        else if (verb === 'DATA') {
+          data = [];
+          replies.push('354 go ahead');
+        } else if (verb === 'QUIT') {
+          socket.end('221 bye\r\n');
+          return;
+        } else replies.push('250 ok');
+      }
+      if (replies.length) socket.write(`${replies.join('\r\n')}\r\n`);
+    });
+  });
+  const r = receiverState(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  r.url = `smtp://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return r;
+}
+
+function messageText(raw: string): string {
+  const plain = raw.replace(/=\r\n/g, '');
+  if (itemKeyIn(plain)) return plain;
+  const decoded = [...raw.matchAll(/(?:^|\r\n)\r\n((?:[A-Za-z0-9+/=]{1,76}\r\n)+)/g)].map((m) => Buffer.from(m[1]!.replace(/\r\n/g, ''), 'base64').toString('utf8'));
+  return decoded.join('\n');
+}
+
+async function listen(server: Server): Promise<string> {
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}

@@ -1,0 +1,372 @@
+// End-to-end benchmark of the pipeline (issue 14): `npm run bench:pipeline [-- options]`.
+//
+// Method. Everything runs on this machine: a feed and page server, a webhook receiver and a
+// minimal SMTP sink in this process on 127.0.0.1, a throwaway redis-server on a free port (never
+// the machine's Redis), and Newswatch in child processes of its own, so that its CPU time and
+// peak RSS are measured apart from the servers. Feeds are generated from the shared corpus's real
+// sentences (3 % syndicated copies); the rule set is calibrated so that a fixed share of
+// articles matches (bench:match's rule mix, rules that would push the share over it left out).
+// Subscriptions: 20 webhook and 20 email, each on its own slice of the rules.
+//
+// Each mode (no page fetch; page fetch of ~20 KB pages) is measured twice in one worker
+// process: a cold round (fresh process, first poll of every feed) and a warm round (the feeds
+// have moved on to new items); a long-running worker lives in the warm state. In the same run
+// and on the same feeds, the bare work (fetch, parse, extract, match in one loop with the
+// workers' concurrency, no queues, no Redis) gives the yardstick the queue overhead is a ratio
+// of. Latency is from the moment the feed server first served an item to its delivery at the
+// receiver, under the burst of every feed polled at once. CPU: the Newswatch processes'
+// user + system time and Redis's (INFO cpu), per 1,000 articles. Redis memory: used_memory
+// growth per article after the run, and after the keep windows (keys with a TTL dropped, as
+// their expiry would; completed jobs kept by age removed, as BullMQ's age trim would).
+//
+// Then "every item" runs on 50 feeds × 50 items without copies: email to the SMTP sink against
+// rss2email on the same feeds in the same run (when installed: apt-get install rss2email), and
+// webhooks, timed from the release of a full deliver queue. Results: a table on stdout and JSON
+// in bench/results/ (ignored by git).
+
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { startManagedRedis } from '../src/queue/managed-redis.js';
+import { News, type NewsItem } from './lib/news.js';
+import { startFeedServer, startSmtpSink, startWebhookReceiver, type Receiver, type Times } from './lib/servers.js';
+import { depths, fmt, forkNewswatch, openQueues, percentiles, redisFigures, table, waitDrained, writeConfigDir, type NewswatchChild } from './lib/measure.js';
+import type { BareResult, ProcessStats } from './lib/newswatch-process.js';
+
+const { values: args } = parseArgs({
+  options: {
+    feeds: { type: 'string', default: '200' },
+    items: { type: 'string', default: '50' },
+    rules: { type: 'string', default: '1000' },
+    'match-rate': { type: 'string', default: '0.02' },
+    processes: { type: 'string', default: '1' },
+    'fetch-feeds': { type: 'string', default: '40' },
+    'every-feeds': { type: 'string', default: '50' },
+    only: { type: 'string', default: 'nofetch,fetch,email,webhook' },
+    out: { type: 'string', default: join(import.meta.dirname, 'results') },
+    // Writes a V8 CPU profile of each Newswatch process (pipeline and bare) into <out>/profiles.
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+const FEEDS = Number(args.feeds);
+const ITEMS = Number(args.items);
+const RULES = Number(args.rules);
+const MATCH_RATE = Number(args['match-rate']);
+const PROCESSES = Number(args.processes);
+// Page extraction costs ~100× the matching, so the page-fetch mode reads fewer feeds in the same time.
+const FETCH_FEEDS = Number(args['fetch-feeds']);
+const EVERY_FEEDS = Number(args['every-feeds']);
+const PHASES = new Set(args.only.split(','));
+// "Every item" feeds are numbered from here, outside the range that has syndicated copies.
+const EVERY_FIRST_FEED = 100_000;
+const TARGETS = { articlesPerS: 3000, fetchRatio: 0.7, emailVsRss2email: 2, webhooksPerS: 1000, redisBytesPerArticle: 1024 };
+
+const exec = promisify(execFile);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const news = new News({ itemsPerFeed: ITEMS, copyShare: 0.03, copyFeeds: EVERY_FIRST_FEED });
+const server = await startFeedServer(news);
+const hooks = await startWebhookReceiver();
+const smtp = await startSmtpSink();
+const redisServer = await startManagedRedis();
+const redis = new Redis(redisServer.url);
+const outDir = args.out;
+mkdirSync(outDir, { recursive: true });
+const stderrLog = join(outDir, 'pipeline-newswatch.log');
+let prefixCount = 0;
+const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles')}`] : [];
+
+const settingsYaml = {
+  // Every bench feed and page is on 127.0.0.1; in production they are spread over many hosts, so
+  // the one host here gets the limits of many.
+  hosts: { overrides: { '127.0.0.1': { concurrency: 100, minGap: '1ms' } } },
+};
+
+function subscriptions(ruleIds: string[], count: { webhook: number; email: number }): object[] {
+  const total = count.webhook + count.email;
+  return Array.from({ length: total }, (_, k) => ({
+    id: `sub-${k}`,
+    ...(k < count.webhook ? { webhook: { url: hooks.url, secret: 'whsec_' + Buffer.from(`bench-secret-${k}`).toString('base64') } } : { email: `reader${k}@bench.test` }),
+    rules: ruleIds.filter((_, i) => i % total === k),
+  }));
+}
+
+async function stats(children: NewswatchChild[]): Promise<ProcessStats[]> {
+  return Promise.all(children.map((c) => c.ask<ProcessStats>({ cmd: 'stats' })));
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const completed = (s: ProcessStats[], queue: string) => sum(s.map((x) => x.completed[queue] ?? 0));
+
+function latencies(first: Times, receivers: Receiver[]): number[] {
+  const out: number[] = [];
+  for (const r of receivers) for (const [key, at] of r.delivered) if (first.has(key)) out.push(at - first.get(key)!);
+  return out;
+}
+
+interface RoundResult {
+  round: string;
+  articles: number;
+  seconds: number;
+  articlesPerS: number;
+  matched: number;
+  deliveries: number;
+  repeats: number;
+  latencyMs: { p50: number; p95: number; p99: number };
+  newswatchCpuSPer1000: number;
+  redisCpuSPer1000: number;
+  peakRssMB: number;
+  failed: Record<string, number>;
+}
+
+/** One round: every feed polled once at the current generation, until every queue is drained. */
+async function pipelineRound(label: string, children: NewswatchChild[], feedIds: string[], queues: ReturnType<typeof openQueues>): Promise<RoundResult> {
+  hooks.reset();
+  smtp.reset();
+  server.firstServed.clear();
+  const before = await stats(children);
+  const rBefore = await redisFigures(redis);
+  const t0 = Date.now();
+  await queues.poll!.addBulk(feedIds.map((feedId) => ({ name: 'poll', data: { feedId }, opts: { jobId: `bench-${feedId}-${t0}` } })));
+  if (!(await waitDrained(queues, 600_000, 50))) throw new Error(`${label}: queues not drained: ${JSON.stringify(await depths(queues))}`);
+  const after = await stats(children);
+  const rAfter = await redisFigures(redis);
+  const t1 = Math.max(...after.map((s) => s.lastFinished));
+  const articles = completed(after, 'article') - completed(before, 'article');
+  const lat = latencies(server.firstServed, [hooks, smtp]);
+  const [p50, p95, p99] = percentiles(lat, [50, 95, 99]);
+  const failed: Record<string, number> = {};
+  for (const s of after) for (const [q, n] of Object.entries(s.failed)) failed[q] = (failed[q] ?? 0) + n;
+  return {
+    round: label,
+    articles,
+    seconds: (t1 - t0) / 1000,
+    articlesPerS: articles / ((t1 - t0) / 1000),
+    matched: sum(after.map((s) => s.matched)) - sum(before.map((s) => s.matched)),
+    deliveries: hooks.count + smtp.count,
+    repeats: hooks.repeats + smtp.repeats,
+    latencyMs: { p50: p50!, p95: p95!, p99: p99! },
+    newswatchCpuSPer1000: ((sum(after.map((s) => s.cpuS)) - sum(before.map((s) => s.cpuS))) / articles) * 1000,
+    redisCpuSPer1000: ((rAfter.cpuS - rBefore.cpuS) / articles) * 1000,
+    peakRssMB: Math.max(...after.map((s) => s.peakRssMB)),
+    failed,
+  };
+}
+
+/** Redis memory of one install: the keys with a TTL dropped and completed jobs kept by age removed. */
+async function afterKeepWindows(queues: ReturnType<typeof openQueues>, prefix: string): Promise<void> {
+  for (const name of ['article', 'deliver']) await queues[name]!.clean(0, 1_000_000, 'completed');
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length === 0) continue;
+    const ttls = await Promise.all(keys.map((k) => redis.pttl(k)));
+    const expiring = keys.filter((_, i) => ttls[i]! > 0);
+    if (expiring.length) await redis.del(...expiring);
+  } while (cursor !== '0');
+}
+
+interface ModeResult {
+  mode: string;
+  bare: { cold: number; warm: number };
+  rounds: RoundResult[];
+  redisBytesPerArticle: { afterRun: number; afterWindows: number };
+  matchShare: number;
+}
+
+async function mode(name: 'nofetch' | 'fetch', rules: { id: string; query: string }[], firstGen: number): Promise<ModeResult> {
+  const feeds = Array.from({ length: name === 'fetch' ? FETCH_FEEDS : FEEDS }, (_, n) => ({ id: `f${n}`, url: `${server.base}/f/${n}.xml`, interval: '1h', fetchArticle: name === 'fetch' }));
+  const dir = writeConfigDir({ feeds, rules, subscriptions: subscriptions(rules.map((r) => r.id), { webhook: 20, email: 20 }), settings: settingsYaml });
+  const prefix = `bench${++prefixCount}`;
+  const env = { NEWSWATCH_CONFIG: dir, REDIS_URL: redisServer.url, SMTP_URL: smtp.url, NEWSWATCH_PREFIX: prefix };
+
+  log(`[${name}] bare work, cold and warm`);
+  const bareChild = await forkNewswatch(env, stderrLog, nodeArgs);
+  const bare: number[] = [];
+  for (const gen of [firstGen, firstGen + 1]) {
+    server.generation = gen;
+    const r = await bareChild.ask<BareResult>({ cmd: 'bare' });
+    bare.push(r.articles / ((r.finished - r.started) / 1000));
+  }
+  await bareChild.close();
+
+  log(`[${name}] pipeline in ${PROCESSES} process(es), cold and warm`);
+  const children = await Promise.all(Array.from({ length: PROCESSES }, () => forkNewswatch(env, stderrLog, nodeArgs)));
+  await Promise.all(children.map((c) => c.ask({ cmd: 'start' })));
+  const queues = openQueues(redisServer.url, prefix);
+  const memBefore = (await redisFigures(redis)).usedMemory;
+  const rounds: RoundResult[] = [];
+  for (const [label, gen] of [['cold', firstGen], ['warm', firstGen + 1]] as const) {
+    server.generation = gen;
+    const r = await pipelineRound(label, children, feeds.map((f) => f.id), queues);
+    rounds.push(r);
+    log(`  ${label}: ${r.articles} articles in ${fmt(r.seconds)} s, ${fmt(r.articlesPerS)}/s`);
+  }
+  const articles = sum(rounds.map((r) => r.articles));
+  const memAfter = (await redisFigures(redis)).usedMemory;
+  await Promise.all(children.map((c) => c.close()));
+  await afterKeepWindows(queues, prefix);
+  const memWindows = (await redisFigures(redis)).usedMemory;
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+  await redis.flushdb();
+  return {
+    mode: name,
+    bare: { cold: bare[0]!, warm: bare[1]! },
+    rounds,
+    redisBytesPerArticle: { afterRun: (memAfter - memBefore) / articles, afterWindows: (memWindows - memBefore) / articles },
+    matchShare: sum(rounds.map((r) => r.matched)) / articles,
+  };
+}
+
+interface EveryItemResult {
+  channel: 'email' | 'webhook';
+  items: number;
+  delivered: number;
+  seconds: number;
+  perS: number;
+  connections: number;
+  deliverStagePerS?: number;
+  deliverStageCount?: number;
+  rss2email?: { seconds: number; perS: number; delivered: number; connections: number } | { skipped: string };
+}
+
+async function everyItem(channel: 'email' | 'webhook', gen: number): Promise<EveryItemResult> {
+  const feeds = Array.from({ length: EVERY_FEEDS }, (_, n) => ({ id: `e${n}`, url: `${server.base}/f/${EVERY_FIRST_FEED + n}.xml`, interval: '1h', tags: ['all'] }));
+  const target = channel === 'email' ? { email: 'reader@bench.test' } : { webhook: { url: hooks.url, secret: 'whsec_' + Buffer.from('bench-secret').toString('base64') } };
+  const dir = writeConfigDir({ feeds, rules: [{ id: 'all', query: 'feed:all' }], subscriptions: [{ id: 'every', ...target, rules: ['all'] }], settings: settingsYaml });
+  const prefix = `bench${++prefixCount}`;
+  const env = { NEWSWATCH_CONFIG: dir, REDIS_URL: redisServer.url, SMTP_URL: smtp.url, NEWSWATCH_PREFIX: prefix };
+  const receiver = channel === 'email' ? smtp : hooks;
+  server.generation = gen;
+  const items = EVERY_FEEDS * ITEMS;
+
+  const children = await Promise.all(Array.from({ length: PROCESSES }, () => forkNewswatch(env, stderrLog, nodeArgs)));
+  await Promise.all(children.map((c) => c.ask({ cmd: 'start' })));
+  const queues = openQueues(redisServer.url, prefix);
+  receiver.reset();
+  const t0 = Date.now();
+  await queues.poll!.addBulk(feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `every-${f.id}` } })));
+  if (!(await waitDrained(queues, 600_000, 50))) throw new Error(`every item (${channel}): not drained`);
+  const t1 = Math.max(...(await stats(children)).map((s) => s.lastFinished));
+  const result: EveryItemResult = { channel, items, delivered: receiver.delivered.size, seconds: (t1 - t0) / 1000, perS: receiver.delivered.size / ((t1 - t0) / 1000), connections: receiver.connections };
+
+  if (channel === 'webhook') {
+    // The deliver stage alone: a full queue released at once (another generation, new stories).
+    server.generation = gen + 1;
+    await Promise.all(children.map((c) => c.ask({ cmd: 'pause', queue: 'deliver' })));
+    await queues.poll!.addBulk(feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `every2-${f.id}` } })));
+    await waitDrained({ poll: queues.poll!, article: queues.article! }, 600_000, 50);
+    receiver.reset();
+    const d0 = Date.now();
+    await Promise.all(children.map((c) => c.ask({ cmd: 'resume', queue: 'deliver' })));
+    if (!(await waitDrained(queues, 600_000, 50))) throw new Error('deliver stage: not drained');
+    const d1 = Math.max(...(await stats(children)).map((s) => s.lastFinished));
+    result.deliverStagePerS = receiver.count / ((d1 - d0) / 1000);
+    result.deliverStageCount = receiver.count;
+  }
+  await Promise.all(children.map((c) => c.close()));
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+  await redis.flushdb();
+
+  if (channel === 'email') result.rss2email = await rss2email(feeds.map((f) => f.url));
+  return result;
+}
+
+/** rss2email's first run over the same feeds sends every item; timed as a whole process. */
+async function rss2email(urls: string[]): Promise<EveryItemResult['rss2email']> {
+  try {
+    await exec('r2e', ['--version']);
+  } catch {
+    return { skipped: 'rss2email not installed (apt-get install rss2email)' };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'newswatch-r2e-'));
+  const cfg = join(dir, 'r2e.cfg');
+  const data = join(dir, 'r2e.json');
+  const port = new URL(smtp.url).port;
+  await exec('r2e', ['-c', cfg, '-d', data, 'new', 'reader@bench.test']);
+  writeFileSync(cfg, `[DEFAULT]\nfrom = bench@bench.test\nto = reader@bench.test\nemail-protocol = smtp\nsmtp-server = 127.0.0.1\nsmtp-port = ${port}\nsmtp-auth = False\nsmtp-ssl = False\nfeed-timeout = 30\n`);
+  const outlines = urls.map((url, i) => `<outline type="rss" text="f${i}" title="f${i}" xmlUrl="${url}"/>`).join('');
+  writeFileSync(join(dir, 'feeds.opml'), `<?xml version="1.0"?><opml version="2.0"><head><title>bench</title></head><body>${outlines}</body></opml>`);
+  await exec('r2e', ['-c', cfg, '-d', data, 'opmlimport', join(dir, 'feeds.opml')]);
+  smtp.reset();
+  const t0 = Date.now();
+  await exec('r2e', ['-c', cfg, '-d', data, 'run'], { maxBuffer: 64 * 2 ** 20 });
+  const seconds = (Date.now() - t0) / 1000;
+  return { seconds, perS: smtp.delivered.size / seconds, delivered: smtp.delivered.size, connections: smtp.connections };
+}
+
+// ---------------------------------------------------------------------------------------------
+const results: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, feeds: FEEDS, itemsPerFeed: ITEMS, rules: RULES, processes: PROCESSES };
+try {
+  log('calibrating the rule set');
+  const sample: NewsItem[] = Array.from({ length: FEEDS }, (_, f) => news.items(f, 0)).flat();
+  const calibrated = news.calibratedRules(RULES, MATCH_RATE, sample);
+  const rules = calibrated.rules.map((r) => ({ id: r.id, query: r.query! }));
+  log(`  ${rules.length} rules, ${(calibrated.rate * 100).toFixed(2)} % of calibration items match (target ${MATCH_RATE * 100} %)`);
+  results.calibration = { rules: rules.length, matchShare: calibrated.rate };
+
+  const modes: ModeResult[] = [];
+  if (PHASES.has('nofetch')) modes.push(await mode('nofetch', rules, 0));
+  if (PHASES.has('fetch')) modes.push(await mode('fetch', rules, 2));
+  const every: EveryItemResult[] = [];
+  if (PHASES.has('email')) every.push(await everyItem('email', 10));
+  if (PHASES.has('webhook')) every.push(await everyItem('webhook', 12));
+  results.modes = modes;
+  results.everyItem = every;
+
+  // -------------------------------------------------------------------------------------------
+  const out: string[] = [];
+  out.push(`bench:pipeline — ${FEEDS} feeds × ${ITEMS} items, ${rules.length} rules (${fmt(calibrated.rate * 100)} % matching), 20 webhook + 20 email subscriptions, ${PROCESSES} Newswatch process(es), node ${process.version}`);
+  const rows: (string | number)[][] = [['mode / round', 'articles', 'art/s', 'bare art/s', 'ratio', 'p50 ms', 'p95 ms', 'p99 ms', 'NW cpu s/1k', 'Redis cpu s/1k', 'peak RSS MB', 'deliveries', 'repeats']];
+  for (const m of modes) {
+    for (const r of m.rounds) {
+      const bare = r.round === 'cold' ? m.bare.cold : m.bare.warm;
+      rows.push([`${m.mode} ${r.round}`, r.articles, fmt(r.articlesPerS), fmt(bare), fmt(r.articlesPerS / bare, 2), fmt(r.latencyMs.p50), fmt(r.latencyMs.p95), fmt(r.latencyMs.p99), fmt(r.newswatchCpuSPer1000, 3), fmt(r.redisCpuSPer1000, 3), fmt(r.peakRssMB), r.deliveries, r.repeats]);
+    }
+  }
+  out.push(table(rows));
+  for (const m of modes) {
+    out.push(`${m.mode}: Redis bytes per article ${fmt(m.redisBytesPerArticle.afterRun)} after the run, ${fmt(m.redisBytesPerArticle.afterWindows)} after the keep windows; ${fmt(m.matchShare * 100)} % of articles matched a rule`);
+    const failures = m.rounds.filter((r) => Object.keys(r.failed).length);
+    if (failures.length) out.push(`  FAILED JOBS: ${JSON.stringify(failures.map((r) => r.failed))}`);
+  }
+  for (const e of every) {
+    let line = `every item by ${e.channel}: ${e.delivered}/${e.items} in ${fmt(e.seconds)} s = ${fmt(e.perS)}/s end to end over ${e.connections} connection(s)`;
+    if (e.deliverStagePerS !== undefined) line += `; deliver stage alone: ${e.deliverStageCount} in a burst at ${fmt(e.deliverStagePerS)}/s`;
+    if (e.rss2email && 'skipped' in e.rss2email) line += `; rss2email: ${e.rss2email.skipped}`;
+    else if (e.rss2email) line += `; rss2email ${e.rss2email.delivered} in ${fmt(e.rss2email.seconds)} s = ${fmt(e.rss2email.perS)}/s over ${e.rss2email.connections} connection(s)`;
+    out.push(line);
+  }
+
+  out.push('\ntargets (ratios within this run)');
+  const check = (label: string, value: number | undefined, target: string, ok: boolean) => out.push(`  ${label}: ${fmt(value)} (target ${target}) ${value === undefined || Number.isNaN(value) ? 'n/a' : ok ? 'MET' : 'NOT MET'}`);
+  const warm = (m: string) => modes.find((x) => x.mode === m);
+  const nf = warm('nofetch');
+  const nfWarm = nf?.rounds.find((r) => r.round === 'warm');
+  if (nfWarm) check('no fetch, warm, articles/s end to end', nfWarm.articlesPerS, `≥ ${TARGETS.articlesPerS}`, nfWarm.articlesPerS >= TARGETS.articlesPerS);
+  const f = warm('fetch');
+  const fWarm = f?.rounds.find((r) => r.round === 'warm');
+  if (f && fWarm) check('page fetch, warm, end to end / bare work', fWarm.articlesPerS / f.bare.warm, `≥ ${TARGETS.fetchRatio}`, fWarm.articlesPerS / f.bare.warm >= TARGETS.fetchRatio);
+  const email = every.find((e) => e.channel === 'email');
+  if (email?.rss2email && !('skipped' in email.rss2email)) check('email every item / rss2email', email.perS / email.rss2email.perS, `≥ ${TARGETS.emailVsRss2email}`, email.perS / email.rss2email.perS >= TARGETS.emailVsRss2email);
+  const hook = every.find((e) => e.channel === 'webhook');
+  if (hook) check('webhooks/s, deliver stage', hook.deliverStagePerS, `≥ ${TARGETS.webhooksPerS}`, (hook.deliverStagePerS ?? 0) >= TARGETS.webhooksPerS);
+  for (const m of modes) check(`${m.mode}: Redis bytes per article after the run`, m.redisBytesPerArticle.afterRun, `≤ ${TARGETS.redisBytesPerArticle}`, m.redisBytesPerArticle.afterRun <= TARGETS.redisBytesPerArticle);
+  if (nfWarm) {
+    const limit = 1000 / nfWarm.redisCpuSPer1000;
+    out.push(`  Redis CPU ${fmt(nfWarm.redisCpuSPer1000 * 1000, 3)} ms per article (no fetch, warm): one Redis core saturates at about ${fmt(limit)} articles/s`);
+    results.redisLimitArticlesPerS = limit;
+  }
+  console.log(out.join('\n'));
+} finally {
+  const file = join(outDir, `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results: ${file}`);
+  redis.disconnect();
+  await Promise.all([server.close(), hooks.close(), smtp.close()]);
+  await redisServer.stop();
+}
