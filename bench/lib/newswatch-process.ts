@@ -77,7 +77,7 @@ function stats(): ProcessStats {
 }
 
 function start(schedulers: boolean): Promise<void> | void {
-  const mailer = createMailer({ smtpUrl: env.SMTP_URL, outboxDir: 'unused', from: settings.mailFrom });
+  const mailer = createMailer({ smtpUrl: env.SMTP_URL, outboxDir: 'unused', from: settings.mailFrom, connections: settings.smtpConnections });
   pipeline = createPipeline({ redisUrl: env.REDIS_URL!, config, settings, mailer, log });
   for (const w of pipeline.runWorkers()) {
     w.on('completed', (_job, result: { matchedRules?: string[] }) => {

@@ -28,7 +28,7 @@ export async function openRuntime(
   const redis = await resolveRedis(env, opts.dataDir);
   log.info({ redis: redis.source === 'managed' ? `${redis.url} (managed, data in ${join(opts.dataDir, 'redis')})` : redis.url }, 'redis');
   const settings = tune(defaultSettings(env, config.settings));
-  const mailer = createMailer({ smtpUrl: env.SMTP_URL, outboxDir: join(opts.dataDir, 'outbox'), from: settings.mailFrom });
+  const mailer = createMailer({ smtpUrl: env.SMTP_URL, outboxDir: join(opts.dataDir, 'outbox'), from: settings.mailFrom, connections: settings.smtpConnections });
   const pipeline = createPipeline({ redisUrl: redis.url, config, settings, mailer, log });
   return {
     config,

@@ -119,6 +119,13 @@ export const settingsFileSchema = z.strictObject({
         .prefault('20s')
         .describe('Wait before the first retry, doubled after each failed try; default 20s (12 tries span about 23 hours).'),
       webhookTimeout: duration.prefault('10s').describe('Longest a webhook receiver may take to answer; default 10s.'),
+      smtpConnections: z
+        .number()
+        .int()
+        .min(1)
+        .max(50)
+        .default(5)
+        .describe('SMTP connections kept open and reused for emails, per worker process; default 5.'),
     })
     .prefault({}),
   web: z

@@ -24,6 +24,8 @@ export interface Settings {
   feedMaxBytes: number;
   pageMaxBytes: number;
   webhookTimeoutMs: number;
+  /** SMTP connections kept open and reused (nodemailer's pool), per worker process. */
+  smtpConnections: number;
   maxRedirects: number;
   /** Longest an article job waits for a busy or paused host before matching on feed text alone. */
   pageMaxDelayMs: number;
@@ -111,6 +113,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
       ),
     },
     webhookTimeoutMs: file.delivery.webhookTimeout,
+    smtpConnections: file.delivery.smtpConnections,
     firstPollMaxAgeMs: file.polling.firstPollMaxAge,
     maxBackoffMs: file.polling.maxBackoff,
     maxRetryAfterMs: file.polling.maxRetryAfter,

@@ -90,3 +90,31 @@ describe('SMTP_URL with TLS and authentication', () => {
     expect(received).toHaveLength(0);
   });
 });
+
+describe('SMTP connection pool', () => {
+  const sendMany = async (smtpUrl: string, count: number, connections?: number) => {
+    const mailer = createMailer({ smtpUrl, outboxDir: '/nonexistent', from: 'Newswatch <nw@test.local>', connections });
+    try {
+      await Promise.all(Array.from({ length: count }, (_, i) => mailer.send(`reader${i}@example.org`, { ...email, messageId: `<t${i}@newswatch.test>` })));
+    } finally {
+      mailer.close();
+    }
+  };
+
+  it('sends many emails over a few kept-open connections, at most `connections` at once', async () => {
+    let sessions = 0;
+    const { port, received } = await start({ authOptional: true, disabledCommands: ['STARTTLS'], onConnect: (_s, cb) => (sessions++, cb()) });
+    await sendMany(`smtp://127.0.0.1:${port}`, 30, 2);
+    expect(received).toHaveLength(30);
+    expect(sessions).toBeGreaterThanOrEqual(1);
+    expect(sessions).toBeLessThanOrEqual(2);
+  });
+
+  it('opens one connection per email with ?pool=false in SMTP_URL', async () => {
+    let sessions = 0;
+    const { port, received } = await start({ authOptional: true, disabledCommands: ['STARTTLS'], onConnect: (_s, cb) => (sessions++, cb()) });
+    await sendMany(`smtp://127.0.0.1:${port}?pool=false`, 5);
+    expect(received).toHaveLength(5);
+    expect(sessions).toBe(5);
+  });
+});

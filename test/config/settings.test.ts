@@ -44,6 +44,7 @@ describe('settings.yaml', () => {
       deliverAttempts: 12,
       deliverBackoffMs: 20_000,
       webhookTimeoutMs: 10_000,
+      smtpConnections: 5,
       userAgent: 'Newswatch/0.1 (self-hosted news monitor)',
     });
     expect(config?.sites).toEqual([]);
@@ -65,7 +66,7 @@ hosts:
     Feeds.BBCI.co.uk: { concurrency: 4 }
 polling: { firstPollMaxAge: 12h }
 alerts: { dedupWindow: 6h }
-delivery: { attempts: 3, backoff: 1m, webhookTimeout: 5s }
+delivery: { attempts: 3, backoff: 1m, webhookTimeout: 5s, smtpConnections: 2 }
 `,
       { BOT_PAGE: 'https://ops.example.org/bot' },
     );
@@ -80,6 +81,7 @@ delivery: { attempts: 3, backoff: 1m, webhookTimeout: 5s }
       deliverAttempts: 3,
       deliverBackoffMs: 60_000,
       webhookTimeoutMs: 5_000,
+      smtpConnections: 2,
       hosts: { concurrency: 2, minGapMs: 250, overrides: { 'feeds.bbci.co.uk': { concurrency: 4, minGapMs: undefined } } },
     });
   });
