@@ -13,7 +13,7 @@ import { readArticlePage } from '../src/feeds/article-page.js';
 import { FetchError } from '../src/feeds/fetch.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
 import type { WorkerContext } from '../src/queue/context.js';
-import { deliverJobId, type AlertDelivery, type ArticleJobData, type MatchedRule } from '../src/queue/jobs.js';
+import { deliverJobId, onceWithin, type AlertDelivery, type ArticleJobData, type MatchedRule } from '../src/queue/jobs.js';
 
 export interface ArticleResult {
   matchedRules: string[];
@@ -66,7 +66,7 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
   const matchedAt = new Date().toISOString();
   const source = feed?.title ?? article.feed;
   const digests = new DigestStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs);
-  const alerts: { name: string; data: AlertDelivery; opts: { jobId: string } }[] = [];
+  const alerts: { name: string; data: AlertDelivery; opts: ReturnType<typeof onceWithin> }[] = [];
   const queuedFor: string[] = [];
   const digested: string[] = [];
   for (const { sub, rules } of interested) {
@@ -77,7 +77,7 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
       alerts.push({
         name: 'alert',
         data: { kind: 'alert', subscriptionId: sub.id, storyId, article: slim, rules, matchedAt },
-        opts: { jobId: deliverJobId(sub.id, storyId) },
+        opts: onceWithin(deliverJobId(sub.id, storyId), ctx.settings.keepCompletedSeconds * 1000),
       });
       queuedFor.push(sub.id);
     }

@@ -6,7 +6,7 @@
 import type { Job } from 'bullmq';
 import { DigestStore } from '../src/alerts/digest-store.js';
 import type { WorkerContext } from '../src/queue/context.js';
-import { digestJobId, hashId, type DigestJobData } from '../src/queue/jobs.js';
+import { digestJobId, hashId, onceWithin, type DigestJobData } from '../src/queue/jobs.js';
 
 export interface DigestResult {
   subscriptionId: string;
@@ -40,7 +40,7 @@ export async function processDigest(job: Job<DigestJobData>, ctx: WorkerContext)
   await ctx.queues.deliver.add(
     'digest',
     { kind: 'digest', subscriptionId, digestId, entries: listed, omitted: entries.length - listed.length, createdAt: new Date().toISOString() },
-    { jobId: deliveryJobId },
+    onceWithin(deliveryJobId, ctx.settings.keepCompletedSeconds * 1000),
   );
   await store.deleteBatch(subscriptionId, digestId);
   ctx.log.info({ subscriptionId, stories: listed.length, omitted: entries.length - listed.length }, 'digest queued');

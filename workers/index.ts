@@ -73,7 +73,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const redis = connect(options.redisUrl);
   const keys = new RedisKeys(settings.prefix, isClusterUrl(options.redisUrl));
   const queueOpts = { connection: redis, prefix: settings.prefix };
-  const keep = { age: settings.keepCompletedSeconds };
   const queues: Queues = {
     poll: new Queue<PollJobData>(keys.queue(QUEUES.poll), { ...queueOpts, defaultJobOptions: pollJobOptions(settings) }),
     article: new Queue<ArticleJobData>(keys.queue(QUEUES.article), {
@@ -81,7 +80,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       defaultJobOptions: {
         attempts: 5,
         backoff: { type: 'exponential', delay: 10_000 },
-        removeOnComplete: keep,
+        // Done is done: the article text leaves Redis with the job; its id stays remembered for
+        // keepCompletedSeconds by a deduplication key (onceWithin), so a re-poll adds nothing.
+        removeOnComplete: true,
         removeOnFail: { age: 7 * 86_400 },
       },
     }),
@@ -99,7 +100,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       defaultJobOptions: {
         attempts: settings.deliverAttempts,
         backoff: { type: 'exponential', delay: settings.deliverBackoffMs },
-        removeOnComplete: keep,
+        // The sent-marker (14 days) and the deduplication key (onceWithin) keep a delivery from
+        // being sent or queued twice; the finished job with its article text is not needed.
+        removeOnComplete: true,
         // Exhausted deliveries stay until an operator retries or removes them.
         removeOnFail: false,
       },

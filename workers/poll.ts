@@ -12,7 +12,7 @@ import { hostLimiter } from '../src/feeds/host-limiter.js';
 import { SeenStore } from '../src/feeds/seen.js';
 import { ValidatorStore } from '../src/feeds/validators.js';
 import type { WorkerContext } from '../src/queue/context.js';
-import { articleJobId, type PollJobData } from '../src/queue/jobs.js';
+import { articleJobId, onceWithin, type PollJobData } from '../src/queue/jobs.js';
 
 export interface PollResult {
   feedId: string;
@@ -79,7 +79,7 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
     const toQueue = firstPoll ? fresh.filter((a) => Date.parse(a.published ?? '') >= cutoff) : fresh;
 
     await ctx.queues.article.addBulk(
-      toQueue.map((article) => ({ name: 'article', data: { article }, opts: { jobId: articleJobId(article) } })),
+      toQueue.map((article) => ({ name: 'article', data: { article }, opts: onceWithin(articleJobId(article), settings.keepCompletedSeconds * 1000) })),
     );
     // Remember every item in the feed (refreshing old ones) only after their jobs are queued.
     await seen.remember(feed.id, articles.map((a) => a.id));

@@ -45,7 +45,10 @@ export interface Settings {
   pollBackoffMs: number;
   deliverAttempts: number;
   deliverBackoffMs: number;
-  /** Completed jobs are kept this long so their deterministic ids keep deduplicating. */
+  /**
+   * Article and delivery job ids are remembered this long after the job was added (a BullMQ
+   * deduplication key, not the finished job: that is removed on completion with its payload).
+   */
   keepCompletedSeconds: number;
   concurrency: { poll: number; article: number; digest: number; deliver: number };
   mailFrom: string;

@@ -57,6 +57,16 @@ export function hashId(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 22);
 }
 
+/**
+ * Options under which adding the same work again within `keepMs` is a no-op, without keeping the
+ * finished job and its payload (article text) for that long: BullMQ's deduplication key
+ * (`<prefix>:<queue>:de:<job id>`, a few dozen bytes) outlives the job, which is removed when it
+ * completes. While the job itself exists, its id alone makes a second add a no-op.
+ */
+export function onceWithin(jobId: string, keepMs: number): { jobId: string; deduplication: { id: string; ttl: number } } {
+  return { jobId, deduplication: { id: jobId, ttl: keepMs } };
+}
+
 export const articleJobId = (article: Article) => `a-${hashId(article.feed, article.id)}`;
 export const deliverJobId = (subscriptionId: string, storyId: string) => `d-${hashId(subscriptionId, storyId)}`;
 export const pollSchedulerId = (feedId: string) => `feed-${feedId}`;

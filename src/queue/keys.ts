@@ -23,7 +23,7 @@ export const KEY_FAMILIES = {
     type: 'BullMQ queue keys',
     owner: 'workers/index.ts (BullMQ)',
     lifetime:
-      'per job: completed article and deliver jobs 3 days (their ids deduplicate), poll and digest the last 1000; failed deliveries until retried or removed; failed articles 7 days, digest runs 30 days',
+      'per job: article and deliver jobs removed when they complete, their ids kept 3 days as deduplication keys (de:<job id>, string); poll and digest the last 1000; failed deliveries until retried or removed; failed articles 7 days, digest runs 30 days',
   },
   seen: {
     pattern: 'seen:<feed>',

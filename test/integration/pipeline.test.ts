@@ -152,6 +152,30 @@ describe('the alert pipeline', () => {
     expect(wire).toMatchObject({ consecutiveFailures: 0, itemsInFeed: 3, newItems: 3 });
   });
 
+  it('keeps no article text in Redis once the work is done; ids are remembered for the keep window', async () => {
+    const { redis, settings } = pipeline.ctx;
+    const text: string[] = [];
+    for (const key of await redis.keys(`${settings.prefix}:*`)) {
+      const type = await redis.type(key);
+      if (type === 'string') text.push(String(await redis.get(key)));
+      else if (type === 'hash') text.push(JSON.stringify(await redis.hgetall(key)));
+      else if (type === 'zset' || type === 'set') text.push((await redis.zrange(key, 0, -1).catch(() => redis.smembers(key))).join(' '));
+      else if (type === 'list') text.push((await redis.lrange(key, 0, -1)).join(' '));
+      else if (type === 'stream') text.push(JSON.stringify(await redis.xrange(key, '-', '+')));
+    }
+    const all = text.join('\n');
+    expect(all).toContain('a-'); // the article job ids are there …
+    expect(all).not.toContain('Delegations met on Friday'); // … the feed's text is not
+    expect(all).not.toContain('More rounds of peace talks'); // nor the page's
+    expect(await pipeline.ctx.queues.article.getCompletedCount()).toBe(0);
+    expect(await pipeline.ctx.queues.deliver.getCompletedCount()).toBe(0);
+    const marks = await redis.keys(`${pipeline.ctx.keys.queue('article')}:de:a-*`.replace(/^/, `${settings.prefix}:`));
+    expect(marks).toHaveLength(3);
+    const ttl = await redis.pttl(marks[0]!);
+    expect(ttl).toBeGreaterThan(settings.keepCompletedSeconds * 1000 - 60_000);
+    expect(ttl).toBeLessThanOrEqual(settings.keepCompletedSeconds * 1000);
+  });
+
   it('sends nothing new when the feeds are polled again', async () => {
     const emails = smtp.messages.length;
     const posts = http.requests.filter((r) => r.path === '/hook').length;
@@ -160,5 +184,17 @@ describe('the alert pipeline', () => {
     expect(http.requests.filter((r) => r.path === '/hook').length).toBe(posts);
     const health = new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys);
     expect(await health.get('broken')).toMatchObject({ consecutiveFailures: 2 });
+  });
+
+  it('neither processes nor sends again when a feed is re-read after its seen set was lost (crash between queueing and remembering)', async () => {
+    const emails = smtp.messages.length;
+    const posts = http.requests.filter((r) => r.path === '/hook').length;
+    const processed: string[] = [];
+    pipeline.workers.find((w) => w.name === 'article')?.on('completed', (job) => processed.push(job.id ?? ''));
+    await pipeline.ctx.redis.del(pipeline.ctx.keys.seen('wire'));
+    await pollAllAndDrain(pipeline);
+    expect(processed).toEqual([]);
+    expect(smtp.messages.length).toBe(emails);
+    expect(http.requests.filter((r) => r.path === '/hook').length).toBe(posts);
   });
 });
