@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { QUEUES } from '../../src/queue/jobs.js';
 import type { Command } from './newswatch-process.js';
