@@ -36,7 +36,7 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
   }
   const { settings } = ctx;
   const health = new HealthStore(ctx.redis, ctx.keys);
-  const seen = new SeenStore(ctx.redis, ctx.keys);
+  const seen = new SeenStore(ctx.redis, ctx.keys, settings.seenRetentionMs);
   const validatorStore = new ValidatorStore(ctx.redis, ctx.keys);
   const limiter = hostLimiter(ctx.redis, ctx.keys, settings);
 

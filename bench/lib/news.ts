@@ -69,15 +69,17 @@ export class News {
     return { feed, gen, index, title, summary, paragraphs };
   }
 
-  items(feed: number, gen: number): NewsItem[] {
-    return Array.from({ length: this.options.itemsPerFeed }, (_, i) => this.item(feed, gen, i));
+  /** A feed's items: generation `gen`, indexes from `first` on, the highest (newest) first. */
+  items(feed: number, gen: number, first = 0): NewsItem[] {
+    const n = this.options.itemsPerFeed;
+    return Array.from({ length: n }, (_, i) => this.item(feed, gen, first + n - 1 - i));
   }
 
-  /** RSS 2.0 with description and content:encoded, newest first, dated minutes ago. */
-  rss(base: string, feed: number, gen: number, now: number): string {
-    const items = this.items(feed, gen).map((it) => {
+  /** RSS 2.0 with description and content:encoded of the items (newest first), dated a minute apart. */
+  rss(base: string, feed: number, list: NewsItem[], now: number): string {
+    const items = list.map((it, position) => {
       const link = pageUrl(base, it);
-      const date = new Date(now - it.index * 60_000).toUTCString();
+      const date = new Date(now - position * 60_000).toUTCString();
       return `<item><title>${esc(it.title)}</title><link>${link}</link><guid isPermaLink="true">${link}</guid><pubDate>${date}</pubDate><description>${esc(it.summary)}</description><content:encoded><![CDATA[${it.paragraphs.map((p) => `<p>${esc(p)}</p>`).join('')}]]></content:encoded></item>`;
     });
     return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Bench feed ${feed}</title><link>${base}/</link><description>Generated news</description><language>en</language>${items.join('')}</channel></rss>`;

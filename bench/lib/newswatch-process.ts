@@ -40,6 +40,8 @@ export interface ProcessStats {
   failed: Record<string, number>;
   /** Article jobs that matched at least one rule. */
   matched: number;
+  /** How late each poll job started after its scheduled time (ms), since the last stats. */
+  pollLagsMs: number[];
   lastFinished: number;
 }
 
@@ -54,11 +56,18 @@ export interface BareResult {
 const env = process.env;
 const config = await loadConfigOrThrow(env.NEWSWATCH_CONFIG ?? 'config', env);
 const settings = defaultSettings(env, config.settings);
+// The soak shrinks every keep window (job ids, story dedup, seen items) so that Redis reaches its
+// steady state within the warm-up; a leak then shows as growth.
+if (env.BENCH_KEEP_WINDOW_MS) {
+  const ms = Number(env.BENCH_KEEP_WINDOW_MS);
+  Object.assign(settings, { keepCompletedSeconds: ms / 1000, dedupWindowMs: ms, seenRetentionMs: ms });
+}
 const log = pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
 const completed: Record<string, number> = {};
 const failed: Record<string, number> = {};
 let lastFinished = 0;
 let matched = 0;
+const pollLagsMs: number[] = [];
 let pipeline: Pipeline | undefined;
 
 function stats(): ProcessStats {
@@ -72,6 +81,7 @@ function stats(): ProcessStats {
     completed,
     failed,
     matched,
+    pollLagsMs: pollLagsMs.splice(0),
     lastFinished,
   };
 }
@@ -80,8 +90,9 @@ function start(schedulers: boolean): Promise<void> | void {
   const mailer = createMailer({ smtpUrl: env.SMTP_URL, outboxDir: 'unused', from: settings.mailFrom, connections: settings.smtpConnections });
   pipeline = createPipeline({ redisUrl: env.REDIS_URL!, config, settings, mailer, log });
   for (const w of pipeline.runWorkers()) {
-    w.on('completed', (_job, result: { matchedRules?: string[] }) => {
+    w.on('completed', (job, result: { matchedRules?: string[] }) => {
       completed[w.name] = (completed[w.name] ?? 0) + 1;
+      if (w.name === 'poll' && job.processedOn) pollLagsMs.push(job.processedOn - job.timestamp - (job.opts.delay ?? 0));
       if (result?.matchedRules?.length) matched++;
       lastFinished = Date.now();
     });

@@ -22,8 +22,14 @@ export interface FeedServer {
   close(): Promise<void>;
 }
 
-export async function startFeedServer(news: News): Promise<FeedServer> {
+/**
+ * `newPerPoll`: when set, every request for a feed moves it on by that many new items (the oldest
+ * drop out), as a busy news feed between two polls; 0 keeps every feed as it is, so each answers
+ * 304 from its second poll on. Unset: feeds change only with `generation`.
+ */
+export async function startFeedServer(news: News, options: { newPerPoll?: number } = {}): Promise<FeedServer> {
   const cache = new Map<string, string>();
+  const polls = new Map<number, number>();
   const state: FeedServer = {
     base: '',
     generation: 0,
@@ -38,18 +44,27 @@ export async function startFeedServer(news: News): Promise<FeedServer> {
       state.requests.feeds++;
       const n = Number(feed[1]);
       const gen = state.generation;
-      const etag = `"${n}-${gen}"`;
+      let first = 0;
+      if (options.newPerPoll !== undefined) {
+        const count = polls.get(n) ?? 0;
+        polls.set(n, count + 1);
+        first = count * options.newPerPoll;
+      }
+      const etag = `"${n}-${gen}-${first}"`;
       if (req.headers['if-none-match'] === etag) {
         state.requests.notModified++;
         res.writeHead(304, { etag }).end();
         return;
       }
+      const items = news.items(n, gen, first);
+      const rolling = options.newPerPoll !== undefined;
       const key = `${n}/${gen}`;
-      let xml = cache.get(key);
-      if (!xml) cache.set(key, (xml = news.rss(state.base, n, gen, Date.now())));
+      let xml = rolling ? undefined : cache.get(key);
+      if (!xml) xml = news.rss(state.base, n, items, Date.now());
+      if (!rolling) cache.set(key, xml);
       const now = Date.now();
-      for (let i = 0; i < news.options.itemsPerFeed; i++) {
-        const k = `${n}/${gen}/${i}`;
+      for (const it of items) {
+        const k = `${n}/${gen}/${it.index}`;
         if (!state.firstServed.has(k)) state.firstServed.set(k, now);
       }
       res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8', etag }).end(xml);

@@ -6,13 +6,12 @@
 import type { RedisKeys } from '../queue/keys.js';
 import type { RedisClient } from '../queue/redis.js';
 
-const DEFAULT_RETAIN_MS = 30 * 86_400_000;
-
 export class SeenStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-    private readonly retainMs = DEFAULT_RETAIN_MS,
+    /** settings.seenRetentionMs */
+    private readonly retainMs: number,
   ) {}
 
   private key(feedId: string): string {

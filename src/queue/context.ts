@@ -50,6 +50,8 @@ export interface Settings {
    * deduplication key, not the finished job: that is removed on completion with its payload).
    */
   keepCompletedSeconds: number;
+  /** An item that left its feed is still remembered as seen this long (30 days). */
+  seenRetentionMs: number;
   concurrency: { poll: number; article: number; digest: number; deliver: number };
   mailFrom: string;
   /** Copies of a story within this window give no second alert. */
@@ -129,6 +131,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     deliverAttempts: file.delivery.attempts,
     deliverBackoffMs: file.delivery.backoff,
     keepCompletedSeconds: 3 * 86_400,
+    seenRetentionMs: 30 * 86_400_000,
     concurrency: { poll: 8, article: 8, digest: 2, deliver: 4 },
     mailFrom: env.MAIL_FROM || 'Newswatch <newswatch@localhost>',
     dedupWindowMs: file.alerts.dedupWindow,
