@@ -10,6 +10,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { QUEUES } from '../../src/queue/jobs.js';
+import { RedisKeys } from '../../src/queue/keys.js';
 import type { Command } from './newswatch-process.js';
 
 export interface NewswatchChild {
@@ -79,6 +80,30 @@ export async function redisFigures(redis: Redis): Promise<RedisFigures> {
     cpuS: field('used_cpu_sys') + field('used_cpu_user'),
     keys: Number(/^db0:keys=(\d+)/m.exec(info)?.[1] ?? 0),
   };
+}
+
+/**
+ * Bytes Redis uses per key family of one install (MEMORY USAGE of every key), BullMQ's
+ * deduplication keys (`<queue>:de:*`) apart from the rest of the queue keys.
+ */
+export async function memoryByFamily(redis: Redis, prefix: string): Promise<Record<string, { keys: number; bytes: number }>> {
+  const keys = new RedisKeys(prefix);
+  const out: Record<string, { keys: number; bytes: number }> = {};
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    const pipe = redis.pipeline();
+    for (const k of batch) pipe.memory('USAGE', k);
+    const sizes = (await pipe.exec()) ?? [];
+    batch.forEach((k, i) => {
+      const family = /:de:[^:]+$/.test(k) ? 'queue: job ids (de:)' : (keys.familyOf(k) ?? 'unknown');
+      const entry = (out[family] ??= { keys: 0, bytes: 0 });
+      entry.keys++;
+      entry.bytes += Number(sizes[i]?.[1] ?? 0);
+    });
+  } while (cursor !== '0');
+  return out;
 }
 
 /** Queues of one install (prefix), for depths and drain checks from outside the workers. */

@@ -88,8 +88,9 @@ export interface Receiver {
   /** Item key → first delivery time; `count` counts every delivery, repeats included. */
   delivered: Times;
   count: number;
-  /** Deliveries of an item already delivered (should stay 0 unless the test sends copies). */
+  /** Deliveries of an item to a recipient it was already delivered to: must stay 0. */
   repeats: number;
+  seen: Set<string>;
   /** Connections opened by senders (keep-alive keeps this low). */
   connections: number;
   reset(): void;
@@ -102,9 +103,11 @@ function receiverState(close: () => Promise<void>): Receiver {
     delivered: new Map(),
     count: 0,
     repeats: 0,
+    seen: new Set(),
     connections: 0,
     reset() {
       r.delivered.clear();
+      r.seen.clear();
       r.count = r.repeats = r.connections = 0;
     },
     close,
@@ -112,12 +115,21 @@ function receiverState(close: () => Promise<void>): Receiver {
   return r;
 }
 
-function record(r: Receiver, text: string): void {
+/**
+ * One delivery of the item the text names, to the recipient it names (`recipient` finds the
+ * subscription in a webhook body or the address in an email): the same item for two
+ * subscriptions is two deliveries, for one subscription twice is a repeat.
+ */
+function record(r: Receiver, text: string, recipient: RegExp): void {
   r.count++;
-  const key = itemKeyIn(text);
-  if (!key) return;
-  if (r.delivered.has(key)) r.repeats++;
-  else r.delivered.set(key, Date.now());
+  const item = itemKeyIn(text);
+  if (!item) return;
+  const key = `${item}|${recipient.exec(text)?.[1] ?? ''}`;
+  if (r.seen.has(key)) r.repeats++;
+  else {
+    r.seen.add(key);
+    if (!r.delivered.has(item)) r.delivered.set(item, Date.now());
+  }
 }
 
 /** Answers 200 to every POST and records the item its JSON names. */
@@ -126,7 +138,7 @@ export async function startWebhookReceiver(): Promise<Receiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      record(r, Buffer.concat(chunks).toString('utf8'));
+      record(r, Buffer.concat(chunks).toString('utf8'), /"subscription":"([^"]+)"/);
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
   });
@@ -168,7 +180,8 @@ export async function startSmtpSink(): Promise<Receiver> {
           }
           data.push(buffer.slice(0, end));
           buffer = buffer.slice(end + 5);
-          record(r, messageText(data.join('')));
+          const raw = data.join('');
+          record(r, `${messageText(raw)}\n${/^To: .*$/im.exec(raw)?.[0] ?? ''}`, /^To: (.*)$/im);
           data = undefined;
           replies.push('250 2.0.0 queued');
           continue;
