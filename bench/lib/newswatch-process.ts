@@ -13,12 +13,11 @@ import { matchInputOf, withPage, type Article } from '../../src/feeds/article.js
 import { readArticlePage } from '../../src/feeds/article-page.js';
 import { decodeBody } from '../../src/feeds/charset.js';
 import { fetchUrl } from '../../src/feeds/fetch.js';
-import { normaliseFeed } from '../../src/feeds/normalise.js';
-import { parseFeed } from '../../src/feeds/parse.js';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import { keywordRules } from '../../src/alerts/subscriptions.js';
 import { RuleIndex } from '../../src/match/index.js';
 import { defaultSettings } from '../../src/queue/context.js';
+import { Sandbox } from '../../src/sandbox/pool.js';
 import { createPipeline, type Pipeline } from '../../workers/index.js';
 
 export type Command =
@@ -69,6 +68,7 @@ let lastFinished = 0;
 let matched = 0;
 const pollLagsMs: number[] = [];
 let pipeline: Pipeline | undefined;
+let bareSandbox: Sandbox | undefined;
 
 function stats(): ProcessStats {
   const cpu = process.cpuUsage();
@@ -116,12 +116,15 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
 /** Every configured feed once: fetch, parse, normalise; each item: page (fetchArticle), match. */
 async function bare(): Promise<BareResult> {
   const rules = RuleIndex.build([...config.rules, ...keywordRules(config.subscriptions)]);
+  // Feeds and pages parsed in sandbox threads, as the workers do.
+  bareSandbox ??= new Sandbox(settings.parsing);
+  const sandbox = bareSandbox;
   const result: BareResult = { articles: 0, matched: 0, pages: 0, started: Date.now(), finished: 0 };
   const articles: { article: Article; fetchPage: boolean; tags?: string[] }[] = [];
   const process1 = async ({ article, fetchPage, tags }: (typeof articles)[number]) => {
     let a = article;
     if (fetchPage && a.url) {
-      a = withPage(a, await readArticlePage(a.url, settings, config.sites));
+      a = withPage(a, await readArticlePage(a.url, { settings, siteRules: config.sites, sandbox }));
       result.pages++;
     }
     if (rules.match(matchInputOf(a, tags)).length > 0) result.matched++;
@@ -139,8 +142,8 @@ async function bare(): Promise<BareResult> {
   });
   await pool(config.feeds, settings.concurrency.poll, async (feed) => {
     const res = await fetchUrl(feed.url, { userAgent: settings.userAgent, timeoutMs: settings.feedTimeoutMs, maxBytes: settings.feedMaxBytes });
-    const parsed = await parseFeed(decodeBody(res.body, res.headers.get('content-type')), res.url);
-    for (const article of normaliseFeed(parsed, { id: feed.id, url: res.url })) articles.push({ article, fetchPage: feed.fetchArticle, tags: feed.tags });
+    const { items } = await sandbox.parseFeed(decodeBody(res.body, res.headers.get('content-type')), res.url, { id: feed.id, url: res.url });
+    for (const article of items) articles.push({ article, fetchPage: feed.fetchArticle, tags: feed.tags });
   });
   feedsDone = true;
   await Promise.all(articleRunners);
@@ -168,6 +171,7 @@ process.on('message', (msg: Command) => {
         return bare();
       case 'close':
         await pipeline?.close();
+        await bareSandbox?.close();
         setImmediate(() => process.exit(0));
         return { ok: true };
     }
