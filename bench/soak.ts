@@ -4,7 +4,8 @@
 // prints the worker's RSS and CPU, Redis memory and CPU, queue depths, how late polls started
 // and first-sighting-to-delivery latency. At the end it checks, after the warm-up, that RSS and
 // Redis memory stay flat (within 10 % of their first post-warm-up value), that no poll started
-// more than --max-lag late and that the queues do not grow. Exit 1 when a check fails.
+// more than --max-lag late and that the queues do not grow. Exit 3 when a check fails (other
+// non-zero codes are crashes).
 //
 // Every keep window (job ids, story dedup, seen items) is shrunk to --keep-window so that Redis
 // reaches its steady state within the warm-up: with the real windows (3 to 30 days) memory grows
@@ -165,4 +166,4 @@ try {
   await Promise.all([server.close(), hooks.close(), smtp.close()]);
   await redisServer.stop();
 }
-process.exit(failed ? 1 : 0);
+process.exit(failed ? 3 : 0);
