@@ -7,7 +7,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import { DigestStore } from '../src/alerts/digest-store.js';
 import { StoryStore } from '../src/alerts/story-store.js';
-import { passesFilters, ruleName, SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
+import { passesFilters, SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { matchInputOf, withPage, type Article } from '../src/feeds/article.js';
 import { readArticlePage } from '../src/feeds/article-page.js';
 import { FetchError } from '../src/feeds/fetch.js';
@@ -45,16 +45,17 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
     }
   }
 
-  const matches = ctx.rules.match(matchInputOf(article, feed?.tags));
+  await ctx.directory.ready;
+  const matches = ctx.directory.index.match(matchInputOf(article, feed?.tags));
   if (matches.length === 0) return { matchedRules: [], queuedFor: [], digests: [], extracted };
   const hitsByRule = new Map(matches.map((m) => [m.rule, m.hits]));
 
   const disabled = await new SubscriptionState(ctx.redis, ctx.keys).disabled();
-  const interested = ctx.config.subscriptions.flatMap((sub) => {
-    if (disabled.has(sub.id) || !passesFilters(sub, article)) return [];
+  const interested = ctx.directory.subscriptionsFor(hitsByRule.keys()).flatMap((sub) => {
+    if (sub.paused || disabled.has(sub.id) || !passesFilters(sub, article)) return [];
     const rules: MatchedRule[] = subscriptionRuleIds(sub).flatMap((id) => {
       const hits = hitsByRule.get(id);
-      return hits ? [{ id, name: ruleName(id, ctx.config.rules, ctx.config.subscriptions), hits }] : [];
+      return hits ? [{ id, name: ctx.directory.ruleName(id), hits }] : [];
     });
     return rules.length > 0 ? [{ sub, rules }] : [];
   });

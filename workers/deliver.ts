@@ -7,7 +7,7 @@
 import type { Job } from 'bullmq';
 import type { Alert } from '../src/alerts/alert.js';
 import { renderAlertEmail, renderDigestEmail, type EmailContext } from '../src/alerts/render-email.js';
-import { ruleName, SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
+import { SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { unsubscribeUrl } from '../src/alerts/unsubscribe.js';
 import { discordPayload, postWebhook, slackPayload, webhookPayload, WebhookError } from '../src/alerts/webhook.js';
 import type { SubscriptionConfig } from '../src/config/schema.js';
@@ -27,9 +27,11 @@ const SENT_TTL_SECONDS = 14 * 86_400;
 
 export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContext): Promise<DeliverResult> {
   const data = job.data;
-  const sub = ctx.config.subscriptions.find((s) => s.id === data.subscriptionId);
-  if (!sub) {
-    ctx.log.warn({ subscriptionId: data.subscriptionId }, 'delivery for a subscription that is no longer configured; dropped');
+  await ctx.directory.ready;
+  const sub = ctx.directory.subscription(data.subscriptionId);
+  if (!sub || sub.paused) {
+    // Unsubscribed, deleted or paused since the alert was queued: nothing more goes out.
+    ctx.log.warn({ subscriptionId: data.subscriptionId }, `delivery for a subscription that is ${sub ? 'paused' : 'gone'}; dropped`);
     return { channel: 'none' };
   }
   const id = data.kind === 'alert' ? deliverJobId(sub.id, data.storyId) : digestJobId(sub.id, data.digestId);
@@ -46,7 +48,7 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
             {
               ...data,
               ruleOrder: subscriptionRuleIds(sub),
-              ruleNames: new Map(subscriptionRuleIds(sub).map((r) => [r, ruleName(r, ctx.config.rules, ctx.config.subscriptions)])),
+              ruleNames: new Map(subscriptionRuleIds(sub).map((r) => [r, ctx.directory.ruleName(r)])),
             },
             emailCtx,
           );

@@ -17,7 +17,8 @@ export interface DigestResult {
 
 export async function processDigest(job: Job<DigestJobData>, ctx: WorkerContext): Promise<DigestResult> {
   const { subscriptionId } = job.data;
-  const sub = ctx.config.subscriptions.find((s) => s.id === subscriptionId);
+  await ctx.directory.ready;
+  const sub = ctx.directory.subscription(subscriptionId);
   const none = { subscriptionId, stories: 0, omitted: 0 };
   if (!sub || sub.delivery !== 'digest') {
     ctx.log.warn({ subscriptionId }, 'digest run for a subscription that no longer wants digests; skipped');

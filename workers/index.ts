@@ -5,11 +5,10 @@
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Mailer } from '../src/alerts/mailer.js';
-import { keywordRules } from '../src/alerts/subscriptions.js';
+import { SubscriptionDirectory } from '../src/alerts/directory.js';
 import { linkSecret } from '../src/alerts/unsubscribe.js';
 import type { Config } from '../src/config/load.js';
 import { DIGEST_SHORTCUTS, type SubscriptionConfig } from '../src/config/schema.js';
-import { RuleIndex } from '../src/match/index.js';
 import { Sandbox } from '../src/sandbox/pool.js';
 import type { Queues, Settings, WorkerContext } from '../src/queue/context.js';
 import {
@@ -68,6 +67,19 @@ export function digestSchedule(sub: SubscriptionConfig): { pattern: string; tz: 
   return { pattern: digest.cron, tz: digest.timezone ?? sub.timezone };
 }
 
+/**
+ * Creates, updates or (for `undefined`, or a subscription that no longer wants digests) removes
+ * the digest scheduler of one subscription; idempotent.
+ */
+export async function scheduleDigest(queue: Queue<DigestJobData>, sub: SubscriptionConfig | undefined, subscriptionId = sub?.id): Promise<void> {
+  if (!subscriptionId) return;
+  if (!sub || sub.delivery !== 'digest') {
+    await queue.removeJobScheduler(digestSchedulerId(subscriptionId));
+    return;
+  }
+  await queue.upsertJobScheduler(digestSchedulerId(sub.id), digestSchedule(sub), { name: 'digest', data: { subscriptionId: sub.id } });
+}
+
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { settings } = options;
   const redis = connect(options.redisUrl);
@@ -111,7 +123,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   let secret: Promise<string> | undefined;
   const ctx: WorkerContext = {
     config: options.config,
-    rules: RuleIndex.build([...options.config.rules, ...keywordRules(options.config.subscriptions)]),
+    directory: new SubscriptionDirectory({ config: options.config, redis, keys, log: options.log }),
     redis,
     keys,
     queues,
@@ -167,13 +179,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           { name: 'poll', data: { feedId: feed.id }, opts: pollJobOptions(settings) },
         );
       }
-      const digestSubs = options.config.subscriptions.filter((s) => s.delivery === 'digest');
-      for (const sub of digestSubs) {
+      await ctx.directory.ready;
+      for (const sub of ctx.directory.subscriptions().filter((s) => s.delivery === 'digest')) {
         wanted.add(digestSchedulerId(sub.id));
-        await queues.digest.upsertJobScheduler(digestSchedulerId(sub.id), digestSchedule(sub), {
-          name: 'digest',
-          data: { subscriptionId: sub.id },
-        });
+        await scheduleDigest(queues.digest, sub);
       }
       const removed: string[] = [];
       for (const queue of [queues.poll, queues.digest] as Queue[]) {
@@ -202,6 +211,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       };
     },
     async close() {
+      await ctx.directory.close();
       // Workers first: they finish their in-flight jobs (or hand them back) before we disconnect.
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(Object.values(queues).map((q: Queue) => q.close()));

@@ -2,13 +2,18 @@
 // as a rule of its own), which articles its filters let through, and its disabled state (a
 // webhook that answered 410 Gone), kept in Redis so every worker process sees it.
 
-import type { RuleConfig, SubscriptionConfig } from '../config/schema.js';
+import type { SubscriptionConfig } from '../config/schema.js';
 import type { MatchInput, RuleSpec } from '../match/index.js';
 import type { RedisKeys } from '../queue/keys.js';
 import type { RedisClient } from '../queue/redis.js';
 
+const KEYWORDS = 'keywords:';
+
 /** Rule id of a subscription's `keywords:` query; rule ids are slugs, so it cannot clash. */
-export const keywordRuleId = (subscriptionId: string) => `keywords:${subscriptionId}`;
+export const keywordRuleId = (subscriptionId: string) => `${KEYWORDS}${subscriptionId}`;
+
+/** The subscription whose keyword rule this is; undefined for other rules. */
+export const subscriptionOfKeywordRule = (ruleId: string) => (ruleId.startsWith(KEYWORDS) ? ruleId.slice(KEYWORDS.length) : undefined);
 
 export function keywordRules(subs: SubscriptionConfig[]): RuleSpec[] {
   return subs.flatMap((s) => (s.keywords ? [{ id: keywordRuleId(s.id), query: s.keywords }] : []));
@@ -16,14 +21,6 @@ export function keywordRules(subs: SubscriptionConfig[]): RuleSpec[] {
 
 export function subscriptionRuleIds(sub: SubscriptionConfig): string[] {
   return sub.keywords ? [...sub.rules, keywordRuleId(sub.id)] : sub.rules;
-}
-
-/** Display name of a rule id, including keyword rules. */
-export function ruleName(ruleId: string, rules: RuleConfig[], subs: SubscriptionConfig[]): string {
-  const rule = rules.find((r) => r.id === ruleId);
-  if (rule) return rule.name ?? rule.id;
-  const sub = subs.find((s) => keywordRuleId(s.id) === ruleId);
-  return sub?.keywords ? `Keywords: ${sub.keywords}` : ruleId;
 }
 
 /**
@@ -34,6 +31,13 @@ export function passesFilters(sub: SubscriptionConfig, article: Pick<MatchInput,
   if (sub.feeds && !sub.feeds.includes(article.feed ?? '')) return false;
   if (sub.languages && article.language && !sub.languages.includes(article.language.toLowerCase().slice(0, 2))) return false;
   return true;
+}
+
+/** Where a subscription stands: waiting for its confirmation, sending, paused, or switched off by a 410. */
+export type SubscriptionStatus = 'pending' | 'active' | 'paused' | 'disabled';
+
+export function statusOf(sub: Pick<SubscriptionConfig, 'id' | 'paused'>, disabled: Map<string, string>): SubscriptionStatus {
+  return disabled.has(sub.id) ? 'disabled' : sub.paused ? 'paused' : 'active';
 }
 
 export class SubscriptionState {

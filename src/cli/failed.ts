@@ -7,16 +7,7 @@ import type { Logger } from 'pino';
 import { SubscriptionState } from '../alerts/subscriptions.js';
 import { describeDelivery, type DeliverJobData, type DigestJobData } from '../queue/jobs.js';
 import { CliError, type GlobalOptions } from './common.js';
-import { openRuntime, type Runtime } from './runtime.js';
-
-async function withRuntime<T>(opts: GlobalOptions, env: NodeJS.ProcessEnv, log: Logger, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await openRuntime(opts, env, log);
-  try {
-    return await fn(runtime);
-  } finally {
-    await runtime.shutdown();
-  }
-}
+import { withRuntime, type Runtime } from './runtime.js';
 
 const failedQueues = (rt: Runtime): Queue[] => [rt.pipeline.ctx.queues.deliver, rt.pipeline.ctx.queues.digest];
 
@@ -73,7 +64,8 @@ export async function retryCommand(
 export async function enableCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, log: Logger, subscriptionId: string | undefined): Promise<number> {
   if (!subscriptionId) throw new CliError('enable needs a subscription id', 2);
   return withRuntime(opts, env, log, async (rt) => {
-    if (!rt.config.subscriptions.some((s) => s.id === subscriptionId)) throw new CliError(`no subscription "${subscriptionId}" in subscriptions.yaml`, 1);
+    await rt.pipeline.ctx.directory.ready;
+    if (!rt.pipeline.ctx.directory.subscription(subscriptionId)) throw new CliError(`no subscription "${subscriptionId}" (\`newswatch subscriptions\` lists them)`, 1);
     const was = await new SubscriptionState(rt.pipeline.ctx.redis, rt.pipeline.ctx.keys).enable(subscriptionId);
     process.stdout.write(was ? `Subscription "${subscriptionId}" enabled.\n` : `Subscription "${subscriptionId}" was not disabled.\n`);
     return 0;

@@ -17,6 +17,7 @@ import { importOpmlCommand } from './import-opml.js';
 import { previewCommand } from './preview.js';
 import { runOnceCommand } from './run-once.js';
 import { startCommand } from './start.js';
+import { exportCommand, subscriptionsCommand } from './subscriptions.js';
 import { testRuleCommand } from './test-rule.js';
 import { validateCommand } from './validate.js';
 
@@ -38,6 +39,9 @@ Commands:
   preview SUBSCRIPTION           render the next digest to files in $NEWSWATCH_DATA/preview
   feeds                          each feed's health: state, HTTP status, failures, items, next poll
   import-opml FILE [--dry-run]   add the feeds of an OPML export to feeds.yaml (comments kept)
+  subscriptions [--json]         every subscription, from YAML and Redis: state, target, rules, schedule
+  export [--out DIR]             the rules and subscriptions kept in Redis as YAML (DIR: a full config
+                                 directory that validate accepts)
 
 Options:
   --config DIR   config directory (default: $NEWSWATCH_CONFIG or ./config)
@@ -63,6 +67,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       query: { type: 'string' },
       json: { type: 'boolean', default: false },
       'fetch-articles': { type: 'boolean', default: false },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -111,6 +116,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     case 'import-opml':
       if (!target) throw new CliError('import-opml needs the OPML FILE exported from your feed reader', 2);
       return importOpmlCommand(target, opts.configDir, values['dry-run']);
+    case 'subscriptions':
+      return subscriptionsCommand(opts, env, createLogger('warn', env), values.json);
+    case 'export':
+      return exportCommand(opts, env, createLogger('warn', env), values.out);
     default:
       throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
   }

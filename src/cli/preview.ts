@@ -7,7 +7,7 @@ import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import { DigestStore } from '../alerts/digest-store.js';
 import { renderDigestEmail } from '../alerts/render-email.js';
-import { ruleName, subscriptionRuleIds } from '../alerts/subscriptions.js';
+import { subscriptionRuleIds } from '../alerts/subscriptions.js';
 import { unsubscribeUrl } from '../alerts/unsubscribe.js';
 import { hashId } from '../queue/jobs.js';
 import { CliError, type GlobalOptions } from './common.js';
@@ -18,8 +18,9 @@ export async function previewCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv
   const rt = await openRuntime(opts, env, log);
   try {
     const { ctx } = rt.pipeline;
-    const sub = rt.config.subscriptions.find((s) => s.id === subscriptionId);
-    if (!sub) throw new CliError(`no subscription "${subscriptionId}" in subscriptions.yaml`, 1);
+    await ctx.directory.ready;
+    const sub = ctx.directory.subscription(subscriptionId);
+    if (!sub) throw new CliError(`no subscription "${subscriptionId}" (\`newswatch subscriptions\` lists them)`, 1);
     if (sub.delivery !== 'digest') throw new CliError(`subscription "${subscriptionId}" is delivered immediately; preview shows digests`, 1);
     const all = await new DigestStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs).peek(sub.id);
     if (all.length === 0) {
@@ -36,7 +37,7 @@ export async function previewCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv
         entries,
         omitted: all.length - entries.length,
         ruleOrder: ruleIds,
-        ruleNames: new Map(ruleIds.map((id) => [id, ruleName(id, rt.config.rules, rt.config.subscriptions)])),
+        ruleNames: new Map(ruleIds.map((id) => [id, ctx.directory.ruleName(id)])),
       },
       {
         timezone: sub.timezone,

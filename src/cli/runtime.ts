@@ -41,3 +41,13 @@ export async function openRuntime(
     },
   };
 }
+
+/** Runs a command that needs Redis and the pipeline's context, and takes it all down after. */
+export async function withRuntime<T>(opts: GlobalOptions, env: NodeJS.ProcessEnv, log: Logger, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const runtime = await openRuntime(opts, env, log);
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.shutdown();
+  }
+}

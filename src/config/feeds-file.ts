@@ -2,8 +2,9 @@
 // comments, order and formatting stay as they were and new entries are appended to `feeds:`.
 // A feed whose URL is already listed is skipped; ids are slugs made unique within the file.
 
-import { isMap, isScalar, isSeq, parseDocument, YAMLSeq, type YAMLMap } from 'yaml';
+import { isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
 import { feedsFileSchema } from './schema.js';
+import { editableDocument, topLevelList } from './yaml-edit.js';
 
 export interface NewFeed {
   url: string;
@@ -18,17 +19,8 @@ export interface AddFeedsResult {
 }
 
 export function addFeeds(text: string, feeds: NewFeed[], file = 'feeds.yaml'): AddFeedsResult {
-  const doc = parseDocument(text.trim() ? text : 'feeds: []\n');
-  if (doc.errors.length > 0) throw new Error(`${file}: cannot edit, the YAML does not parse: ${doc.errors[0]?.message}; fix it (newswatch validate) first`);
-  let list = doc.get('feeds', true);
-  if (!isSeq(list)) {
-    if (list !== undefined && list !== null && !(isScalar(list) && list.value === null)) {
-      throw new Error(`${file}: \`feeds:\` is not a list; fix it (newswatch validate) first`);
-    }
-    list = new YAMLSeq();
-    doc.set('feeds', list);
-  }
-  const seq = list as YAMLSeq;
+  const doc = editableDocument(text, 'feeds', file);
+  const seq = topLevelList(doc, 'feeds', file);
   const ids = new Set<string>();
   const urls = new Set<string>();
   for (const item of seq.items) {

@@ -51,6 +51,10 @@ export const ruleSchema = z
     all: z.array(queryText).optional().describe('Queries that must all match (ANDed with query).'),
     any: z.array(queryText).optional().describe('At least one of these must match.'),
     none: z.array(queryText).optional().describe('None of these may match.'),
+    public: z
+      .boolean()
+      .default(false)
+      .describe('Offered on the subscribe page as a ready-made choice (field `rule`); default false.'),
   })
   .refine((r) => r.query !== undefined || (r.all?.length ?? 0) > 0 || (r.any?.length ?? 0) > 0, {
     message: 'a rule needs `query:` (or `all:`/`any:` lists) saying what to match',
@@ -107,6 +111,7 @@ export const subscriptionSchema = z
     maxPerDigest: z.number().int().min(1).max(1000).default(50).describe('Stories listed per digest; the rest are counted.'),
     languages: z.array(z.string().min(2)).optional().describe('Only articles in these languages (ISO 639-1 codes).'),
     feeds: z.array(z.string()).optional().describe('Only articles from these feed ids.'),
+    paused: z.boolean().default(false).describe('Kept, but sent nothing until unpaused; default false.'),
   })
   .refine((s) => (s.email === undefined) !== (s.webhook === undefined), {
     message: 'a subscription needs exactly one target: `email:` or `webhook:`',

@@ -4,10 +4,10 @@
 
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import type { SubscriptionDirectory } from '../alerts/directory.js';
 import type { Mailer } from '../alerts/mailer.js';
 import type { Config } from '../config/load.js';
 import { DEFAULT_SETTINGS_FILE, type SettingsFile } from '../config/settings-schema.js';
-import type { RuleIndex } from '../match/index.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/pool.js';
 import type { ArticleJobData, DeliverJobData, DigestJobData, PollJobData } from './jobs.js';
 import type { RedisKeys } from './keys.js';
@@ -174,8 +174,10 @@ export interface Queues {
 }
 
 export interface WorkerContext {
+  /** Feeds and sites; subscriptions and rules are looked up in `directory`. */
   config: Config;
-  rules: RuleIndex;
+  /** Every subscription and rule, from YAML and from Redis, and the rule index over them. */
+  directory: SubscriptionDirectory;
   redis: RedisClient;
   /** Every Redis key name of this deployment (prefix, cluster hash tags). */
   keys: RedisKeys;

@@ -12,7 +12,7 @@ import { QUEUES, type QueueName } from './jobs.js';
 export interface KeyFamily {
   /** After `<prefix>:`. */
   pattern: string;
-  type: 'hash' | 'sorted set' | 'string' | 'BullMQ queue keys';
+  type: 'hash' | 'sorted set' | 'set' | 'string' | 'stream' | 'BullMQ queue keys';
   owner: string;
   lifetime: string;
 }
@@ -109,6 +109,62 @@ export const KEY_FAMILIES = {
     owner: 'src/alerts/unsubscribe.ts',
     lifetime: 'the unsubscribe-link key when NEWSWATCH_SECRET is unset; forever',
   },
+  // Subscriptions and rules created through the web or the API. One slot holds them all, so each
+  // change (record, indexes, change-log entry) is one Lua script.
+  directorySubscriptions: {
+    pattern: '[directory]:subscriptions',
+    type: 'hash',
+    owner: 'src/alerts/subscription-store.ts',
+    lifetime: 'confirmed subscriptions (id → JSON) until unsubscribed or deleted',
+  },
+  directoryRules: {
+    pattern: '[directory]:rules',
+    type: 'hash',
+    owner: 'src/alerts/subscription-store.ts',
+    lifetime: 'rules created through the API (id → JSON) until deleted',
+  },
+  directoryChanges: {
+    pattern: '[directory]:changes',
+    type: 'stream',
+    owner: 'src/alerts/subscription-store.ts',
+    lifetime: 'which subscription or rule changed, read by every process; about the last 10,000 entries',
+  },
+  pendingSubscription: {
+    pattern: '[directory]:pending:<subscription>',
+    type: 'string',
+    owner: 'src/alerts/subscription-store.ts',
+    lifetime: 'a subscription waiting for its confirmation; web.confirmWithin (7 days), then gone',
+  },
+  pendingByAddress: {
+    pattern: '[directory]:pending-address:<address hash>',
+    type: 'sorted set',
+    owner: 'src/alerts/subscription-store.ts',
+    lifetime: "an address's unconfirmed subscriptions by expiry, for the cap per address; expires with the last",
+  },
+  pendingIndex: {
+    pattern: '[directory]:pending-index',
+    type: 'sorted set',
+    owner: 'src/alerts/subscription-store.ts',
+    lifetime: 'every unconfirmed subscription by expiry, for listings; expired entries trimmed on each new one',
+  },
+  subscriptionsByAddress: {
+    pattern: '[directory]:address:<address hash>',
+    type: 'set',
+    owner: 'src/alerts/subscription-store.ts',
+    lifetime: "an address's confirmed subscriptions, for the manage page; gone with the last",
+  },
+  sameSubscription: {
+    pattern: '[directory]:same:<address and query hash>',
+    type: 'string',
+    owner: 'src/alerts/subscription-store.ts',
+    lifetime: 'address + query → subscription, so subscribing twice makes one; as long as the subscription',
+  },
+  confirmationsSent: {
+    pattern: '[directory]:mails:<address hash>',
+    type: 'string',
+    owner: 'src/alerts/subscription-store.ts',
+    lifetime: 'confirmation and manage-link emails sent to an address in the last day (web.mailsPerAddressPerDay); 1 day',
+  },
 } as const satisfies Record<string, KeyFamily>;
 
 export type KeyFamilyName = keyof typeof KEY_FAMILIES;
@@ -179,6 +235,42 @@ export class RedisKeys {
 
   secret(): string {
     return this.key('secret');
+  }
+
+  directorySubscriptions(): string {
+    return this.key(this.slot('directory'), 'subscriptions');
+  }
+
+  directoryRules(): string {
+    return this.key(this.slot('directory'), 'rules');
+  }
+
+  directoryChanges(): string {
+    return this.key(this.slot('directory'), 'changes');
+  }
+
+  pendingSubscription(subscriptionId: string): string {
+    return this.key(this.slot('directory'), 'pending', subscriptionId);
+  }
+
+  pendingByAddress(addressHash: string): string {
+    return this.key(this.slot('directory'), 'pending-address', addressHash);
+  }
+
+  pendingIndex(): string {
+    return this.key(this.slot('directory'), 'pending-index');
+  }
+
+  subscriptionsByAddress(addressHash: string): string {
+    return this.key(this.slot('directory'), 'address', addressHash);
+  }
+
+  sameSubscription(hash: string): string {
+    return this.key(this.slot('directory'), 'same', hash);
+  }
+
+  confirmationsSent(addressHash: string): string {
+    return this.key(this.slot('directory'), 'mails', addressHash);
   }
 
   /**

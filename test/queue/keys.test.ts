@@ -21,6 +21,15 @@ function sampleKeys(keys: RedisKeys): Record<Exclude<KeyFamilyName, 'queue'>, st
     sent: keys.sent('d-abc'),
     disabled: keys.disabled(),
     secret: keys.secret(),
+    directorySubscriptions: keys.directorySubscriptions(),
+    directoryRules: keys.directoryRules(),
+    directoryChanges: keys.directoryChanges(),
+    pendingSubscription: keys.pendingSubscription('s3k2q'),
+    pendingByAddress: keys.pendingByAddress('AbC-_x'),
+    pendingIndex: keys.pendingIndex(),
+    subscriptionsByAddress: keys.subscriptionsByAddress('AbC-_x'),
+    sameSubscription: keys.sameSubscription('AbC-_y'),
+    confirmationsSent: keys.confirmationsSent('AbC-_x'),
   };
 }
 
@@ -52,6 +61,20 @@ describe('Redis key families', () => {
     expect(sameSlot(keys.story('a'), keys.story('b'), `${keys.storyBase()}:url:x`, `${keys.storyBase()}:band:1-2`)).toBe(true);
     // digest-store's scripts: bucket, batch and the per-story marker of one subscription.
     expect(sameSlot(keys.digestBucket('m'), keys.digestBatch('m', 'r'), keys.digested('m', 's'))).toBe(true);
+    // subscription-store's scripts: records, indexes, pending keys and the change log.
+    expect(
+      sameSlot(
+        keys.directorySubscriptions(),
+        keys.directoryRules(),
+        keys.directoryChanges(),
+        keys.pendingSubscription('s'),
+        keys.pendingByAddress('a'),
+        keys.pendingIndex(),
+        keys.subscriptionsByAddress('a'),
+        keys.sameSubscription('x'),
+        keys.confirmationsSent('a'),
+      ),
+    ).toBe(true);
     // host-limiter's scripts.
     expect(sameSlot(keys.hostLeases('a.example'), keys.hostNotBefore('a.example'))).toBe(true);
     // BullMQ: every key of a queue.
