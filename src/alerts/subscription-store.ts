@@ -172,9 +172,7 @@ export class SubscriptionStore {
 
   /** Confirmed subscriptions by id, in one round trip; missing ids are left out. */
   async some(ids: string[]): Promise<Map<string, StoredSubscription>> {
-    if (ids.length === 0) return new Map();
-    const found = await this.redis.hmget(this.keys.directorySubscriptions(), ...ids);
-    return new Map(ids.flatMap((id, i) => (found[i] ? [[id, JSON.parse(found[i]) as StoredSubscription]] : [])));
+    return this.records<StoredSubscription>(this.keys.directorySubscriptions(), ids);
   }
 
   async get(id: string): Promise<StoredSubscription | undefined> {
@@ -277,9 +275,7 @@ export class SubscriptionStore {
   }
 
   async someRules(ids: string[]): Promise<Map<string, StoredRule>> {
-    if (ids.length === 0) return new Map();
-    const found = await this.redis.hmget(this.keys.directoryRules(), ...ids);
-    return new Map(ids.flatMap((id, i) => (found[i] ? [[id, JSON.parse(found[i]) as StoredRule]] : [])));
+    return this.records<StoredRule>(this.keys.directoryRules(), ids);
   }
 
   async getRule(id: string): Promise<StoredRule | undefined> {
@@ -298,6 +294,12 @@ export class SubscriptionStore {
       CHANGE_LOG_LENGTH,
     );
     if (ok !== 1) throw new ConcurrentChangeError('rule', id);
+  }
+
+  private async records<T>(hash: string, ids: string[]): Promise<Map<string, T>> {
+    if (ids.length === 0) return new Map();
+    const found = await this.redis.hmget(hash, ...ids);
+    return new Map(ids.flatMap((id, i) => (found[i] ? [[id, JSON.parse(found[i]) as T]] : [])));
   }
 
   // --- the change log ---
