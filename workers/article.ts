@@ -8,7 +8,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { DigestStore } from '../src/alerts/digest-store.js';
 import { StoryStore } from '../src/alerts/story-store.js';
 import { passesFilters, SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
-import { matchInputOf, withPage, type Article } from '../src/feeds/article.js';
+import { matchInputOf, withoutHtml, withPage, type Article } from '../src/feeds/article.js';
 import { readArticlePage } from '../src/feeds/article-page.js';
 import { FetchError } from '../src/feeds/fetch.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
@@ -63,7 +63,7 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
   if (interested.length === 0) return { matchedRules, queuedFor: [], digests: [], extracted };
 
   const { storyId, isNew } = await new StoryStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs).assign(article);
-  const { contentHtml: _html, ...slim } = article;
+  const slim = withoutHtml(article);
   const matchedAt = new Date().toISOString();
   const source = feed?.title ?? article.feed;
   const digests = new DigestStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs);

@@ -7,6 +7,7 @@ import type { Job } from 'bullmq';
 import { isFlagged, nextPollAfterFailure, nextPollAfterSuccess, shouldSkipPoll } from '../src/feeds/backoff.js';
 import { decodeBody } from '../src/feeds/charset.js';
 import { FetchError, fetchUrl } from '../src/feeds/fetch.js';
+import { withoutHtml } from '../src/feeds/article.js';
 import { HealthStore } from '../src/feeds/health.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
 import { SeenStore } from '../src/feeds/seen.js';
@@ -79,7 +80,7 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
     const toQueue = firstPoll ? fresh.filter((a) => Date.parse(a.published ?? '') >= cutoff) : fresh;
 
     await ctx.queues.article.addBulk(
-      toQueue.map((article) => ({ name: 'article', data: { article }, opts: onceWithin(articleJobId(article), settings.keepCompletedSeconds * 1000) })),
+      toQueue.map((article) => ({ name: 'article', data: { article: withoutHtml(article) }, opts: onceWithin(articleJobId(article), settings.keepCompletedSeconds * 1000) })),
     );
     // Remember every item in the feed (refreshing old ones) only after their jobs are queued.
     await seen.remember(feed.id, articles.map((a) => a.id));

@@ -23,6 +23,15 @@ export interface Article {
   published?: string;
 }
 
+/**
+ * The article without its HTML, as queues and stores carry it: matching, emails, webhooks and
+ * digests read the text fields, and the HTML would double the bytes written to Redis per item.
+ */
+export function withoutHtml(article: Article): Article {
+  const { contentHtml: _html, ...rest } = article;
+  return rest;
+}
+
 /** What the matcher reads of an article; `feedTags` are the tags of its feed in feeds.yaml. */
 export function matchInputOf(article: Article, feedTags?: string[]): MatchInput {
   return {

@@ -208,6 +208,19 @@ describe('polling a feed', () => {
   });
 });
 
+describe('the article jobs', () => {
+  it('carry the article text without its HTML', async () => {
+    const http = await server();
+    http.route('/feed.xml', serveRss(http, [{ guid: 'h1', title: 'Markup', link: `${http.url}/s1`, description: '<p>Talks in <b>Istanbul</b> resumed.</p>' }]));
+    const pipeline = await pipelineFor(`feeds:\n  - id: wire\n    url: ${http.url}/feed.xml\n`);
+    const articles = articlesProcessed(pipeline);
+    await pollOnce(pipeline);
+    expect(articles).toHaveLength(1);
+    expect(articles[0]?.summary).toContain('Talks in Istanbul resumed.');
+    expect(articles[0]).not.toHaveProperty('contentHtml');
+  });
+});
+
 describe('the per-host limit', () => {
   it('holds across two worker processes polling feeds on one host', async () => {
     const http = await server();
