@@ -90,6 +90,28 @@ class WordRef {
 
 const NONE: readonly NormInfo[] = [];
 
+/**
+ * Query words (with their stem caches) and the terms as written are shared by every matcher that
+ * uses them: 100,000 rules name far fewer distinct words. Bounded: past MAX_SHARED entries a
+ * table starts afresh, which only costs sharing.
+ */
+const MAX_SHARED = 100_000;
+const sharedRefs = new Map<string, WordRef>();
+const sharedTerms = new Map<string, string>();
+
+function shared<T>(table: Map<string, T>, key: string, make: () => T): T {
+  let value = table.get(key);
+  if (value === undefined) {
+    if (table.size >= MAX_SHARED) table.clear();
+    value = make();
+    table.set(key, value);
+  }
+  return value;
+}
+
+const wordRef = (word: string, stemmed: boolean) => shared(sharedRefs, stemmed ? word : `\u0000${word}`, () => new WordRef(word, stemmed));
+const term = (text: string) => shared(sharedTerms, text, () => text);
+
 /** A single word (stemmed term or one-word phrase): the fast common case. */
 class WordMatcher implements PositionalMatcher {
   constructor(
@@ -355,7 +377,7 @@ class NearMatcher implements PositionalMatcher {
 }
 
 function compileUnit(u: Unit, stemmed: boolean): CUnit {
-  return { parts: u.parts.map((p) => new WordRef(p, stemmed)), ...(u.joined ? { joined: new WordRef(u.joined, stemmed) } : {}) };
+  return { parts: u.parts.map((p) => wordRef(p, stemmed)), ...(u.joined ? { joined: wordRef(u.joined, stemmed) } : {}) };
 }
 
 /** Compiles a parsed query; `mask` limits unscoped words to some text fields. */
@@ -365,15 +387,15 @@ export function compileQuery(node: QueryNode, mask = ALL_TEXT): Matcher {
     case 'phrase': {
       const stemmed = node.type === 'term';
       const u = node.units;
-      if (u.length === 1 && u[0]!.parts.length === 1) return new WordMatcher(new WordRef(u[0]!.parts[0]!, stemmed), mask, node.text);
-      return new SequenceMatcher(u.map((x) => compileUnit(x, stemmed)), mask, node.text);
+      if (u.length === 1 && u[0]!.parts.length === 1) return new WordMatcher(wordRef(u[0]!.parts[0]!, stemmed), mask, term(node.text));
+      return new SequenceMatcher(u.map((x) => compileUnit(x, stemmed)), mask, term(node.text));
     }
     case 'prefix':
-      return new PrefixMatcher(node.prefix, mask, node.text);
+      return new PrefixMatcher(node.prefix, mask, term(node.text));
     case 'regex':
       return new RegexMatcher(node.source, mask, node.text);
     case 'meta':
-      return new MetaMatcher(node.field, node.value, node.text);
+      return new MetaMatcher(node.field, node.value, term(node.text));
     case 'field':
       return compileQuery(node.child, mask & FIELD_BITS[node.field]);
     case 'and':

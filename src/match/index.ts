@@ -7,6 +7,6 @@ export { QuerySyntaxError, RuleCompileError, formatQueryError, type RuleSource }
 export { parseQuery } from './parser.js';
 export { prepareArticle, PreparedArticle } from './prepare.js';
 export { compileRule, evaluateRule, explainRule, testRule, unmetClauses, type CompiledRule, type UnmetClause } from './rule.js';
-export { RuleIndex, type MatchStats, type RuleIndexOptions } from './rule-index.js';
+export { RuleIndex, type IndexedRule, type MatchStats, type RuleIndexOptions } from './rule-index.js';
 export { WordFrequencies } from './required.js';
 export { lintQuery, lintTree } from './lint.js';

@@ -20,19 +20,23 @@ export class LiteralSet {
   private readonly byFirst = new Map<number, Array<[string, number]>>();
 
   /** `literals`: text (lower case ASCII, at least 3 characters) → id. */
-  constructor(literals: ReadonlyMap<string, number>) {
-    this.list = [...literals];
-    for (const entry of this.list) {
-      const [text] = entry;
-      if (text.length < MIN_LENGTH) throw new Error(`regex literal "${text}" is shorter than ${MIN_LENGTH} characters`);
-      let w = 0;
-      for (let i = 0; i < MIN_LENGTH; i++) w = roll(w, text.charCodeAt(i));
-      const b = bit(w);
-      this.firsts[b >>> 5]! |= 1 << (b & 31);
-      const bucket = this.byFirst.get(w);
-      if (bucket) bucket.push(entry);
-      else this.byFirst.set(w, [entry]);
-    }
+  constructor(literals: ReadonlyMap<string, number> = new Map()) {
+    this.list = [];
+    for (const [text, id] of literals) this.add(text, id);
+  }
+
+  /** Adds a literal (lower case ASCII, at least 3 characters) with its id. */
+  add(text: string, id: number): void {
+    if (text.length < MIN_LENGTH) throw new Error(`regex literal "${text}" is shorter than ${MIN_LENGTH} characters`);
+    const entry: [string, number] = [text, id];
+    this.list.push(entry);
+    let w = 0;
+    for (let i = 0; i < MIN_LENGTH; i++) w = roll(w, text.charCodeAt(i));
+    const b = bit(w);
+    this.firsts[b >>> 5]! |= 1 << (b & 31);
+    const bucket = this.byFirst.get(w);
+    if (bucket) bucket.push(entry);
+    else this.byFirst.set(w, [entry]);
   }
 
   get size(): number {

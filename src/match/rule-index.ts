@@ -2,12 +2,17 @@
 // is filed under its most selective required key set (required.ts); an article's words, stems,
 // prefixes and metadata select candidate rules; a candidate must also hold its second key set
 // (a cheap check, as in Lucene Monitor's multipass presearcher) before it is evaluated. Rules
-// without required keys (pure NOT, regex, url:) are evaluated on every article. Results come in
-// the order the rules were given. Words, stems and prefixes are looked up by their process-wide
-// integer ids (word-ids.ts) in typed arrays; which regex literals a word contains is learnt once
-// per word, so an article's literals cost one look-up per distinct word.
+// without required keys (pure NOT, regex without a literal, url:) are evaluated on every article.
+// Rules are added and removed one at a time (add, remove) without rebuilding: build() is a
+// series of adds. Results come in index order: the order rules were first added, an update
+// (add of a known id) keeping its rule's place. The index keeps each rule's matcher and key ids,
+// not its syntax tree. Keys stay known after their last rule is removed (an empty list; memory
+// bounded by the distinct words rules ever used). Words, stems and prefixes are looked up by
+// their process-wide integer ids (word-ids.ts) in typed arrays; which regex literals a word
+// contains is learnt once per word, so an article's literals cost one look-up per distinct word.
+import { type Matcher } from './compile.js';
 import { type PreparedArticle } from './prepare.js';
-import { guessWordShare, PREFIX_KEY_LENGTH, requiredConjuncts, type Key, type Required, type WordFrequencies } from './required.js';
+import { guessWordShare, PREFIX_KEY_LENGTH, requiredConjuncts, type Key, type Required, type WordFrequencies, type WordShare } from './required.js';
 import { asPrepared, compileRule, explainRule, type CompiledRule } from './rule.js';
 import { stemmerFor } from './stem.js';
 import { LiteralSet } from './literals.js';
@@ -23,7 +28,6 @@ export interface MatchStats {
   matched: number;
 }
 
-
 export interface RuleIndexOptions {
   /**
    * Word frequencies measured on recent articles (WordFrequencies.measure), used to file each
@@ -33,6 +37,20 @@ export interface RuleIndexOptions {
   frequencies?: WordFrequencies;
   /** Below this many rules every rule is evaluated: cheaper than looking words up. Default 512. */
   minIndexedRules?: number;
+}
+
+/** A rule as the index keeps it. */
+export interface IndexedRule {
+  readonly id: string;
+  readonly matcher: Matcher;
+}
+
+interface Entry extends IndexedRule {
+  /** Place in the result order (see the header). */
+  readonly order: number;
+  /** Key ids: the first `filedUnder` are those the rule is filed under, the rest its second set. */
+  readonly keys: number[];
+  readonly filedUnder: number;
 }
 
 /** The metadata keys of an article (feed ids and tags, language, host and its parents). */
@@ -58,29 +76,34 @@ function prefixHash(s: string, length: number): number {
   return h;
 }
 
-function intern<K>(map: Map<K, number>, key: K, next: () => number): number {
-  let id = map.get(key);
-  if (id === undefined) {
-    id = next();
-    map.set(key, id);
-  }
-  return id;
+/** `array` itself, or a copy at least `size` long (doubling), zero-filled beyond the old end. */
+function atLeast<T extends Int32Array | Uint32Array>(array: T, size: number): T {
+  if (size <= array.length) return array;
+  const grown = new (array.constructor as new (n: number) => T)(Math.max(size, array.length * 2, 64));
+  grown.set(array);
+  return grown;
+}
+
+/** Per stem id (of one language): the stemmed keys with that stem. */
+interface StemTable {
+  slotOf: Int32Array;
+  keys: number[][];
 }
 
 /**
  * The index's words in wordIds terms, for one generation of ids: per norm id the exact-word key
- * (+1; 0 = none), and per language, per stem id the stemmed keys with that stem (CSR: slot s + 1
- * holds keys[start[s]] … keys[start[s + 1] - 1]).
+ * (+1; 0 = none), per prefix id the full-length prefix key, and per language the stem table.
+ * Built on first use and kept up to date by add().
  */
 interface WordTables {
   generation: number;
   normKey: Int32Array;
-  /** Per prefix id: the prefix key of full length (+1; 0 = none). */
   prefixKey: Int32Array;
-  stems: Map<string, { slotOf: Int32Array; start: Int32Array; keys: Int32Array }>;
+  stems: Map<string, StemTable>;
   /**
    * Per norm id, the regex literal keys the word contains, learnt the first time a word is
-   * seen: 0 = not yet known, 1 = none, n ≥ 2 = the keys literalKeys[n - 2].
+   * seen: 0 = not yet known, 1 = none, n ≥ 2 = the keys literalKeys[n - 2]. Forgotten when a
+   * literal is added.
    */
   literalState: Int32Array;
   literalKeys: number[][];
@@ -98,158 +121,232 @@ export class RuleIndex {
   /** prefixHash of shorter prefix keys → id (hash collisions only add candidates). */
   private readonly prefixIds = new Map<number, number>();
   /** Distinct lengths of the shorter prefix keys, ascending. */
-  private readonly prefixLengths: number[];
+  private prefixLengths: number[] = [];
   private readonly metaIds = new Map<string, number>();
   /** Regex literals → id; found through the article's words (see candidates). */
   private readonly literalIds = new Map<string, number>();
-  private readonly literals: LiteralSet;
-  /** Per key id k: the rules filed under it are filed[filedStart[k] … filedStart[k + 1] - 1]. */
-  private readonly filedStart: Uint32Array;
-  private readonly filed: Uint32Array;
-  /** Per rule r: its second key ids are secondIds[secondStart[r] .. secondStart[r + 1]). */
-  private readonly secondStart: Uint32Array;
-  private readonly secondIds: Uint32Array;
-  /** Rules without required keys, ascending. */
-  private readonly always: number[] = [];
-  /** Per key id / per rule: the match() call that last marked it (no clearing needed). */
-  private held: Uint32Array;
-  private readonly seen: Uint32Array;
-  /** Rules selected in the current call: selected[0 … count - 1]. */
-  private readonly selected: Uint32Array;
+  private readonly literals = new LiteralSet();
+  /** Per key id: the slots of the rules filed under it, in no order. */
+  private readonly filed: number[][] = [];
+  /** Per slot: the rule there, or undefined for a free slot (reused by the next add). */
+  private readonly entries: Array<Entry | undefined> = [];
+  private readonly free: number[] = [];
+  private readonly slotOf = new Map<string, number>();
+  /** Slots of the rules without required keys. */
+  private readonly always = new Set<number>();
+  private nextOrder = 0;
+  /** Per key id / per slot: the match() call that last marked it (no clearing needed). */
+  private held = new Uint32Array(64);
+  private seen = new Uint32Array(64);
+  /** Slots selected in the current call: selected[0 … count - 1]. */
+  private selected = new Uint32Array(64);
   private count = 0;
   private epoch = 0;
+  /** Every live slot in result order, while the index is below minIndexed rules. */
   private all: Uint32Array | undefined;
   private readonly minIndexed: number;
+  private readonly share: WordShare;
 
-  private constructor(
-    readonly rules: readonly CompiledRule[],
-    options: RuleIndexOptions = {},
-  ) {
-    this.seen = new Uint32Array(rules.length);
-    this.selected = new Uint32Array(rules.length);
+  private constructor(options: RuleIndexOptions = {}) {
     this.minIndexed = options.minIndexedRules ?? 512;
-    this.secondStart = new Uint32Array(rules.length + 1);
-    const seconds: number[] = [];
-    const filed: number[][] = [];
-    const lengths = new Set<number>();
     const frequencies = options.frequencies;
-    const share = frequencies ? (w: string) => frequencies.share(w) : guessWordShare;
-    rules.forEach((rule, i) => {
-      this.secondStart[i] = seconds.length;
-      const [first, ...rest] = requiredConjuncts(rule.tree, share);
-      if (!first) {
-        this.always.push(i);
-        return;
-      }
-      for (const k of first.keys) {
-        const id = this.keyId(k, lengths, filed);
-        const list = filed[id]!;
-        if (list[list.length - 1] !== i) list.push(i);
-      }
-      const second = rest.find((r) => !sameKeys(r, first) && r.cost < 0.9);
-      if (second) for (const k of second.keys) seconds.push(this.keyId(k, lengths, filed));
-    });
-    this.secondStart[rules.length] = seconds.length;
-    this.secondIds = Uint32Array.from(seconds);
-    this.filedStart = new Uint32Array(filed.length + 1);
-    let total = 0;
-    filed.forEach((list, k) => {
-      this.filedStart[k] = total;
-      total += list.length;
-    });
-    this.filedStart[filed.length] = total;
-    this.filed = new Uint32Array(total);
-    filed.forEach((list, k) => this.filed.set(list, this.filedStart[k]));
-    this.held = new Uint32Array(filed.length);
-    this.literals = new LiteralSet(this.literalIds);
-    this.prefixLengths = [...lengths].sort((a, b) => a - b);
+    this.share = frequencies ? (w: string) => frequencies.share(w) : guessWordShare;
   }
 
-  private keyId(k: Key, lengths: Set<number>, filed: number[][]): number {
-    const next = () => filed.push([]) - 1;
-    switch (k.kind) {
-      case 'stem':
-        return intern(this.stemWords, k.word, next);
-      case 'norm':
-        return intern(this.normIds, k.word, next);
-      case 'prefix': {
-        if (k.prefix.length === PREFIX_KEY_LENGTH) return intern(this.fullPrefixIds, k.prefix, next);
-        lengths.add(k.prefix.length);
-        // Same hash: share the id (a collision only adds candidates).
-        return intern(this.prefixIds, prefixHash(k.prefix, k.prefix.length), next);
-      }
-      case 'meta':
-        return intern(this.metaIds, k.key, next);
-      case 'literal':
-        return intern(this.literalIds, k.text, next);
-    }
-  }
-
-  /** Compiles all rules; throws RuleCompileError for the first rule that does not parse. */
+  /**
+   * Compiles and indexes the rules in order; a repeated id replaces the earlier rule in its
+   * place, as add() does. Throws RuleCompileError for the first rule that does not parse.
+   */
   static build(rules: RuleSpec[], options?: RuleIndexOptions): RuleIndex {
-    return new RuleIndex(rules.map(compileRule), options);
+    return RuleIndex.fromCompiled(rules.map(compileRule), options);
   }
 
   /** Indexes rules compiled earlier (compileRule), e.g. to reuse them across index rebuilds. */
   static fromCompiled(rules: readonly CompiledRule[], options?: RuleIndexOptions): RuleIndex {
-    return new RuleIndex(rules, options);
+    const index = new RuleIndex(options);
+    for (const rule of rules) index.addCompiled(rule);
+    return index;
   }
 
+  /**
+   * Adds a rule, or replaces the rule with its id, which keeps its place in the result order.
+   * Throws RuleCompileError (and changes nothing) when a query does not parse.
+   */
+  add(spec: RuleSpec): void {
+    this.addCompiled(compileRule(spec));
+  }
+
+  /** add() for a rule compiled earlier. */
+  addCompiled(rule: CompiledRule): void {
+    const known = this.slotOf.get(rule.id);
+    const order = known === undefined ? this.nextOrder++ : this.entries[known]!.order;
+    if (known !== undefined) this.unfile(known);
+    const slot = known ?? this.free.pop() ?? this.entries.length;
+    const [first, ...rest] = requiredConjuncts(rule.tree, this.share);
+    const keys: number[] = [];
+    if (first) {
+      for (const k of first.keys) {
+        const id = this.keyId(k);
+        if (!keys.includes(id)) {
+          keys.push(id);
+          this.filed[id]!.push(slot);
+        }
+      }
+    } else {
+      this.always.add(slot);
+    }
+    const filedUnder = keys.length;
+    const second = first && rest.find((r) => !sameKeys(r, first) && r.cost < 0.9);
+    if (second) for (const k of second.keys) keys.push(this.keyId(k));
+    this.entries[slot] = { id: rule.id, matcher: rule.matcher, order, keys, filedUnder };
+    this.slotOf.set(rule.id, slot);
+    this.seen = atLeast(this.seen, this.entries.length);
+    this.selected = atLeast(this.selected, this.entries.length);
+    this.all = undefined;
+  }
+
+  /** Removes the rule with this id; false when there is none. */
+  remove(id: string): boolean {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return false;
+    this.unfile(slot);
+    this.entries[slot] = undefined;
+    this.slotOf.delete(id);
+    this.free.push(slot);
+    this.all = undefined;
+    return true;
+  }
+
+  /** Takes the rule in `slot` out of its key lists and the always-checked set. */
+  private unfile(slot: number): void {
+    const e = this.entries[slot]!;
+    for (let i = 0; i < e.filedUnder; i++) {
+      const list = this.filed[e.keys[i]!]!;
+      const at = list.indexOf(slot);
+      list[at] = list[list.length - 1]!;
+      list.pop();
+    }
+    this.always.delete(slot);
+  }
+
+  /** The id of a key, new keys entered in the word tables as they are made. */
+  private keyId(k: Key): number {
+    const known = this.knownKey(k);
+    if (known !== undefined) return known;
+    const id = this.filed.push([]) - 1;
+    this.held = atLeast(this.held, this.filed.length);
+    const tables = this.tables?.generation === wordIds.generation ? this.tables : undefined;
+    switch (k.kind) {
+      case 'stem':
+        this.stemWords.set(k.word, id);
+        if (tables) for (const [language, table] of tables.stems) tables.stems.set(language, this.fileStem(table, language, k.word, id));
+        break;
+      case 'norm':
+        this.normIds.set(k.word, id);
+        if (tables) tables.normKey = setKey(tables.normKey, wordIds.norm(k.word), id);
+        break;
+      case 'prefix':
+        if (k.prefix.length === PREFIX_KEY_LENGTH) {
+          this.fullPrefixIds.set(k.prefix, id);
+          if (tables) tables.prefixKey = setKey(tables.prefixKey, wordIds.prefix(k.prefix), id);
+        } else {
+          this.prefixIds.set(prefixHash(k.prefix, k.prefix.length), id);
+          if (!this.prefixLengths.includes(k.prefix.length)) this.prefixLengths = [...this.prefixLengths, k.prefix.length].sort((a, b) => a - b);
+        }
+        break;
+      case 'meta':
+        this.metaIds.set(k.key, id);
+        break;
+      case 'literal':
+        this.literalIds.set(k.text, id);
+        this.literals.add(k.text, id);
+        // Words learnt before may contain the new literal.
+        if (tables) {
+          tables.literalState = new Int32Array(0);
+          tables.literalKeys = [];
+        }
+        break;
+    }
+    return id;
+  }
+
+  private knownKey(k: Key): number | undefined {
+    switch (k.kind) {
+      case 'stem':
+        return this.stemWords.get(k.word);
+      case 'norm':
+        return this.normIds.get(k.word);
+      case 'prefix':
+        // Shorter prefixes with the same hash share an id (a collision only adds candidates).
+        return k.prefix.length === PREFIX_KEY_LENGTH ? this.fullPrefixIds.get(k.prefix) : this.prefixIds.get(prefixHash(k.prefix, k.prefix.length));
+      case 'meta':
+        return this.metaIds.get(k.key);
+      case 'literal':
+        return this.literalIds.get(k.text);
+    }
+  }
+
+  /** Number of rules. */
   get size(): number {
-    return this.rules.length;
+    return this.slotOf.size;
+  }
+
+  /** The rules in result order. */
+  get rules(): readonly IndexedRule[] {
+    return Array.from(this.ordered(), (slot) => this.entries[slot]!);
   }
 
   /** Number of rules evaluated on every article because they have no required keys. */
   get alwaysChecked(): number {
-    return this.always.length;
+    return this.always.size;
+  }
+
+  /** Every live slot, in result order. */
+  private ordered(): Uint32Array {
+    const slots = Uint32Array.from(this.slotOf.values());
+    return this.inOrder(slots, slots.length);
+  }
+
+  /** The first n slots sorted into result order. */
+  private inOrder(slots: Uint32Array, n: number): Uint32Array {
+    const entries = this.entries;
+    return Uint32Array.from(slots.subarray(0, n)).sort((a, b) => entries[a]!.order - entries[b]!.order);
   }
 
   /** The word tables for the current generation of word ids; rebuilt when it moves on. */
   private wordTables(): WordTables {
     if (this.tables?.generation === wordIds.generation) return this.tables;
-    // Room for the ids the index's own words may add now.
-    const normKey = new Int32Array(wordIds.size + this.normIds.size + this.fullPrefixIds.size);
-    for (const [norm, id] of this.normIds) normKey[wordIds.norm(norm)] = id + 1;
-    const prefixKey = new Int32Array(normKey.length);
-    for (const [prefix, id] of this.fullPrefixIds) prefixKey[wordIds.prefix(prefix)] = id + 1;
+    let normKey: Int32Array = new Int32Array(0);
+    for (const [norm, id] of this.normIds) normKey = setKey(normKey, wordIds.norm(norm), id);
+    let prefixKey: Int32Array = new Int32Array(0);
+    for (const [prefix, id] of this.fullPrefixIds) prefixKey = setKey(prefixKey, wordIds.prefix(prefix), id);
     return (this.tables = { generation: wordIds.generation, normKey, prefixKey, stems: new Map(), literalState: new Int32Array(0), literalKeys: [] });
   }
 
   /** Per stem id of a language: the stemmed keys (built on first use per language). */
-  private stemTable(tables: WordTables, language: string) {
+  private stemTable(tables: WordTables, language: string): StemTable {
     let table = tables.stems.get(language);
     if (table) return table;
-    const stemmer = stemmerFor(language);
-    const byStem = new Map<number, number[]>();
-    for (const [word, id] of this.stemWords) {
-      const s = wordIds.stem(language, stemmer.stem(word));
-      const keys = byStem.get(s);
-      if (!keys) byStem.set(s, [id]);
-      else if (!keys.includes(id)) keys.push(id);
-    }
-    const slotOf = new Int32Array(wordIds.size);
-    const start = new Int32Array(byStem.size + 1);
-    const keys: number[] = [];
-    let slot = 0;
-    for (const [s, ids] of byStem) {
-      slotOf[s] = slot + 1;
-      start[slot] = keys.length;
-      keys.push(...ids);
-      slot++;
-    }
-    start[slot] = keys.length;
-    table = { slotOf, start, keys: Int32Array.from(keys) };
+    table = { slotOf: new Int32Array(0), keys: [] };
+    for (const [word, id] of this.stemWords) table = this.fileStem(table, language, word, id);
     tables.stems.set(language, table);
     return table;
   }
 
+  /** Enters a stemmed key under its stem in a language's table (which may grow: use the result). */
+  private fileStem(table: StemTable, language: string, word: string, id: number): StemTable {
+    const s = wordIds.stem(language, stemmerFor(language).stem(word));
+    const slotOf = atLeast(table.slotOf, s + 1);
+    let slot = slotOf[s]!;
+    if (slot === 0) slot = slotOf[s] = table.keys.push([]);
+    const keys = table.keys[slot - 1]!;
+    if (!keys.includes(id)) keys.push(id);
+    return { slotOf, keys: table.keys };
+  }
+
   /** The regex literal keys a word contains, learnt once per word id (see WordTables). */
   private literalState(tables: WordTables, normId: number, norm: string): number {
-    if (normId >= tables.literalState.length) {
-      const grown = new Int32Array(Math.max(normId + 1, tables.literalState.length * 2, 1024));
-      grown.set(tables.literalState);
-      tables.literalState = grown;
-    }
+    tables.literalState = atLeast(tables.literalState, normId + 1);
     const found: number[] = [];
     this.literals.scan(norm, (id) => {
       if (!found.includes(id)) found.push(id);
@@ -272,10 +369,10 @@ export class RuleIndex {
   private hold(id: number, epoch: number): void {
     if (this.held[id] === epoch) return;
     this.held[id] = epoch;
-    const filed = this.filed;
+    const list = this.filed[id]!;
     const seen = this.seen;
-    for (let i = this.filedStart[id]!, to = this.filedStart[id + 1]!; i < to; i++) {
-      const r = filed[i]!;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]!;
       if (seen[r] !== epoch) {
         seen[r] = epoch;
         this.selected[this.count++] = r;
@@ -283,10 +380,13 @@ export class RuleIndex {
     }
   }
 
-  /** Indices of the rules to evaluate for an article, ascending, and how many keys selected. */
+  /** Slots of the rules to evaluate for an article, in result order, and how many keys selected. */
   candidates(d: PreparedArticle): { rules: Uint32Array; selected: number } {
     // A few rules are evaluated faster than the article's words are looked up.
-    if (this.rules.length < this.minIndexed) return { rules: this.all ??= Uint32Array.from(this.rules.keys()), selected: this.rules.length };
+    if (this.size < this.minIndexed) {
+      this.all ??= this.ordered();
+      return { rules: this.all, selected: this.all.length };
+    }
     // The article's ids first: bringing them to the current generation may add ids, which the
     // tables built next then cover.
     const ids = d.wordIdLists();
@@ -295,13 +395,14 @@ export class RuleIndex {
     const epoch = ++this.epoch;
     this.count = 0;
     {
-      const { slotOf, start, keys } = stemTable;
+      const { slotOf, keys } = stemTable;
       const stems = ids.stems;
       for (let i = 0; i < stems.length; i++) {
         const sid = stems[i]!;
         const slot = sid < slotOf.length ? slotOf[sid]! : 0;
         if (slot === 0) continue;
-        for (let j = start[slot - 1]!, to = start[slot]!; j < to; j++) this.hold(keys[j]!, epoch);
+        const list = keys[slot - 1]!;
+        for (let j = 0; j < list.length; j++) this.hold(list[j]!, epoch);
       }
     }
     if (this.normIds.size > 0) this.holdAll(tables.normKey, ids.norms, epoch);
@@ -348,29 +449,26 @@ export class RuleIndex {
     // Second pass: a candidate must hold one of its second keys, when it has any.
     const held = this.held;
     const selected = this.selected;
-    const start = this.secondStart;
-    const second = this.secondIds;
-    const out = new Uint32Array(this.count + this.always.length);
+    const out = new Uint32Array(this.count + this.always.size);
     let n = 0;
     for (let i = 0; i < this.count; i++) {
       const r = selected[i]!;
-      const from = start[r]!;
-      const to = start[r + 1]!;
-      let ok = from === to;
-      for (let j = from; !ok && j < to; j++) ok = held[second[j]!] === epoch;
+      const { keys, filedUnder } = this.entries[r]!;
+      let ok = filedUnder === keys.length;
+      for (let j = filedUnder; !ok && j < keys.length; j++) ok = held[keys[j]!] === epoch;
       if (ok) out[n++] = r;
     }
     for (const r of this.always) out[n++] = r;
-    return { rules: out.subarray(0, n).sort(), selected: this.count };
+    return { rules: this.inOrder(out, n), selected: this.count };
   }
 
-  /** The rules that match, in rule order, each with its hits. */
+  /** The rules that match, in result order, each with its hits. */
   match(article: MatchInput | PreparedArticle, stats?: MatchStats): RuleMatch[] {
     const d = asPrepared(article);
     const { rules, selected } = this.candidates(d);
     const out: RuleMatch[] = [];
-    for (const i of rules) {
-      const r = this.rules[i]!;
+    for (const slot of rules) {
+      const r = this.entries[slot]!;
       if (r.matcher.test(d)) out.push({ rule: r.id, hits: explainRule(r, d) });
     }
     if (stats) {
@@ -380,4 +478,11 @@ export class RuleIndex {
     }
     return out;
   }
+}
+
+/** Sets keyOf[at] = id + 1, growing the array when needed (use the result). */
+function setKey(keyOf: Int32Array, at: number, id: number): Int32Array {
+  const grown = atLeast(keyOf, at + 1);
+  grown[at] = id + 1;
+  return grown;
 }

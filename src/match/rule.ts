@@ -95,7 +95,7 @@ function asPrepared(article: MatchInput | PreparedArticle): PreparedArticle {
 }
 
 /** The hits of a rule known to match. */
-export function explainRule(rule: CompiledRule, article: PreparedArticle): Hit[] {
+export function explainRule(rule: Pick<CompiledRule, 'matcher'>, article: PreparedArticle): Hit[] {
   const hits: Hit[] = [];
   rule.matcher.explain(article, hits);
   return sortHits(hits);

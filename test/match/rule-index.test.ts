@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileRule, evaluateRule, parseQuery, prepareArticle, RuleIndex, WordFrequencies, type MatchInput, type MatchStats, type RuleSpec } from '../../src/match/index.js';
+import { compileRule, evaluateRule, parseQuery, prepareArticle, RuleCompileError, RuleIndex, WordFrequencies, type MatchInput, type MatchStats, type RuleSpec } from '../../src/match/index.js';
 import { LiteralSet } from '../../src/match/literals.js';
 import { wordIds } from '../../src/match/word-ids.js';
 
@@ -111,6 +111,87 @@ describe('RuleIndex', () => {
     const index = RuleIndex.build([{ id: 's', query: 'site:bbc.co.uk' }], { minIndexedRules: 0 });
     expect(index.match({ id: 'a', url: 'https://www.news.bbc.co.uk/x' })).toHaveLength(1);
     expect(index.match({ id: 'a', url: 'https://notbbc.co.uk/x' })).toHaveLength(0);
+  });
+});
+
+describe('RuleIndex: adding and removing rules', () => {
+  const ops = fc.array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.tuple(fc.constant('add' as const), fc.integer({ min: 0, max: 150 }), ruleArb) },
+      { weight: 2, arbitrary: fc.tuple(fc.constant('remove' as const), fc.integer({ min: 0, max: 150 }), fc.constant(undefined)) },
+      { weight: 1, arbitrary: fc.tuple(fc.constant('match' as const), fc.integer({ min: 0, max: 3 }), fc.constant(undefined)) },
+    ),
+    { minLength: 10_000, maxLength: 10_000 },
+  );
+
+  it('matches exactly as a freshly built index after 10,000 random adds and removes (property)', () => {
+    fc.assert(
+      fc.property(ops, fc.array(articleArb, { minLength: 4, maxLength: 4 }), (steps, articles) => {
+        const index = RuleIndex.build([], { minIndexedRules: 0 });
+        // The model: rules in result order; an update keeps its place, a new id goes last.
+        const model: RuleSpec[] = [];
+        steps.forEach(([op, n, spec], step) => {
+          const id = `r${n}`;
+          const at = model.findIndex((r) => r.id === id);
+          if (op === 'add') {
+            index.add({ id, ...spec });
+            if (at === -1) model.push({ id, ...spec });
+            else model[at] = { id, ...spec };
+          } else if (op === 'remove') {
+            expect(index.remove(id)).toBe(at !== -1);
+            if (at !== -1) model.splice(at, 1);
+          } else {
+            // Matching between changes builds the word tables that later adds must update.
+            index.match(articles[n]!);
+            if (step % 2000 === 0) wordIds.trim(0);
+          }
+          if (step % 1000 === 999) {
+            const fresh = RuleIndex.build(model, { minIndexedRules: 0 });
+            for (const a of articles) expect(index.match(a), `after step ${step}`).toEqual(fresh.match(a));
+          }
+        });
+        expect(index.size).toBe(model.length);
+        expect(index.rules.map((r) => r.id)).toEqual(model.map((r) => r.id));
+        for (const a of articles) expect(index.match(a)).toEqual(direct(model, a));
+      }),
+      // Shrinking 10,000 steps takes long; the message names the step instead.
+      { numRuns: 3, endOnFailure: true },
+    );
+  }, 120_000);
+
+  it('puts a new rule last, keeps an updated rule in its place, and forgets a removed one', () => {
+    const index = RuleIndex.build([
+      { id: 'a', query: 'ukraine' },
+      { id: 'b', query: 'truce' },
+    ]);
+    const article = { id: 'x', content: 'Ukraine agrees a truce; a ceasefire holds' };
+    index.add({ id: 'c', query: 'ceasefire' });
+    expect(index.match(article).map((m) => m.rule)).toEqual(['a', 'b', 'c']);
+    index.add({ id: 'a', query: 'ceasefire OR kyiv' });
+    expect(index.match(article).map((m) => m.rule)).toEqual(['a', 'b', 'c']);
+    expect(index.match({ id: 'y', content: 'Ukraine' })).toEqual([]);
+    expect(index.remove('b')).toBe(true);
+    expect(index.remove('b')).toBe(false);
+    index.add({ id: 'b', query: 'truce' });
+    expect(index.match(article).map((m) => m.rule)).toEqual(['a', 'c', 'b']);
+    expect(index.size).toBe(3);
+  });
+
+  it('leaves the index unchanged when an added rule does not parse', () => {
+    const index = RuleIndex.build([{ id: 'a', query: 'ukraine' }]);
+    expect(() => index.add({ id: 'a', query: 'ukraine (truce' })).toThrow(RuleCompileError);
+    expect(index.match({ id: 'x', content: 'Ukraine' }).map((m) => m.rule)).toEqual(['a']);
+  });
+
+  it('takes a repeated id in build as an update in place', () => {
+    const index = RuleIndex.build([
+      { id: 'a', query: 'ukraine' },
+      { id: 'b', query: 'truce' },
+      { id: 'a', query: 'kyiv' },
+    ]);
+    expect(index.size).toBe(2);
+    expect(index.match({ id: 'x', content: 'Kyiv truce, Ukraine' }).map((m) => m.rule)).toEqual(['a', 'b']);
+    expect(index.match({ id: 'x', content: 'Ukraine' })).toEqual([]);
   });
 });
 

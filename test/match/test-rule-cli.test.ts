@@ -47,7 +47,9 @@ afterAll(async () => http.close());
 // No REDIS_URL and no SMTP_URL: the command must not need either.
 const run = (...args: string[]) => runCli(['--config', config, 'test-rule', ...args], {});
 
-describe('newswatch test-rule', () => {
+// Each test runs up to four CLI processes, each compiling the sources through tsx: on a busy
+// machine that takes longer than vitest's default.
+describe('newswatch test-rule', { timeout: 120_000 }, () => {
   it('shows per item whether the rule matches, the hits in context, and the clauses that fail', async () => {
     const r = await run('ukraine-ceasefire', '--feed', `${http.url}/wire.xml`);
     expect(r.stderr).toBe('');
