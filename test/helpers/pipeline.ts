@@ -39,12 +39,14 @@ export async function testPipeline(
   return createPipeline({ redisUrl: options.redisUrl ?? inject('redisUrl'), config, settings, mailer, log: options.log ?? pino({ level: 'silent' }) });
 }
 
-/** Adds one poll job per feed (as run-once does) and waits until every queue is drained. */
-export async function pollAllAndDrain(pipeline: Pipeline, timeoutMs = 20_000): Promise<void> {
+/**
+ * Adds one poll job per feed (as run-once does; `feedIds` picks some) and waits until every
+ * queue is drained. Feeds polled together are processed in no fixed order.
+ */
+export async function pollAllAndDrain(pipeline: Pipeline, timeoutMs = 20_000, feedIds?: string[]): Promise<void> {
   const stamp = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
-  await pipeline.ctx.queues.poll.addBulk(
-    pipeline.ctx.config.feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `t-${f.id}-${stamp}` } })),
-  );
+  const feeds = pipeline.ctx.config.feeds.filter((f) => !feedIds || feedIds.includes(f.id));
+  await pipeline.ctx.queues.poll.addBulk(feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `t-${f.id}-${stamp}` } })));
   await drain(pipeline, timeoutMs);
 }
 
