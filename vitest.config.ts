@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/redis.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Generous: a hang still fails, and integration tests that spawn processes must not fail on a loaded machine.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

@@ -59,7 +59,7 @@ describe('newswatch extract on hostile pages', () => {
     expect(run.code).toBe(0);
     expect((JSON.parse(run.stdout) as { text: string }).text).toContain('Deep down, the only paragraph');
     expect(run.stderr).toMatch(/nests elements deeper than 512 levels; \d+ tags below that were dropped before parsing/);
-  }, 60_000);
+  }, 120_000);
 
   it('stops a page over the parsing budget of settings.yaml with one line naming the budget', async () => {
     const { config } = await setup();
@@ -70,5 +70,5 @@ describe('newswatch extract on hostile pages', () => {
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toMatch(/^newswatch: https:\/\/hostile\.example\/heavy: page extraction did not finish within 200 ms and was stopped; .*parsing\.timeout/);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-  }, 60_000);
+  }, 120_000);
 });

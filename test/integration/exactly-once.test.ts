@@ -56,7 +56,7 @@ describe('exactly-once delivery', () => {
     const env = { REDIS_URL: inject('redisUrl'), NEWSWATCH_PREFIX: uniquePrefix(), SMTP_URL: smtp.url, NEWSWATCH_LOCK_MS: '1500', LOG_LEVEL: 'warn' };
 
     const first = spawnCli(['start', '--config', dir], env);
-    await waitFor(() => smtp.messages.length >= 3, 30_000, 'the first alerts');
+    await waitFor(() => smtp.messages.length >= 3, 90_000, 'the first alerts');
     // Kill while the next messages are in flight (sent, not yet accepted). The instant between
     // the server's "250 OK" and the sent-marker write is the one window no SMTP client can close
     // (see docs/architecture.md); killing right at an acceptance would test that, not the queue.
@@ -69,7 +69,7 @@ describe('exactly-once delivery', () => {
 
     const second = spawnCli(['start', '--config', dir], env);
     try {
-      await waitFor(() => smtp.messages.length >= TOPICS.length, 45_000, 'every alert');
+      await waitFor(() => smtp.messages.length >= TOPICS.length, 90_000, 'every alert');
       // Give a duplicate, if there were one, the time to arrive.
       await new Promise((r) => setTimeout(r, 2_000));
     } finally {

@@ -76,7 +76,7 @@ describe('a hostile article page', () => {
     await waitFor(alertFor('Morning briefing'), 30_000, 'the hostile article alert');
     at.hostileAlert = Date.now();
     await drain(pipeline);
-  }, 90_000);
+  }, 120_000);
 
   afterAll(async () => {
     await pipeline?.close();
@@ -116,7 +116,7 @@ describe('a feed over its parsing budget', () => {
     pipeline = await testPipeline(dir, { log, settings: { parsing: { timeoutMs: 150, memoryMb: 512, threads: 2, maxDepth: 512 } } });
     pipeline.runWorkers();
     await pollAllAndDrain(pipeline, 60_000);
-  }, 90_000);
+  }, 120_000);
 
   afterAll(async () => {
     await pipeline?.close();
@@ -143,5 +143,5 @@ describe('newswatch parse-feed on a feed over its budget', () => {
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toMatch(/^newswatch: .*big\.xml: feed parsing did not finish within 150 ms and was stopped; .*parsing\.timeout/);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-  }, 60_000);
+  }, 120_000);
 });

@@ -98,7 +98,7 @@ describe('Redis Cluster', () => {
     const started = await startRedisCluster(3);
     if ('unsupported' in started) skipped = started.unsupported;
     else cluster = started;
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await cluster?.stop();
