@@ -43,14 +43,14 @@ export async function testPipeline(
  * Adds one poll job per feed (as run-once does; `feedIds` picks some) and waits until every
  * queue is drained. Feeds polled together are processed in no fixed order.
  */
-export async function pollAllAndDrain(pipeline: Pipeline, timeoutMs = 20_000, feedIds?: string[]): Promise<void> {
+export async function pollAllAndDrain(pipeline: Pipeline, timeoutMs = 60_000, feedIds?: string[]): Promise<void> {
   const stamp = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
   const feeds = pipeline.ctx.config.feeds.filter((f) => !feedIds || feedIds.includes(f.id));
   await pipeline.ctx.queues.poll.addBulk(feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `t-${f.id}-${stamp}` } })));
   await drain(pipeline, timeoutMs);
 }
 
-export async function drain(pipeline: Pipeline, timeoutMs = 20_000): Promise<void> {
+export async function drain(pipeline: Pipeline, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pending = await pipeline.pending();
