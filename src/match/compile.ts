@@ -341,6 +341,18 @@ class NotMatcher implements Matcher {
   }
 }
 
+/** Whether two spans matched a word position in common (a NEAR's spans: any of its parts). */
+function shareWord(x: Span, y: Span): boolean {
+  if (x.from > y.to || y.from > x.to) return false;
+  if (x.parts) return x.parts.some((p) => shareWord(p, y));
+  if (y.parts) return y.parts.some((p) => shareWord(x, p));
+  return true;
+}
+
+/**
+ * `a NEAR/n b`: a span of a and a span of b in the same field with at most n words between them.
+ * The two sides are matched by different words: `war NEAR/5 war` needs "war" twice.
+ */
 class NearMatcher implements PositionalMatcher {
   constructor(
     readonly a: PositionalMatcher,
@@ -355,9 +367,9 @@ class NearMatcher implements PositionalMatcher {
     for (const x of as) {
       for (const y of bs) {
         if (x.field !== y.field) continue;
-        // Words between the two: 0 for neighbours or overlapping spans.
+        // Words between the two: 0 for neighbours or interleaved chains.
         const gap = y.from > x.to ? y.from - x.to - 1 : x.from > y.to ? x.from - y.to - 1 : 0;
-        if (gap > this.distance) continue;
+        if (gap > this.distance || shareWord(x, y)) continue;
         const [l, r] = x.from <= y.from ? [x, y] : [y, x];
         out.push({ field: x.field, from: l.from, to: Math.max(x.to, y.to), start: l.start, end: Math.max(l.end, r.end), term: '', parts: [x, y] });
         if (first) return out;

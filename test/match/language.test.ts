@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { matches } from './helpers.js';
 
@@ -168,6 +169,57 @@ describe('NEAR', () => {
   it('chains: each NEAR measures from the words matched so far', () => {
     expect(matches('ukraine NEAR/6 ceasefire NEAR/2 sight', text)).toBe(false);
     expect(matches('ukraine NEAR/6 ceasefire NEAR/5 sight', text)).toBe(true);
+  });
+  it('matches the two sides with different words: a word NEAR itself needs it twice', () => {
+    expect(matches('centuries NEAR/9 centuries', 'Built over two centuries by hand')).toBe(false);
+    expect(matches('centuries NEAR/9 centuries', 'centuries upon centuries')).toBe(true);
+    expect(matches('century NEAR/1 centuri*', 'a century ago')).toBe(false);
+    expect(matches('"lasting ceasefire" NEAR/3 ceasefire', text)).toBe(false);
+    expect(matches('ceasefire NEAR/0 fire', 'a cease-fire held')).toBe(false);
+    expect(matches('ukraine NEAR/6 ceasefire NEAR/9 ukraine', text)).toBe(false);
+    expect(matches('ukraine NEAR/6 ceasefire NEAR/9 ukraine', `${text} in Ukraine`)).toBe(true);
+  });
+
+  // The reference: a side's match is the list of word ranges its leaves matched (a leaf of k
+  // words at position i matches when the query matches those k words alone); NEAR pairs a match
+  // of each side that share no word and have at most n words between their extents.
+  const WORDS = ['centuries', 'century', 'war', 'wars', 'peace', 'talks', 'talk', 'the'];
+  const LEAVES = ['centuries', 'century', 'war', 'talks', 'peace', 'centuri*', 'wa*', '"peace talks"', '"war war"', '"talks"', '(war OR peace)', '(centuries OR talk)'];
+  type Range = [number, number];
+  const leafWords = (leaf: string) => (leaf.startsWith('"') ? leaf.split(' ').length : 1);
+  function leafMatches(leaf: string, words: string[]): Range[][] {
+    const k = leafWords(leaf);
+    const out: Range[][] = [];
+    for (let i = 0; i + k <= words.length; i++) if (matches(leaf, words.slice(i, i + k).join(' '))) out.push([[i, i + k - 1]]);
+    return out;
+  }
+  const extent = (m: Range[]): Range => [Math.min(...m.map((r) => r[0])), Math.max(...m.map((r) => r[1]))];
+  const overlaps = (a: Range, b: Range) => a[0] <= b[1] && b[0] <= a[1];
+  function nearMatches(left: Range[][], right: Range[][], n: number): Range[][] {
+    const out: Range[][] = [];
+    for (const a of left) {
+      for (const b of right) {
+        if (a.some((x) => b.some((y) => overlaps(x, y)))) continue;
+        const [ea, eb] = [extent(a), extent(b)];
+        const gap = eb[0] > ea[1] ? eb[0] - ea[1] - 1 : ea[0] > eb[1] ? ea[0] - eb[1] - 1 : 0;
+        if (gap <= n) out.push([...a, ...b]);
+      }
+    }
+    return out;
+  }
+
+  it('agrees with a reference over word positions, a word NEAR itself included (property)', () => {
+    const leaf = fc.constantFrom(...LEAVES);
+    const chain = fc.tuple(leaf, fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), leaf), { minLength: 1, maxLength: 2 }));
+    fc.assert(
+      fc.property(chain, fc.array(fc.constantFrom(...WORDS), { maxLength: 10 }), ([first, rest], words) => {
+        const query = first + rest.map(([n, l]) => ` NEAR/${n} ${l}`).join('');
+        let found = leafMatches(first, words);
+        for (const [n, l] of rest) found = nearMatches(found, leafMatches(l, words), n);
+        expect(matches(query, words.join(' ')), `${query} on "${words.join(' ')}"`).toBe(found.length > 0);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -54,6 +54,8 @@ const query: fc.Arbitrary<string> = fc.letrec<{ q: string }>((tie) => ({
     tie('q').map((a) => `-(${a})`),
     tie('q').map((a) => `NOT ${a}`),
     fc.tuple(positional, fc.integer({ min: 0, max: 4 }), positional).map(([a, n, b]) => `${a} NEAR/${n} ${b}`),
+    // A side NEAR itself needs two occurrences (issue 12 item 18).
+    fc.tuple(positional, fc.integer({ min: 0, max: 4 })).map(([a, n]) => `${a} NEAR/${n} ${a}`),
   ),
 })).q.filter(parses);
 
