@@ -9,7 +9,7 @@ import { access, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { closest } from 'fastest-levenshtein';
 import type { z } from 'zod';
-import { lintQuery, parseQuery, QuerySyntaxError } from '../match/index.js';
+import { parseQuery, QuerySyntaxError, queryWarnings } from '../match/index.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import {
   feedsFileSchema,
@@ -64,16 +64,19 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
   const settings = await loadOptional(dir, SETTINGS_FILE, display(SETTINGS_FILE), env, issues, settingsFileSchema, DEFAULT_SETTINGS_FILE);
   const sites = (await loadOptional(dir, SITES_FILE, display(SITES_FILE), env, issues, siteRulesSchema, { sites: [] }, checkSiteHosts(issues)))?.sites;
 
-  if (feeds && feedsSrc) checkUniqueIds(feeds, 'feeds', 'feed', feedsSrc, issues);
-  if (rules && rulesSrc) {
-    checkUniqueIds(rules, 'rules', 'rule', rulesSrc, issues);
-    checkQueries(rules, rulesSrc, issues);
+  // The checks across items and files read the items as written, so that a bad field in one
+  // item (an interval, an e-mail address) does not hide a duplicate id or a query error.
+  if (feedsSrc) checkUniqueIds(itemsOf(feedsSrc, 'feeds'), 'feeds', 'feed', feedsSrc, issues);
+  if (rulesSrc) {
+    checkUniqueIds(itemsOf(rulesSrc, 'rules'), 'rules', 'rule', rulesSrc, issues);
+    checkQueries(itemsOf(rulesSrc, 'rules'), rulesSrc, issues);
   }
-  if (subscriptions && subsSrc) {
-    checkUniqueIds(subscriptions, 'subscriptions', 'subscription', subsSrc, issues);
-    if (rules) checkRefs(subscriptions, 'rules', rules.map((r) => r.id), subsSrc, issues);
-    if (feeds) checkRefs(subscriptions, 'feeds', feeds.map((f) => f.id), subsSrc, issues);
-    checkKeywordQueries(subscriptions, subsSrc, issues);
+  if (subsSrc) {
+    const subs = itemsOf(subsSrc, 'subscriptions');
+    checkUniqueIds(subs, 'subscriptions', 'subscription', subsSrc, issues);
+    if (rulesSrc) checkRefs(subs, 'rules', idsOf(itemsOf(rulesSrc, 'rules')), subsSrc, issues);
+    if (feedsSrc) checkRefs(subs, 'feeds', idsOf(itemsOf(feedsSrc, 'feeds')), subsSrc, issues);
+    checkKeywordQueries(subs, subsSrc, issues);
   }
 
   const ok = !issues.some((i) => i.severity === 'error');
@@ -95,9 +98,9 @@ export async function loadRulesFile(path: string, env: NodeJS.ProcessEnv = proce
   const issues: ConfigIssue[] = [];
   const src = await readSource(path, path, env, issues);
   const rules = src && validate(src, rulesFileSchema, issues)?.rules;
-  if (rules && src) {
-    checkUniqueIds(rules, 'rules', 'rule', src, issues);
-    checkQueries(rules, src, issues);
+  if (src) {
+    checkUniqueIds(itemsOf(src, 'rules'), 'rules', 'rule', src, issues);
+    checkQueries(itemsOf(src, 'rules'), src, issues);
   }
   const errors = issues.filter((i) => i.severity === 'error');
   if (!rules || errors.length > 0) throw new ConfigError(errors);
@@ -207,71 +210,87 @@ function hintFor(issue: z.core.$ZodIssue): string | undefined {
   return undefined;
 }
 
-function checkUniqueIds(
-  items: { id: string }[],
-  list: string,
-  what: string,
-  src: YamlSource,
-  issues: ConfigIssue[],
-): void {
-  checkUnique(items.map((item) => item.id), [list], 'id', `${what} id`, `give each ${what} its own id`, src, issues);
+/** An item of a file's list as written: its fields not yet checked against the schema. */
+type Written = Record<string, unknown>;
+
+/** The items of the file's top-level list, valid or not (a non-map item is an empty one). */
+function itemsOf(src: YamlSource, list: string): Written[] {
+  const items = (src.data as Written | null | undefined)?.[list];
+  return Array.isArray(items) ? items.map((item: unknown) => (item !== null && typeof item === 'object' ? (item as Written) : {})) : [];
+}
+
+/** A string field as written; undefined when it is missing or not a string. */
+const text = (item: Written, key: string): string | undefined => (typeof item[key] === 'string' ? item[key] : undefined);
+
+/** A list of strings as written, by position; undefined in place of anything else. */
+const texts = (item: Written, key: string): (string | undefined)[] => (Array.isArray(item[key]) ? item[key].map((v: unknown) => (typeof v === 'string' ? v : undefined)) : []);
+
+const idsOf = (items: Written[]): string[] => items.flatMap((item) => text(item, 'id') ?? []);
+
+/** `rule "ukraine"`, or `rule 3` for the third item when it has no id. */
+const named = (what: string, item: Written, i: number): string => {
+  const id = text(item, 'id');
+  return id === undefined ? `${what} ${i + 1}` : `${what} "${id}"`;
+};
+
+function checkUniqueIds(items: Written[], list: string, what: string, src: YamlSource, issues: ConfigIssue[]): void {
+  checkUnique(items.map((item) => text(item, 'id')), [list], 'id', `${what} id`, `give each ${what} its own id`, src, issues);
 }
 
 /** Reports every value of `key` in the list at `listPath` that an earlier item already has. */
-function checkUnique(values: string[], listPath: PathKey[], key: string, what: string, fix: string, src: YamlSource, issues: ConfigIssue[]): void {
+function checkUnique(values: (string | undefined)[], listPath: PathKey[], key: string, what: string, fix: string, src: YamlSource, issues: ConfigIssue[]): void {
   const first = new Map<string, number>();
   values.forEach((value, i) => {
+    if (value === undefined) return;
     const earlier = first.get(value);
     if (earlier === undefined) first.set(value, i);
     else issues.push(src.at([...listPath, i, key], `duplicate ${what} "${value}" (also item ${earlier + 1})`, fix));
   });
 }
 
-function checkQueries(rules: RuleConfig[], src: YamlSource, issues: ConfigIssue[]): void {
+function checkQueries(rules: Written[], src: YamlSource, issues: ConfigIssue[]): void {
   rules.forEach((rule, i) => {
-    const parts: [PathKey[], string][] = [];
-    if (rule.query !== undefined) parts.push([['rules', i, 'query'], rule.query]);
+    const parts: [PathKey[], string | undefined][] = [[['rules', i, 'query'], text(rule, 'query')]];
     for (const list of ['all', 'any', 'none'] as const) {
-      rule[list]?.forEach((q, j) => parts.push([['rules', i, list, j], q]));
+      texts(rule, list).forEach((q, j) => parts.push([['rules', i, list, j], q]));
     }
-    for (const [path, query] of parts) checkQuery(query, `rule "${rule.id}"`, path, src, issues);
+    for (const [path, query] of parts) checkQuery(query, named('rule', rule, i), path, src, issues);
   });
 }
 
-function checkKeywordQueries(subs: SubscriptionConfig[], src: YamlSource, issues: ConfigIssue[]): void {
+function checkKeywordQueries(subs: Written[], src: YamlSource, issues: ConfigIssue[]): void {
   subs.forEach((sub, i) => {
-    if (sub.keywords !== undefined) checkQuery(sub.keywords, `subscription "${sub.id}" keywords`, ['subscriptions', i, 'keywords'], src, issues);
+    checkQuery(text(sub, 'keywords'), `${named('subscription', sub, i)} keywords`, ['subscriptions', i, 'keywords'], src, issues);
   });
 }
 
-function checkQuery(query: string, owner: string, path: PathKey[], src: YamlSource, issues: ConfigIssue[]): void {
+/** A query's syntax error or warnings; an empty or missing one is the schema's to report. */
+function checkQuery(query: string | undefined, owner: string, path: PathKey[], src: YamlSource, issues: ConfigIssue[]): void {
+  if (query === undefined || query.trim() === '') return;
+  let tree;
   try {
-    parseQuery(query);
+    tree = parseQuery(query);
   } catch (err) {
     if (!(err instanceof QuerySyntaxError)) throw err;
     issues.push(src.atOffsetIn(path, err.offset, `${owner}: ${err.message}`, err.hint));
     return;
   }
-  for (const warning of lintQuery(query)) issues.push(src.at(path, `${owner}: ${warning}`, undefined, 'warning'));
+  for (const w of queryWarnings(tree, query)) {
+    issues.push(w.offset === undefined ? src.at(path, `${owner}: ${w.message}`, undefined, 'warning') : src.atOffsetIn(path, w.offset, `${owner}: ${w.message}`, undefined, 'warning'));
+  }
 }
 
 /** Subscriptions' references (`rules:` or `feeds:`) must name ids the other file defines. */
-function checkRefs(
-  subs: SubscriptionConfig[],
-  list: 'rules' | 'feeds',
-  ids: string[],
-  src: YamlSource,
-  issues: ConfigIssue[],
-): void {
+function checkRefs(subs: Written[], list: 'rules' | 'feeds', ids: string[], src: YamlSource, issues: ConfigIssue[]): void {
   const what = list === 'rules' ? 'rule' : 'feed';
   subs.forEach((sub, i) => {
-    sub[list]?.forEach((ref, j) => {
-      if (ids.includes(ref)) return;
+    texts(sub, list).forEach((ref, j) => {
+      if (ref === undefined || ids.includes(ref)) return;
       const guess = ids.length > 0 ? closest(ref, ids) : undefined;
       issues.push(
         src.at(
           ['subscriptions', i, list, j],
-          `subscription "${sub.id}" names ${what} "${ref}", which ${list}.yaml does not define`,
+          `${named('subscription', sub, i)} names ${what} "${ref}", which ${list}.yaml does not define`,
           guess ? `did you mean "${guess}"?` : `add the ${what} to ${list}.yaml or remove it here`,
         ),
       );

@@ -2,7 +2,7 @@
 // cross-references, query syntax) can point at file:line:column. `${VAR}` and
 // `${VAR:-default}` in string values are replaced from the environment here.
 
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type Scalar, type YAMLError } from 'yaml';
 import type { ConfigIssue } from './errors.js';
 
 export type PathKey = string | number;
@@ -39,9 +39,7 @@ export function readYaml(file: string, text: string, env: NodeJS.ProcessEnv): Ya
     return { file, line, column: col, message, hint, excerpt, severity };
   };
 
-  const issues: ConfigIssue[] = doc.errors.map((e) =>
-    issueAt(e.pos[0], e.message.split('\n')[0] ?? e.message, 'check the YAML syntax at this point (indentation, quotes, a missing ":")'),
-  );
+  const issues: ConfigIssue[] = doc.errors.map((e) => unclosedQuote(doc, e, issueAt) ?? issueAt(e.pos[0], e.message.split('\n')[0] ?? e.message, 'check the YAML syntax at this point (indentation, quotes, a missing ":")'));
 
   if (issues.length === 0) interpolateEnv(doc, env, issues, issueAt);
 
@@ -78,6 +76,29 @@ export function readYaml(file: string, text: string, env: NodeJS.ProcessEnv): Ya
       return issueAt(node.range[0] + quote + offset, message, hint, severity);
     },
   };
+}
+
+/**
+ * YAML finds a missing closing quote where the file (or the flow collection) ends; the mistake
+ * is where the quoted value opens, so the issue points there.
+ */
+function unclosedQuote(doc: Document, e: YAMLError, issueAt: (offset: number, message: string, hint?: string) => ConfigIssue): ConfigIssue | undefined {
+  if (e.code !== 'MISSING_CHAR' || !/^Missing closing ["']quote/.test(e.message)) return undefined;
+  let open: Scalar | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+      if (quoted && node.range && node.range[0] < e.pos[0] && node.range[1] >= e.pos[0] && (!open || node.range[0] > open.range![0])) open = node;
+    },
+  });
+  if (!open) return undefined;
+  const q = open.type === 'QUOTE_DOUBLE' ? '"' : "'";
+  const other = q === '"' ? "'" : '"';
+  return issueAt(
+    open.range![0],
+    `this ${q} quote is never closed, so YAML reads the rest of the file into this value`,
+    `add the closing ${q} at the end of the value; for ${q} inside a value, quote it with ${other} instead (query: ${other}${q}peace talks${q} ukraine${other})`,
+  );
 }
 
 function interpolateEnv(

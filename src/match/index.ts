@@ -9,4 +9,4 @@ export { prepareArticle, PreparedArticle } from './prepare.js';
 export { compileRule, evaluateRule, explainRule, testRule, unmetClauses, type CompiledRule, type UnmetClause } from './rule.js';
 export { RuleIndex, type IndexedRule, type MatchStats, type RuleIndexOptions } from './rule-index.js';
 export { WordFrequencies } from './required.js';
-export { lintQuery, lintTree } from './lint.js';
+export { lintQuery, lintTree, queryWarnings, type QueryWarning } from './lint.js';

@@ -66,6 +66,38 @@ describe('loadConfig', () => {
     expect(issues[0]).toMatchObject({ line: 4, message: 'duplicate feed id "wire" (also item 1)' });
   });
 
+  it('reports every problem in one run: a bad field does not hide a duplicate id or a query error', async () => {
+    const feeds = `${FEEDS}    interval: 5 minutes\n  - id: wire\n    url: https://example.org/other.xml\n`;
+    const rules = `rules:\n  - id: Bad Id\n    query: ukraine\n  - id: truce\n    query: '(truce'\n  - id: truce\n    query: truce\n`;
+    const subs = `subscriptions:\n  - id: desk\n    email: not-an-address\n    rules: [ukraine-ceasfire]\n`;
+    const { issues } = await load({ feeds, rules, subscriptions: subs });
+    const found = issues.map((i) => `${i.file.replace(/.*\//, '')}:${i.line} ${i.message}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^feeds\.yaml:4 .*"5 minutes" is not a duration/),
+        'feeds.yaml:5 duplicate feed id "wire" (also item 1)',
+        expect.stringMatching(/^rules\.yaml:2 .*slug/),
+        expect.stringMatching(/^rules\.yaml:5 rule "truce": unbalanced parenthesis/),
+        'rules.yaml:6 duplicate rule id "truce" (also item 2)',
+        expect.stringMatching(/^subscriptions\.yaml:3 .*email address/),
+        expect.stringMatching(/^subscriptions\.yaml:4 subscription "desk" names rule "ukraine-ceasfire"/),
+      ]),
+    );
+  });
+
+  it('points at the opening quote of a value whose quote is never closed', async () => {
+    const { issues } = await load({ rules: `rules:\n  - id: a\n    query: "ukraine ceasefire\n  - id: b\n    query: truce\n` });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 3, column: 12, message: expect.stringContaining('quote is never closed') });
+    expect(issues[0]?.hint).toContain(`'"peace talks" ukraine'`);
+  });
+
+  it('warns at a lower-case operator between words', async () => {
+    const { config, issues } = await load({ rules: `rules:\n  - id: ukraine-ceasefire\n    query: ukraine or russia\n` });
+    expect(config).toBeDefined();
+    expect(issues).toEqual([expect.objectContaining({ severity: 'warning', line: 3, column: 20, message: expect.stringContaining('did you mean OR?') })]);
+  });
+
   it('reads ${VAR} from the environment and reports a missing one', async () => {
     const subs = `subscriptions:\n  - id: hook\n    webhook: { url: "https://h.example.org/x", secret: "\${HOOK_SECRET}" }\n    rules: [ukraine-ceasefire]\n`;
     const ok = await load({ subscriptions: subs }, { HOOK_SECRET: 's3cret' });

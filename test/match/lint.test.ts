@@ -12,6 +12,19 @@ describe('lintQuery', () => {
   it('warns that a term and its negation can match nothing', () => {
     expect(lintQuery('ukraine -ukraine')[0]).toMatch(/can match nothing/);
   });
+  it('warns at and, or, not written in lower case between words: they are searched as words', () => {
+    expect(lintQuery('ukraine or russia')).toEqual([expect.stringContaining('"or" between words is searched for as a word')]);
+    expect(lintQuery('ukraine or russia')[0]).toContain('did you mean OR?');
+    expect(lintQuery('ukraine and ceasefire').join()).toContain('did you mean AND?');
+    expect(lintQuery('ukraine not russia').join()).toContain('did you mean NOT');
+    expect(lintQuery('title:(kyiv Or kiev)').join()).toContain('did you mean OR?');
+    expect(lintQuery('site:(bbc.co.uk or cnn.com)').join()).toContain('did you mean OR?');
+  });
+  it('leaves and, or, not alone at the ends and in phrases', () => {
+    expect(lintQuery('"rock and roll"')).toEqual([]);
+    expect(lintQuery('ukraine "or" russia')).toEqual([]);
+    expect(lintQuery('or ukraine')).toEqual([]);
+  });
   it('warns that X OR NOT X matches everything', () => {
     expect(lintQuery('ukraine OR -ukraine').join()).toMatch(/every article/);
   });
