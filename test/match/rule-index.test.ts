@@ -79,7 +79,7 @@ describe('RuleIndex', () => {
       }),
       { numRuns: 1500 },
     );
-  });
+  }, 120_000);
 
   it('evaluates only candidate rules and the rules it cannot index', () => {
     const index = RuleIndex.build([
