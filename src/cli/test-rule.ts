@@ -4,8 +4,8 @@
 
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { closest } from 'fastest-levenshtein';
 import { keywordRules } from '../alerts/subscriptions.js';
+import { closestId } from '../config/did-you-mean.js';
 import { loadConfigOrThrow, type Config } from '../config/load.js';
 import { matchInputOf, withPage, type Article } from '../feeds/article.js';
 import { readArticlePage } from '../feeds/article-page.js';
@@ -110,7 +110,7 @@ function findRule(config: Config, id: string): { spec: RuleSpec; name?: string }
   const keywords = keywordRules(config.subscriptions).find((r) => r.id === id || r.id === `keywords:${id}`);
   if (keywords) return { spec: keywords, name: `keywords of subscription ${keywords.id.slice('keywords:'.length)}` };
   const ids = config.rules.map((r) => r.id);
-  const guess = ids.length > 0 ? closest(id, ids) : undefined;
+  const guess = closestId(id, ids);
   const list = ids.length > 0 ? `; the rules are: ${ids.join(', ')}` : '; rules.yaml has no rules';
   throw new CliError(`no rule "${id}" in ${config.dir}/rules.yaml${guess ? ` (did you mean "${guess}"?)` : ''}${list}`, 2);
 }
@@ -131,7 +131,7 @@ async function feedSource(feed: string, config: () => Promise<Config>): Promise<
   const feeds = (await config()).feeds;
   const found = feeds.find((f) => f.id === feed);
   if (!found) {
-    const guess = feeds.length > 0 ? closest(feed, feeds.map((f) => f.id)) : undefined;
+    const guess = closestId(feed, feeds.map((f) => f.id));
     throw new CliError(`--feed "${feed}" is not a URL, a file or a feed id in feeds.yaml${guess ? ` (did you mean "${guess}"?)` : ''}`, 2);
   }
   return { target: found.url, url: found.url, feedId: found.id, tags: found.tags, fetchArticle: found.fetchArticle };

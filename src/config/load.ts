@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { closest } from 'fastest-levenshtein';
 import type { z } from 'zod';
 import { parseQuery, QuerySyntaxError, queryWarnings } from '../match/index.js';
+import { closestId } from './did-you-mean.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import {
   feedsFileSchema,
@@ -286,7 +287,7 @@ function checkRefs(subs: Written[], list: 'rules' | 'feeds', ids: string[], src:
   subs.forEach((sub, i) => {
     texts(sub, list).forEach((ref, j) => {
       if (ref === undefined || ids.includes(ref)) return;
-      const guess = ids.length > 0 ? closest(ref, ids) : undefined;
+      const guess = closestId(ref, ids);
       issues.push(
         src.at(
           ['subscriptions', i, list, j],

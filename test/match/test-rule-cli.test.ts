@@ -13,6 +13,8 @@ const RULES = `rules:
     query: '(ukraine OR kyiv) AND (ceasefire OR truce OR "peace talks") -football'
   - id: grain
     query: 'grain NEAR/3 corridor'
+  - id: ukraine-energy-attacks
+    query: 'ukraine NEAR/5 (power OR energy)'
 `;
 const SUBS = 'subscriptions:\n  - { id: desk, email: desk@example.org, rules: [ukraine-ceasefire], keywords: "black sea" }\n';
 
@@ -107,6 +109,16 @@ describe('newswatch test-rule', { timeout: 120_000 }, () => {
     // --fetch-articles reads the pages of any feed, as fetchArticle: true does.
     const fetched = await run('grain', '--feed', `${http.url}/teasers.xml`, '--fetch-articles');
     expect(fetched.stdout).toContain('1 items, 1 match');
+  });
+
+  it('suggests the rule whose words were typed, and nothing when no rule is close', async () => {
+    // Not ukraine-ceasefire, which is nearer in characters.
+    const words = await run('ukraine-enrgy', '--feed', `${http.url}/wire.xml`);
+    expect(words.code).toBe(2);
+    expect(words.stderr).toContain('did you mean "ukraine-energy-attacks"?');
+    const far = await run('elections', '--feed', `${http.url}/wire.xml`);
+    expect(far.stderr).toContain('no rule "elections"');
+    expect(far.stderr).not.toContain('did you mean');
   });
 
   it('names an unknown rule with a suggestion, and points at a query that does not parse', async () => {
