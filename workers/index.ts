@@ -6,9 +6,9 @@ import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Mailer } from '../src/alerts/mailer.js';
 import { SubscriptionDirectory } from '../src/alerts/directory.js';
+import { scheduleDigest } from '../src/alerts/digest-schedule.js';
 import { linkSecret } from '../src/alerts/unsubscribe.js';
 import type { Config } from '../src/config/load.js';
-import { DIGEST_SHORTCUTS, type SubscriptionConfig } from '../src/config/schema.js';
 import { Sandbox } from '../src/sandbox/pool.js';
 import type { Queues, Settings, WorkerContext } from '../src/queue/context.js';
 import {
@@ -27,6 +27,8 @@ import { processArticle } from './article.js';
 import { processDeliver } from './deliver.js';
 import { processDigest } from './digest.js';
 import { processPoll } from './poll.js';
+
+export { digestSchedule, scheduleDigest } from '../src/alerts/digest-schedule.js';
 
 export interface PipelineOptions {
   redisUrl: string;
@@ -58,26 +60,6 @@ export function pollJobOptions(settings: Settings): JobsOptions {
     removeOnComplete: { count: 1000 },
     removeOnFail: { count: 5000 },
   };
-}
-
-/** The cron schedule of a digest subscription: its shortcut or cron, in its time zone. */
-export function digestSchedule(sub: SubscriptionConfig): { pattern: string; tz: string } {
-  const digest = sub.digest ?? 'daily';
-  if (typeof digest === 'string') return { pattern: DIGEST_SHORTCUTS[digest], tz: sub.timezone };
-  return { pattern: digest.cron, tz: digest.timezone ?? sub.timezone };
-}
-
-/**
- * Creates, updates or (for `undefined`, or a subscription that no longer wants digests) removes
- * the digest scheduler of one subscription; idempotent.
- */
-export async function scheduleDigest(queue: Queue<DigestJobData>, sub: SubscriptionConfig | undefined, subscriptionId = sub?.id): Promise<void> {
-  if (!subscriptionId) return;
-  if (!sub || sub.delivery !== 'digest') {
-    await queue.removeJobScheduler(digestSchedulerId(subscriptionId));
-    return;
-  }
-  await queue.upsertJobScheduler(digestSchedulerId(sub.id), digestSchedule(sub), { name: 'digest', data: { subscriptionId: sub.id } });
 }
 
 export function createPipeline(options: PipelineOptions): Pipeline {

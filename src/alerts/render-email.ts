@@ -29,7 +29,7 @@ interface Story {
   also: { source: string; url?: string }[];
 }
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 export function renderAlertEmail(alert: Alert, ctx: EmailContext): RenderedEmail {

@@ -193,6 +193,11 @@ export class SubscriptionStore {
     return found.filter((s): s is StoredSubscription => s !== undefined);
   }
 
+  /** The id of the subscription, pending or confirmed, with the same owner and query, if any. */
+  async sameAs(sub: Pick<SubscriptionConfig, 'email' | 'webhook' | 'keywords' | 'rules'>): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.sameSubscription(sameHash(sub)))) ?? undefined;
+  }
+
   /** The ids of an address's confirmed subscriptions. */
   async idsOf(address: string): Promise<string[]> {
     return this.redis.smembers(this.keys.subscriptionsByAddress(addressHash(address)));

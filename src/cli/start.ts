@@ -12,7 +12,7 @@ export async function startCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
   const { pipeline, config } = runtime;
   const synced = await pipeline.syncSchedulers();
   pipeline.runWorkers();
-  const web = createWebServer({ settings: pipeline.ctx.settings, log });
+  const web = createWebServer({ settings: pipeline.ctx.settings, log, ctx: pipeline.ctx });
   let address: string;
   try {
     address = await listen(web, pipeline.ctx.settings);

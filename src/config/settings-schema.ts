@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DURATION_HELP, parseDuration } from './duration.js';
 import { parseSize, SIZE_HELP } from './size.js';
+import { isCidr } from './cidr.js';
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -131,9 +132,48 @@ export const settingsFileSchema = z.strictObject({
   web: z
     .strictObject({
       bodyLimit: size.prefault('64KB').describe('Largest request body the web server reads (forms and API); default 64KB.'),
+      confirmWithin: duration
+        .prefault('7d')
+        .describe('An unconfirmed subscription and its confirmation link last this long, then the subscription is gone; default 7d.'),
+      mailsPerAddressPerDay: z
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(3)
+        .describe('Confirmation and manage-link emails sent to one address per day at most; default 3.'),
+      subscriptionsPerAddress: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(20)
+        .describe('Subscriptions one address may have, confirmed and unconfirmed together (the API with `confirmed: true` is not capped); default 20.'),
     })
     .prefault({})
     .describe('The HTTP server of `newswatch start` (address and port from HTTP_HOST, HTTP_PORT).'),
+  api: z
+    .strictObject({
+      requestsPerMinute: z
+        .number()
+        .int()
+        .min(1)
+        .max(100_000)
+        .default(300)
+        .describe('Requests to /api/v1 per client IP address per minute, across every web process; more get 429; default 300.'),
+      allowWebhookRanges: z
+        .array(
+          z.string().refine((range) => isCidr(range), {
+            message: 'not an address range: write a CIDR range such as "10.0.0.0/8" or "fd00::/8", or a single address',
+          }),
+        )
+        .default([])
+        .describe(
+          'Address ranges (CIDR) that webhooks created through the API may reach although they are loopback, private or link-local, e.g. ["10.1.2.0/24"] for a receiver on your network; default none.',
+        ),
+    })
+    .prefault({})
+    .describe('The JSON API under /api/v1 (on when ADMIN_TOKEN is set).'),
 });
 
 export type SettingsFile = z.output<typeof settingsFileSchema>;

@@ -65,6 +65,12 @@ export interface Settings {
   publicUrl: string;
   /** The web server of `newswatch start`. */
   http: HttpSettings;
+  /** Subscriptions made by readers (subscribe page) and API clients. */
+  selfService: SelfServiceSettings;
+  /** The JSON API under /api/v1. */
+  api: ApiSettings;
+  /** ADMIN_TOKEN: the bearer token of the API; the API is off when unset. */
+  adminToken?: string;
   /** NEWSWATCH_SECRET: key of unsubscribe-link HMACs; when unset, one is kept in Redis. */
   secret?: string;
 }
@@ -76,6 +82,22 @@ export interface HttpSettings {
   port: number;
   /** Largest request body read; larger ones get 413. */
   bodyLimitBytes: number;
+}
+
+export interface SelfServiceSettings {
+  /** An unconfirmed subscription and its confirmation link last this long. */
+  confirmWithinMs: number;
+  /** Confirmation and manage-link emails per address per day. */
+  mailsPerAddressPerDay: number;
+  /** Subscriptions per address, confirmed and unconfirmed together. */
+  subscriptionsPerAddress: number;
+}
+
+export interface ApiSettings {
+  /** Per client IP per minute; more get 429. */
+  requestsPerMinute: number;
+  /** CIDR ranges API-created webhooks may reach although not public. */
+  allowWebhookRanges: string[];
 }
 
 export interface HostLimits {
@@ -140,6 +162,13 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     lockDurationMs: Number(env.NEWSWATCH_LOCK_MS) || 30_000,
     publicUrl: publicUrl(env.PUBLIC_URL, port),
     http: { host: env.HTTP_HOST || '127.0.0.1', port, bodyLimitBytes: file.web.bodyLimit },
+    selfService: {
+      confirmWithinMs: file.web.confirmWithin,
+      mailsPerAddressPerDay: file.web.mailsPerAddressPerDay,
+      subscriptionsPerAddress: file.web.subscriptionsPerAddress,
+    },
+    api: { requestsPerMinute: file.api.requestsPerMinute, allowWebhookRanges: file.api.allowWebhookRanges },
+    adminToken: env.ADMIN_TOKEN || undefined,
     secret: env.NEWSWATCH_SECRET || undefined,
   };
 }

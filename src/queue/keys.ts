@@ -165,6 +165,12 @@ export const KEY_FAMILIES = {
     owner: 'src/alerts/subscription-store.ts',
     lifetime: 'confirmation and manage-link emails sent to an address in the last day (web.mailsPerAddressPerDay); 1 day',
   },
+  apiRateLimit: {
+    pattern: 'ratelimit:api:<client…>',
+    type: 'string',
+    owner: 'src/web/api.ts (@fastify/rate-limit)',
+    lifetime: "requests of one client IP to /api/v1 in the current minute (api.requestsPerMinute); 1 minute",
+  },
 } as const satisfies Record<string, KeyFamily>;
 
 export type KeyFamilyName = keyof typeof KEY_FAMILIES;
@@ -271,6 +277,11 @@ export class RedisKeys {
 
   confirmationsSent(addressHash: string): string {
     return this.key(this.slot('directory'), 'mails', addressHash);
+  }
+
+  /** Rate-limit counter of an API client; `apiRateLimit('')` is the prefix the limiter adds the IP to. */
+  apiRateLimit(client: string): string {
+    return `${this.key('ratelimit', 'api')}:${client}`;
   }
 
   /**

@@ -6,11 +6,14 @@
 
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Settings } from '../queue/context.js';
+import type { Settings, WorkerContext } from '../queue/context.js';
+import { registerApi } from './api.js';
 
 export interface WebOptions {
   settings: Settings;
   log: Logger;
+  /** The pipeline's context (Redis, directory, mailer, queues); the API needs it. */
+  ctx?: WorkerContext;
 }
 
 /** Longest a client may take to send its request, headers and body included. */
@@ -40,6 +43,8 @@ export function createWebServer(options: WebOptions): FastifyInstance {
     // Keep-alive sockets would hold close() open until they time out.
     forceCloseConnections: true,
     return503OnClosing: true,
+    // Unknown fields are refused with their name, not dropped without a word.
+    ajv: { customOptions: { removeAdditional: false } },
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -49,6 +54,7 @@ export function createWebServer(options: WebOptions): FastifyInstance {
     return reply.status(status).type('application/json').send({ error: message });
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).type('application/json').send({ error: 'There is nothing at this address.' }));
+  if (options.ctx) registerApi(app, options.ctx);
   return app;
 }
 

@@ -30,6 +30,7 @@ function sampleKeys(keys: RedisKeys): Record<Exclude<KeyFamilyName, 'queue'>, st
     subscriptionsByAddress: keys.subscriptionsByAddress('AbC-_x'),
     sameSubscription: keys.sameSubscription('AbC-_y'),
     confirmationsSent: keys.confirmationsSent('AbC-_x'),
+    apiRateLimit: keys.apiRateLimit('::ffff:127.0.0.1'),
   };
 }
 
