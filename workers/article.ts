@@ -9,6 +9,7 @@ import { DigestStore } from '../src/alerts/digest-store.js';
 import { StoryStore } from '../src/alerts/story-store.js';
 import { passesFilters, SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { matchInputOf, withoutHtml, withPage, type Article } from '../src/feeds/article.js';
+import { addressPolicy } from '../src/feeds/address-guard.js';
 import { readArticlePage } from '../src/feeds/article-page.js';
 import { FetchError } from '../src/feeds/fetch.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
@@ -104,12 +105,14 @@ async function waitForHost(job: Job<ArticleJobData>, err: FetchError, ctx: Worke
 
 async function enrich(article: Article, ctx: WorkerContext): Promise<Article> {
   // Article pages share the per-host limits with feed polls: a site's feed and its pages are
-  // usually served by the same host.
+  // usually served by the same host. The link is the feed's, not the operator's: private
+  // addresses other than the feeds' own hosts are refused.
   const page = await readArticlePage(article.url as string, {
     settings: ctx.settings,
     siteRules: ctx.config.sites,
     sandbox: ctx.sandbox,
     gate: hostLimiter(ctx.redis, ctx.keys, ctx.settings).gate,
+    guard: addressPolicy(ctx.config.feeds, ctx.settings.allowAddresses),
   });
   return withPage(article, page);
 }

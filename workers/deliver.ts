@@ -2,15 +2,18 @@
 // JSON, or a Slack / Discord message). A failure is thrown so BullMQ retries with exponential
 // backoff; when attempts run out the job stays in the failed set (`newswatch failed`, `newswatch
 // retry`). A receiver answering 410 Gone disables the subscription instead. A sent-marker written
-// after success makes a retry of an already-delivered job a no-op.
+// after success makes a retry of an already-delivered job a no-op. Webhooks not from the YAML
+// (created through the API or the web) may not reach private addresses beyond what the operator
+// allowed (address-guard.ts); such a target fails at once, without retries.
 
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Alert } from '../src/alerts/alert.js';
 import { renderAlertEmail, renderDigestEmail, type EmailContext } from '../src/alerts/render-email.js';
 import { SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { unsubscribeUrl } from '../src/alerts/unsubscribe.js';
 import { discordPayload, postWebhook, slackPayload, webhookPayload, WebhookError } from '../src/alerts/webhook.js';
 import type { SubscriptionConfig } from '../src/config/schema.js';
+import { addressPolicy } from '../src/feeds/address-guard.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import { deliverJobId, digestJobId, type AlertDelivery, type DeliverJobData } from '../src/queue/jobs.js';
 
@@ -58,10 +61,15 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
     const alert = toAlert(id, data, ctx);
     const format = sub.webhook.format;
     const payload = format === 'slack' ? slackPayload(alert, sub.timezone) : format === 'discord' ? discordPayload(alert) : webhookPayload(alert);
+    const guard = sub.source === 'yaml' ? undefined : addressPolicy(ctx.config.feeds, ctx.settings.allowAddresses);
     try {
-      const status = await postWebhook(sub.webhook, id, payload, { userAgent: ctx.settings.userAgent, timeoutMs: ctx.settings.webhookTimeoutMs });
+      const status = await postWebhook(sub.webhook, id, payload, { userAgent: ctx.settings.userAgent, timeoutMs: ctx.settings.webhookTimeoutMs, guard });
       result = { channel: 'webhook', to: sub.webhook.url, receipt: `HTTP ${status}` };
     } catch (err) {
+      if (err instanceof WebhookError && err.blockedAddress) {
+        ctx.log.error({ subscriptionId: sub.id, url: sub.webhook.url, err: err.message }, 'webhook target refused: a private address');
+        throw new UnrecoverableError(err.message);
+      }
       if (!(err instanceof WebhookError && err.status === 410)) throw err;
       await new SubscriptionState(ctx.redis, ctx.keys).disable(sub.id, `webhook answered 410 Gone (${sub.webhook.url})`);
       ctx.log.error({ subscriptionId: sub.id, url: sub.webhook.url }, 'webhook answered 410 Gone: subscription disabled; `newswatch enable` turns it back on');

@@ -3,6 +3,8 @@
 // success; anything else is a WebhookError that the deliver queue retries with backoff.
 
 import { Webhook } from 'standardwebhooks';
+import { fetch, type Response } from 'undici';
+import { ADDRESS_REFUSED, guardedAgent, type AddressPolicy } from '../feeds/address-guard.js';
 import { formatTime, snippetOf, type Alert } from './alert.js';
 
 export const WEBHOOK_PAYLOAD_VERSION = 1;
@@ -97,6 +99,8 @@ export class WebhookError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** The target's address was refused by the address guard: retrying cannot help. */
+    readonly blockedAddress = false,
   ) {
     super(message);
     this.name = 'WebhookError';
@@ -112,7 +116,8 @@ export async function postWebhook(
   target: { url: string; secret?: string },
   messageId: string,
   payload: unknown,
-  options: { userAgent: string; timeoutMs: number; now?: Date },
+  /** `guard`: refuse private addresses beyond what it allows (targets created through the API). */
+  options: { userAgent: string; timeoutMs: number; now?: Date; guard?: AddressPolicy },
 ): Promise<number> {
   const body = JSON.stringify(payload);
   const timestamp = options.now ?? new Date();
@@ -131,9 +136,11 @@ export async function postWebhook(
       body,
       redirect: 'error',
       signal: AbortSignal.timeout(options.timeoutMs),
+      ...(options.guard ? { dispatcher: guardedAgent(options.guard, options.timeoutMs) } : {}),
     });
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    if (e.cause?.code === ADDRESS_REFUSED) throw new WebhookError(`${target.url}: ${e.cause.message}`, undefined, true);
     throw new WebhookError(`${target.url}: ${e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? e.message)}`);
   }
   await response.body?.cancel();

@@ -2,11 +2,14 @@
 // with the config directory's sites.yaml overrides and settings.yaml limits applied, as the
 // article worker applies them: a URL is read as the worker reads pages, and the page is parsed
 // in a sandbox thread under the parsing budget. A page over the budget or that cannot be read
-// is one line on stderr and exit 1.
+// is one line on stderr and exit 1. As in the worker, a URL (and each redirect) on a private,
+// loopback or link-local address is refused unless it is a feed host of feeds.yaml or in
+// fetch.allowAddresses of settings.yaml; `--allow-private` lifts the check for one run.
 
 import { readFile } from 'node:fs/promises';
-import { loadSettingsFile, loadSiteRules } from '../config/load.js';
+import { loadFeedsFile, loadSettingsFile, loadSiteRules } from '../config/load.js';
 import type { Extracted } from '../extract/index.js';
+import { addressPolicy } from '../feeds/address-guard.js';
 import { readArticlePage } from '../feeds/article-page.js';
 import { decodeBody } from '../feeds/charset.js';
 import { FetchError } from '../feeds/fetch.js';
@@ -14,16 +17,27 @@ import { defaultSettings } from '../queue/context.js';
 import { Sandbox } from '../sandbox/pool.js';
 import { CliError } from './common.js';
 
-export async function extractCommand(target: string, base: string | undefined, configDir: string, env: NodeJS.ProcessEnv): Promise<number> {
+export interface ExtractOptions {
+  /** The page URL for relative links and site rules, when reading a file or a redirecting URL. */
+  base?: string;
+  /** Fetch from private, loopback and link-local addresses too. */
+  allowPrivate?: boolean;
+}
+
+export async function extractCommand(target: string, options: ExtractOptions, configDir: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const { base } = options;
   const siteRules = await loadSiteRules(configDir, env);
   const settings = defaultSettings(env, await loadSettingsFile(configDir, env));
+  const isUrl = /^https?:\/\//i.test(target);
+  const guard = isUrl && !options.allowPrivate ? addressPolicy(await loadFeedsFile(configDir, env), settings.allowAddresses) : undefined;
   const sandbox = new Sandbox(settings.parsing);
   let result: Extracted;
   try {
-    result = /^https?:\/\//i.test(target)
-      ? await readArticlePage(target, { settings, siteRules, sandbox }, base)
+    result = isUrl
+      ? await readArticlePage(target, { settings, siteRules, sandbox, guard }, base)
       : await sandbox.extract(decodeBody(await readPageFile(target, settings.pageMaxBytes)), { url: base, siteRules });
   } catch (err) {
+    if (err instanceof FetchError && err.errorClass === 'blocked-address') throw new CliError(`${err.message}, or pass --allow-private to read it this once`);
     if (err instanceof FetchError) throw new CliError(err.message);
     throw err;
   } finally {

@@ -29,7 +29,8 @@ Commands:
   validate                       check the config directory; exit 1 on any error
   match --rules FILE [--explain] match JSON Lines articles on stdin against a rules file
   parse-feed FILE|URL [--url BASE]  print a feed's normalised items as JSON
-  extract FILE|URL [--url BASE]  print an article page's extracted text and metadata
+  extract FILE|URL [--url BASE] [--allow-private]
+                                 print an article page's extracted text and metadata
   test-rule RULE_ID --feed URL|FILE|FEED_ID [--fetch-articles] [--json]
                                  show for each item of a feed whether the rule matches and why
   test-rule --query '…' --feed URL|FILE|FEED_ID   the same for a query not yet in rules.yaml
@@ -67,6 +68,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       query: { type: 'string' },
       json: { type: 'boolean', default: false },
       'fetch-articles': { type: 'boolean', default: false },
+      'allow-private': { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -95,7 +97,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return parseFeedCommand(target, values.url, opts.configDir, env);
     case 'extract':
       if (!target) throw new CliError('extract needs a FILE or URL', 2);
-      return extractCommand(target, values.url, opts.configDir, env);
+      return extractCommand(target, { base: values.url, allowPrivate: values['allow-private'] }, opts.configDir, env);
     case 'test-rule':
       return testRuleCommand(
         { ruleId: target, query: values.query, feed: values.feed, json: values.json, fetchArticles: values['fetch-articles'], configDir: opts.configDir },

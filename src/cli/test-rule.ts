@@ -8,6 +8,7 @@ import { keywordRules } from '../alerts/subscriptions.js';
 import { closestId } from '../config/did-you-mean.js';
 import { loadConfigOrThrow, type Config } from '../config/load.js';
 import { matchInputOf, withPage, type Article } from '../feeds/article.js';
+import { addressPolicy } from '../feeds/address-guard.js';
 import { readArticlePage } from '../feeds/article-page.js';
 import { normaliseFeed } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
@@ -72,11 +73,14 @@ export async function testRuleCommand(o: TestRuleOptions, env: NodeJS.ProcessEnv
   const results: ItemResult[] = [];
   // Pages are parsed in sandbox threads, as the article worker parses them.
   const sandbox = fetchPages ? new Sandbox(settings.parsing) : undefined;
+  // As in the worker, items may not lead to private addresses other than the feeds' own hosts.
+  const ownUrl = url ?? source.url;
+  const guard = addressPolicy([...(config?.feeds ?? []), ...(ownUrl ? [{ url: ownUrl }] : [])], settings.allowAddresses);
   for (let article of articles) {
     let pageError: string | undefined;
     if (sandbox && article.url) {
       try {
-        article = withPage(article, await readArticlePage(article.url, { settings, siteRules: config?.sites ?? [], sandbox }));
+        article = withPage(article, await readArticlePage(article.url, { settings, siteRules: config?.sites ?? [], sandbox, guard }));
       } catch (e) {
         pageError = (e as Error).message;
       }

@@ -110,17 +110,30 @@ export async function loadRulesFile(path: string, env: NodeJS.ProcessEnv = proce
 
 /** Only the optional sites.yaml of a config directory, for `newswatch extract`; [] when absent. */
 export async function loadSiteRules(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<SiteRule[]> {
-  const issues: ConfigIssue[] = [];
-  const file = await loadOptional(dir, SITES_FILE, join(dir, SITES_FILE), env, issues, siteRulesSchema, { sites: [] }, checkSiteHosts(issues));
-  const errors = issues.filter((i) => i.severity === 'error');
-  if (!file || errors.length > 0) throw new ConfigError(errors);
-  return file.sites;
+  return (await loadOneOrThrow(dir, SITES_FILE, env, siteRulesSchema, { sites: [] }, checkSiteHosts)).sites;
+}
+
+/** Only feeds.yaml of a config directory, for `newswatch extract` (whose feed hosts it may reach); [] when absent. */
+export async function loadFeedsFile(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<FeedConfig[]> {
+  return (await loadOneOrThrow(dir, CONFIG_FILES.feeds, env, feedsFileSchema, { feeds: [] })).feeds;
 }
 
 /** Only the optional settings.yaml of a config directory, for commands that need no feeds or rules; defaults when absent. */
 export async function loadSettingsFile(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<SettingsFile> {
+  return loadOneOrThrow(dir, SETTINGS_FILE, env, settingsFileSchema, DEFAULT_SETTINGS_FILE);
+}
+
+/** One file of a config directory on its own, `absent` when it does not exist; throws a ConfigError on any problem. */
+async function loadOneOrThrow<S extends z.ZodType>(
+  dir: string,
+  name: string,
+  env: NodeJS.ProcessEnv,
+  schema: S,
+  absent: z.output<S>,
+  check?: (issues: ConfigIssue[]) => (data: z.output<S>, src: YamlSource) => void,
+): Promise<z.output<S>> {
   const issues: ConfigIssue[] = [];
-  const file = await loadOptional(dir, SETTINGS_FILE, join(dir, SETTINGS_FILE), env, issues, settingsFileSchema, DEFAULT_SETTINGS_FILE);
+  const file = await loadOptional(dir, name, join(dir, name), env, issues, schema, absent, check?.(issues));
   const errors = issues.filter((i) => i.severity === 'error');
   if (!file || errors.length > 0) throw new ConfigError(errors);
   return file;

@@ -3,6 +3,7 @@
 // first poll is treated. Every key is optional; the defaults here are the documented ones.
 
 import { z } from 'zod';
+import { checkRange } from '../feeds/address-guard.js';
 import { DURATION_HELP, parseDuration } from './duration.js';
 import { parseSize, SIZE_HELP } from './size.js';
 import { isCidr } from './cidr.js';
@@ -51,6 +52,17 @@ export const settingsFileSchema = z.strictObject({
         .prefault('10m')
         .describe(
           'Longest an article waits for its page while the host is busy or paused before it is matched on the feed text alone; default 10m.',
+        ),
+      allowAddresses: z
+        .array(
+          z.string().superRefine((range, ctx) => {
+            const problem = checkRange(range);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+        )
+        .default([])
+        .describe(
+          'Private addresses and CIDR ranges (e.g. 10.0.0.0/8, 192.168.1.20, fd00::/8) that article pages, their redirects and webhooks created through the API may connect to; loopback, private, link-local (cloud metadata) and unique-local addresses are refused otherwise, except the hosts of the feeds in feeds.yaml; default none.',
         ),
     })
     .prefault({}),

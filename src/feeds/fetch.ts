@@ -2,9 +2,12 @@
 // time spent waiting for a turn at a busy host does not count), a size cap on the decoded body
 // (gzip, deflate and br are decoded, so a small compressed bomb is stopped too), at most
 // `maxRedirects` redirects, an identifying User-Agent, conditional GET when the caller has
-// validators. Failures are FetchErrors with a class that health tables and logs show.
+// validators; given an address policy, every connection (redirect hops included) is checked
+// against it at connect time (address-guard.ts). Failures are FetchErrors with a class that
+// health tables and logs show.
 
 import { Agent, fetch, type Response } from 'undici';
+import { ADDRESS_REFUSED, guardedAgent, type AddressPolicy } from './address-guard.js';
 
 export type FetchErrorClass =
   | 'timeout'
@@ -17,7 +20,9 @@ export type FetchErrorClass =
   | 'not-a-feed'
   | 'busy'
   /** Parsing the page or feed went over its time or memory budget (src/sandbox). */
-  | 'over-budget';
+  | 'over-budget'
+  /** The URL or a redirect led to a private, loopback or link-local address (address-guard.ts). */
+  | 'blocked-address';
 
 export class FetchError extends Error {
   constructor(
@@ -53,6 +58,8 @@ export interface FetchOptions {
   lastModified?: string;
   accept?: string;
   gate?: HostGate;
+  /** Refuse connections to private addresses except what this policy allows (links strangers wrote). */
+  guard?: AddressPolicy;
 }
 
 export interface FetchResult {
@@ -83,7 +90,8 @@ function agentFor(connectTimeoutMs: number): Agent {
 
 export async function fetchUrl(url: string, options: FetchOptions): Promise<FetchResult> {
   const maxRedirects = options.maxRedirects ?? 5;
-  const dispatcher = agentFor(options.connectTimeoutMs ?? 10_000);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const dispatcher = options.guard ? guardedAgent(options.guard, connectTimeoutMs) : agentFor(connectTimeoutMs);
   let current = url;
   let movedTo: string | undefined;
   let spentMs = 0;
@@ -222,6 +230,7 @@ function classify(err: unknown, url: string, options: FetchOptions): FetchError 
   const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
   const code = e.cause?.code ?? e.code ?? '';
   const detail = e.cause?.message ?? e.message ?? String(err);
+  if (code === ADDRESS_REFUSED) return new FetchError('blocked-address', `${url}: ${detail}`);
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || e.cause?.name === 'ConnectTimeoutError')
     return new FetchError('timeout', `${url}: could not connect within ${options.connectTimeoutMs ?? 10_000} ms`);
   if (e.name === 'TimeoutError' || e.name === 'AbortError')

@@ -27,6 +27,11 @@ export interface Settings {
   /** SMTP connections kept open and reused (nodemailer's pool), per worker process. */
   smtpConnections: number;
   maxRedirects: number;
+  /**
+   * Private addresses and CIDR ranges that article pages, their redirects and API-created webhooks
+   * may reach (settings.yaml fetch.allowAddresses); the hosts of feeds.yaml are always allowed.
+   */
+  allowAddresses: string[];
   /** Longest an article job waits for a busy or paused host before matching on feed text alone. */
   pageMaxDelayMs: number;
   /** Budgets of the worker threads that parse pages and feeds (src/sandbox). */
@@ -124,6 +129,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     feedMaxBytes: file.fetch.feedMaxSize,
     pageMaxBytes: file.fetch.pageMaxSize,
     maxRedirects: file.fetch.maxRedirects,
+    allowAddresses: file.fetch.allowAddresses,
     pageMaxDelayMs: file.fetch.pageMaxDelay,
     parsing: {
       timeoutMs: file.parsing.timeout,

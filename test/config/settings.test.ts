@@ -34,6 +34,7 @@ describe('settings.yaml', () => {
       feedMaxBytes: 10 * 1024 * 1024,
       pageMaxBytes: 5 * 1024 * 1024,
       maxRedirects: 5,
+      allowAddresses: [],
       hosts: { concurrency: 2, minGapMs: 1_000, maxWaitMs: 120_000, overrides: {} },
       firstPollMaxAgeMs: 3 * 86_400_000,
       maxBackoffMs: 12 * 3_600_000,
@@ -98,6 +99,14 @@ delivery: { attempts: 3, backoff: 1m, webhookTimeout: 5s, smtpConnections: 2 }
     expect(issues[0]?.message).toContain('"10 megabytes" is not a size');
     expect(issues[1]).toMatchObject({ line: 4, column: 11 });
     expect(issues[1]?.message).toContain('"soon" is not a duration');
+  });
+
+  it('takes the private ranges pages may reach, and names a bad one with the accepted forms', async () => {
+    const { config } = await load('fetch:\n  allowAddresses: [10.0.0.0/8, 192.168.1.20, "fd00::/8"]\n');
+    expect(defaultSettings({}, config?.settings).allowAddresses).toEqual(['10.0.0.0/8', '192.168.1.20', 'fd00::/8']);
+    const { issues } = await load('fetch:\n  allowAddresses: [10.0.0.0/8, intranet]\n');
+    expect(issues[0]).toMatchObject({ line: 2, column: 32 });
+    expect(issues[0]?.message).toContain('"intranet" is not an IP address or CIDR range such as 10.0.0.0/8');
   });
 
   it('suggests the right key for a misspelt one', async () => {

@@ -20,7 +20,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(): Promise<TestServer> {
+/** `host`: another loopback address (127.0.0.2 …) stands for a private host a link must not reach. */
+export async function startHttpServer(host = '127.0.0.1'): Promise<TestServer> {
   const routes = new Map<string, Handler>();
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
@@ -38,10 +39,10 @@ export async function startHttpServer(): Promise<TestServer> {
       Promise.resolve(handler(recorded, res)).catch((err: Error) => res.writeHead(500).end(err.message));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     requests,
     route: (path, handler) => routes.set(path, handler),
     close: () =>
