@@ -4,13 +4,14 @@
 // in a sandbox thread under the parsing budget. A page over the budget or that cannot be read
 // is one line on stderr and exit 1. As in the worker, a URL (and each redirect) on a private,
 // loopback or link-local address is refused unless it is a feed host of feeds.yaml or in
-// fetch.allowAddresses of settings.yaml; `--allow-private` lifts the check for one run.
+// fetch.allowAddresses of settings.yaml; `--allow-private` lifts the check for one run. Only HTML
+// and XHTML are extracted (a URL by its content type, a file by its first bytes).
 
 import { readFile } from 'node:fs/promises';
 import { loadFeedsFile, loadSettingsFile, loadSiteRules } from '../config/load.js';
 import type { Extracted } from '../extract/index.js';
 import { addressPolicy } from '../feeds/address-guard.js';
-import { readArticlePage } from '../feeds/article-page.js';
+import { isHtml, readArticlePage } from '../feeds/article-page.js';
 import { decodeBody } from '../feeds/charset.js';
 import { FetchError } from '../feeds/fetch.js';
 import { defaultSettings } from '../queue/context.js';
@@ -58,5 +59,6 @@ async function readPageFile(path: string, maxBytes: number): Promise<Buffer> {
     throw new CliError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   if (body.length > maxBytes) throw new CliError(`${path}: ${body.length} bytes is more than fetch.pageMaxSize (${maxBytes} bytes) in settings.yaml`);
+  if (!isHtml(null, body)) throw new CliError(`${path}: not an HTML page (it does not start with markup); only HTML and XHTML pages are extracted`);
   return body;
 }

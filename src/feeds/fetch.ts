@@ -22,7 +22,9 @@ export type FetchErrorClass =
   /** Parsing the page or feed went over its time or memory budget (src/sandbox). */
   | 'over-budget'
   /** The URL or a redirect led to a private, loopback or link-local address (address-guard.ts). */
-  | 'blocked-address';
+  | 'blocked-address'
+  /** An article page that is not HTML or XHTML (an image, a PDF, a download). */
+  | 'not-html';
 
 export class FetchError extends Error {
   constructor(

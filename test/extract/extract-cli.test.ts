@@ -61,6 +61,16 @@ describe('newswatch extract on hostile pages', () => {
     expect(run.stderr).toMatch(/nests elements deeper than 512 levels; \d+ tags below that were dropped before parsing/);
   }, 120_000);
 
+  it('refuses a file that is not HTML (an image) in one line instead of extracting its bytes as text', async () => {
+    const { config } = await setup();
+    const image = join(config, '..', 'photo.png');
+    await writeFile(image, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(' Kyiv agrees to a truce '.repeat(20))]));
+    const run = await runCli(['--config', config, 'extract', image], {});
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim()).toMatch(/^newswatch: .*photo\.png: not an HTML page \(it does not start with markup\); only HTML and XHTML pages are extracted$/);
+  }, 120_000);
+
   it('stops a page over the parsing budget of settings.yaml with one line naming the budget', async () => {
     const { config } = await setup();
     await writeFile(join(config, 'settings.yaml'), 'parsing:\n  timeout: 200ms\n');
