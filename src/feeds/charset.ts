@@ -1,8 +1,10 @@
 // Bytes to Unicode text. The encoding is found by encoding-sniffer (the WHATWG algorithm: byte
 // order mark, then the HTTP Content-Type charset, then the XML declaration or <meta charset>),
 // with one correction for a common server misconfiguration: a Latin-1 header on a body that
-// declares UTF-8 and is valid UTF-8 is read as UTF-8. Undeclared bytes that are not valid UTF-8
-// are read as windows-1252. Decoding is iconv-lite (every legacy encoding news sites serve).
+// declares UTF-8 and is valid UTF-8 is read as UTF-8; and with no charset in the header, bytes that
+// are valid UTF-8 with multi-byte sequences win over a conflicting <meta charset> or XML
+// declaration (a page saved and re-served with a stale declaration: legacy text is almost never
+// valid UTF-8 by chance). Undeclared bytes that are not valid UTF-8 are read as windows-1252. Decoding is iconv-lite (every legacy encoding news sites serve).
 // C1 control characters (U+0080–U+009F) that survive decoding, raw or as `&#146;`, are what a
 // windows-1252 writer meant by those bytes (browsers and feedparser read them so):
 // fixC1Controls turns them into that punctuation.
@@ -10,7 +12,8 @@
 import { ResultType, Sniffer } from 'encoding-sniffer/sniffer';
 import iconv from 'iconv-lite';
 
-export type CharsetSource = 'bom' | 'header' | 'declaration' | 'default';
+/** `content`: the bytes themselves (valid multi-byte UTF-8 against a stale declaration). */
+export type CharsetSource = 'bom' | 'header' | 'declaration' | 'content' | 'default';
 
 export interface DetectedCharset {
   /** WHATWG encoding name, e.g. "utf-8", "windows-1251", "koi8-r". */
@@ -46,6 +49,7 @@ export function detectCharset(body: Buffer, contentType?: string | null): Detect
   if (found.source === 'header' && LATIN1.has(found.encoding) && declaresUtf8(body) && isUtf8(body)) {
     return { encoding: 'utf-8', source: 'declaration' };
   }
+  if (found.source === 'declaration' && found.encoding !== 'utf-8' && hasMultiByteUtf8(body)) return { encoding: 'utf-8', source: 'content' };
   if (found.source === 'default' && !isUtf8(body)) return { encoding: 'windows-1252', source: 'default' };
   return found;
 }
@@ -69,6 +73,11 @@ function declaresUtf8(body: Buffer): boolean {
   const declared =
     /<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']/i.exec(head)?.[1] ?? /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1];
   return /^utf-?8$/i.test(declared ?? '');
+}
+
+/** Valid UTF-8 that is not plain ASCII (which every ASCII-compatible declaration reads alike). */
+function hasMultiByteUtf8(body: Buffer): boolean {
+  return body.some((byte) => byte >= 0x80) && isUtf8(body);
 }
 
 function isUtf8(body: Buffer): boolean {

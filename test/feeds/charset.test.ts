@@ -40,6 +40,19 @@ describe('detectCharset and decodeBody', () => {
     expect(decodeBody(body, 'text/xml; charset=ISO-8859-1')).toContain(KYIV);
   });
 
+  it('reads valid multi-byte UTF-8 as UTF-8 when a stale <meta charset> says otherwise and no header names a charset', () => {
+    // A UTF-8 page saved and re-served with the <meta> of its former encoding.
+    const body = Buffer.from(`<html><head><meta charset="gb2312"><title>新闻</title></head><body><p>${KYIV}: 新闻</p></body></html>`);
+    expect(detectCharset(body, 'text/html')).toEqual({ encoding: 'utf-8', source: 'content' });
+    expect(decodeBody(body, 'text/html')).toContain(`${KYIV}: 新闻`);
+    expect(decodeBody(body)).toContain('<title>新闻</title>');
+    // A charset in the header still wins, and so does the <meta> when the bytes are really its encoding.
+    expect(detectCharset(body, 'text/html; charset=gb2312').source).toBe('header');
+    const gb = iconv.encode('<html><head><meta charset="gb2312"><title>新闻</title></head></html>', 'gb2312');
+    expect(detectCharset(gb, 'text/html')).toEqual({ encoding: 'gbk', source: 'declaration' });
+    expect(decodeBody(gb, 'text/html')).toContain('<title>新闻</title>');
+  });
+
   it('keeps a Latin-1 header when the body really is Latin-1', () => {
     const body = iconv.encode('<?xml version="1.0" encoding="UTF-8"?><rss><title>Café crème</title></rss>', 'latin1');
     expect(decodeBody(body, 'text/xml; charset=ISO-8859-1')).toContain('Café crème');
