@@ -61,7 +61,9 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
     const alert = toAlert(id, data, ctx);
     const format = sub.webhook.format;
     const payload = format === 'slack' ? slackPayload(alert, sub.timezone) : format === 'discord' ? discordPayload(alert) : webhookPayload(alert);
-    const guard = sub.source === 'yaml' ? undefined : addressPolicy(ctx.config.feeds, ctx.settings.allowAddresses);
+    // The ranges allowed at creation (api.allowWebhookRanges) are allowed at connect time too.
+    const ranges = [...ctx.settings.allowAddresses, ...ctx.settings.api.allowWebhookRanges];
+    const guard = sub.source === 'yaml' ? undefined : addressPolicy(ctx.config.feeds, ranges);
     try {
       const status = await postWebhook(sub.webhook, id, payload, { userAgent: ctx.settings.userAgent, timeoutMs: ctx.settings.webhookTimeoutMs, guard });
       result = { channel: 'webhook', to: sub.webhook.url, receipt: `HTTP ${status}` };

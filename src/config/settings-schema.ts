@@ -3,7 +3,6 @@
 // first poll is treated. Every key is optional; the defaults here are the documented ones.
 
 import { z } from 'zod';
-import { checkRange } from '../feeds/address-guard.js';
 import { DURATION_HELP, parseDuration } from './duration.js';
 import { parseSize, SIZE_HELP } from './size.js';
 import { isCidr } from './cidr.js';
@@ -27,6 +26,10 @@ const size = z.union([z.string(), z.number()]).transform((value, ctx) => {
 });
 
 const concurrency = z.number().int().min(1).max(100);
+
+const addressRange = z.string().refine((range) => isCidr(range), {
+  message: 'not an address range: write a CIDR range such as "10.0.0.0/8" or "fd00::/8", or a single address',
+});
 
 const hostLimitSchema = z.strictObject({
   concurrency: concurrency.optional().describe('Requests at once to this host.'),
@@ -54,12 +57,7 @@ export const settingsFileSchema = z.strictObject({
           'Longest an article waits for its page while the host is busy or paused before it is matched on the feed text alone; default 10m.',
         ),
       allowAddresses: z
-        .array(
-          z.string().superRefine((range, ctx) => {
-            const problem = checkRange(range);
-            if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          }),
-        )
+        .array(addressRange)
         .default([])
         .describe(
           'Private addresses and CIDR ranges (e.g. 10.0.0.0/8, 192.168.1.20, fd00::/8) that article pages, their redirects and webhooks created through the API may connect to; loopback, private, link-local (cloud metadata) and unique-local addresses are refused otherwise, except the hosts of the feeds in feeds.yaml; default none.',
@@ -174,11 +172,7 @@ export const settingsFileSchema = z.strictObject({
         .default(300)
         .describe('Requests to /api/v1 per client IP address per minute, across every web process; more get 429; default 300.'),
       allowWebhookRanges: z
-        .array(
-          z.string().refine((range) => isCidr(range), {
-            message: 'not an address range: write a CIDR range such as "10.0.0.0/8" or "fd00::/8", or a single address',
-          }),
-        )
+        .array(addressRange)
         .default([])
         .describe(
           'Address ranges (CIDR) that webhooks created through the API may reach although they are loopback, private or link-local, e.g. ["10.1.2.0/24"] for a receiver on your network; default none.',

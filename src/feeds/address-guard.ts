@@ -9,6 +9,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { Agent, buildConnector } from 'undici';
+import { parseRange, type Range } from '../config/cidr.js';
 
 /** What the operator allowed besides the public internet. */
 export interface AddressPolicy {
@@ -66,11 +67,11 @@ export function addressPolicy(feeds: readonly { url: string }[], ranges: readonl
 /** Checks addresses against a policy; built once per policy. */
 class Checker {
   private readonly hosts: Set<string>;
-  private readonly ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+  private readonly ranges: Range[];
 
   constructor(policy: AddressPolicy) {
     this.hosts = new Set(policy.hosts.map((h) => normaliseIp(h.toLowerCase())));
-    this.ranges = policy.ranges.map((r) => (r.includes('/') ? ipaddr.parseCIDR(r) : wholeAddress(r)));
+    this.ranges = policy.ranges.map(parseRange).filter((r): r is Range => r !== undefined);
   }
 
   /** The refusal for connecting to `address` (resolved from `host`), or undefined when allowed. */
@@ -84,20 +85,9 @@ class Checker {
   }
 }
 
-function wholeAddress(address: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
-  const parsed = ipaddr.process(address);
-  return [parsed, parsed.kind() === 'ipv4' ? 32 : 128];
-}
-
 /** IPs in one spelling (::ffff:127.0.0.1 is 127.0.0.1); host names unchanged. */
 function normaliseIp(host: string): string {
   return ipaddr.isValid(host) ? ipaddr.process(host).toString() : host;
-}
-
-/** Throws a clear error naming the entry when a range of `fetch.allowAddresses` is not one. */
-export function checkRange(range: string): string | undefined {
-  if (range.includes('/') ? ipaddr.isValidCIDR(range) : ipaddr.isValid(range)) return undefined;
-  return `"${range}" is not an IP address or CIDR range such as 10.0.0.0/8, 192.168.1.20 or fd00::/8`;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;

@@ -106,7 +106,7 @@ delivery: { attempts: 3, backoff: 1m, webhookTimeout: 5s, smtpConnections: 2 }
     expect(defaultSettings({}, config?.settings).allowAddresses).toEqual(['10.0.0.0/8', '192.168.1.20', 'fd00::/8']);
     const { issues } = await load('fetch:\n  allowAddresses: [10.0.0.0/8, intranet]\n');
     expect(issues[0]).toMatchObject({ line: 2, column: 32 });
-    expect(issues[0]?.message).toContain('"intranet" is not an IP address or CIDR range such as 10.0.0.0/8');
+    expect(issues[0]?.message).toContain('not an address range: write a CIDR range such as "10.0.0.0/8"');
   });
 
   it('suggests the right key for a misspelt one', async () => {
