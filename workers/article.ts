@@ -1,5 +1,5 @@
-// One new article: fetch its page and extract the main text when the feed asks for it, match
-// it against every rule, assign it to a story (same URL or near-duplicate text within the dedup
+// One new article: fetch its page and extract the main text when the feed asks for it, keep it
+// among the recent articles (for previews), match it against every rule, assign it to a story (same URL or near-duplicate text within the dedup
 // window), and hand it on per subscription whose rules matched: a delivery job for immediate
 // subscriptions (job id from subscription + story, so copies and retries add nothing), or an
 // entry in the digest bucket for digest subscriptions.
@@ -13,6 +13,7 @@ import { addressPolicy } from '../src/feeds/address-guard.js';
 import { readArticlePage } from '../src/feeds/article-page.js';
 import { FetchError } from '../src/feeds/fetch.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
+import { RecentArticles } from '../src/feeds/recent-articles.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import { deliverJobId, onceWithin, type AlertDelivery, type ArticleJobData, type MatchedRule } from '../src/queue/jobs.js';
 
@@ -45,6 +46,9 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
       ctx.log.warn({ feedId: article.feed, url: article.url, errorClass, ...budget, err: (err as Error).message }, 'article page not extracted; matching feed text');
     }
   }
+
+  // Every article, matched or not, is kept a while for previews of queries not yet subscribed.
+  if (ctx.settings.recent.maxArticles > 0) await new RecentArticles(ctx.redis, ctx.keys, ctx.settings.recent).add(withoutHtml(article), feed?.tags);
 
   await ctx.directory.ready;
   const matches = ctx.directory.index.match(matchInputOf(article, feed?.tags));

@@ -34,6 +34,7 @@ Commands:
   test-rule RULE_ID --feed URL|FILE|FEED_ID [--fetch-articles] [--json]
                                  show for each item of a feed whether the rule matches and why
   test-rule --query '…' --feed URL|FILE|FEED_ID   the same for a query not yet in rules.yaml
+  test-rule RULE_ID|--query '…' --recent   the same over the recent articles kept in Redis
   failed                         list deliveries that ran out of attempts, with the last error
   retry ID | --all               send failed deliveries round again
   enable SUBSCRIPTION            turn back on a subscription disabled by a 410 Gone webhook
@@ -69,6 +70,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       json: { type: 'boolean', default: false },
       'fetch-articles': { type: 'boolean', default: false },
       'allow-private': { type: 'boolean', default: false },
+      recent: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -100,7 +102,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return extractCommand(target, { base: values.url, allowPrivate: values['allow-private'] }, opts.configDir, env);
     case 'test-rule':
       return testRuleCommand(
-        { ruleId: target, query: values.query, feed: values.feed, json: values.json, fetchArticles: values['fetch-articles'], configDir: opts.configDir },
+        {
+          ruleId: target,
+          query: values.query,
+          feed: values.feed,
+          recent: values.recent,
+          dataDir: opts.dataDir,
+          json: values.json,
+          fetchArticles: values['fetch-articles'],
+          configDir: opts.configDir,
+        },
         env,
         process.stdout,
         process.stderr,

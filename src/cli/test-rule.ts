@@ -1,6 +1,8 @@
 // `newswatch test-rule RULE_ID --feed URL|FILE|FEED_ID` (or `--query '…'` instead of a rule id):
 // for each item of a feed, whether the rule matches and why (the hits, or the conjuncts that
 // fail), without Redis and without sending anything. `--json` prints one JSON line per item.
+// `--recent` instead of `--feed` tries the recent articles of every feed kept in Redis (the ones
+// the subscribe page previews on), newest first.
 
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
@@ -24,7 +26,10 @@ import {
   type RuleSpec,
   type UnmetClause,
 } from '../match/index.js';
-import { defaultSettings } from '../queue/context.js';
+import { RecentArticles } from '../feeds/recent-articles.js';
+import { defaultSettings, type Settings } from '../queue/context.js';
+import { RedisKeys } from '../queue/keys.js';
+import { connect, isClusterUrl, resolveRedis } from '../queue/redis.js';
 import { Sandbox } from '../sandbox/pool.js';
 import { CliError } from './common.js';
 import { readSource } from './source.js';
@@ -33,6 +38,10 @@ export interface TestRuleOptions {
   ruleId?: string;
   query?: string;
   feed?: string;
+  /** Instead of a feed: the recent articles kept in Redis. */
+  recent?: boolean;
+  /** Where a managed Redis keeps its data ($NEWSWATCH_DATA), for --recent. */
+  dataDir?: string;
   json: boolean;
   /** Fetch and extract each item's page first, as the pipeline does for `fetchArticle: true`. */
   fetchArticles: boolean;
@@ -49,7 +58,8 @@ interface ItemResult {
 }
 
 export async function testRuleCommand(o: TestRuleOptions, env: NodeJS.ProcessEnv, out: Writable, err: Writable): Promise<number> {
-  if (!o.feed) throw new CliError('test-rule needs --feed URL|FILE|FEED_ID: the feed whose items the rule is tried on', 2);
+  if (!o.feed && !o.recent) throw new CliError('test-rule needs --feed URL|FILE|FEED_ID (the feed whose items the rule is tried on) or --recent', 2);
+  if (o.feed && o.recent) throw new CliError('give test-rule either --feed or --recent, not both', 2);
   if (o.ruleId !== undefined && o.query !== undefined) throw new CliError('give test-rule either a RULE_ID or --query \'…\', not both', 2);
   if (o.ruleId === undefined && o.query === undefined) throw new CliError('test-rule needs a RULE_ID from rules.yaml, or --query \'…\'', 2);
 
@@ -62,7 +72,14 @@ export async function testRuleCommand(o: TestRuleOptions, env: NodeJS.ProcessEnv
     for (const warning of q === undefined ? [] : lintQuery(q)) err.write(`warning: ${warning}\n`);
   }
 
-  const source = await feedSource(o.feed, configOnce);
+  if (o.recent) {
+    const settings = defaultSettings(env, (await configOnce()).settings);
+    const items = await recentArticles(settings, env, o.dataDir ?? 'data');
+    const heading = 'Recent articles kept in Redis';
+    return report(o, spec, rule, name, heading, items, out);
+  }
+
+  const source = await feedSource(o.feed!, configOnce);
   const settings = defaultSettings(env, config?.settings);
   const { text, url } = await readSource(source.target, settings.feedMaxBytes);
   const feedUrl = url ?? source.url ?? 'http://localhost/';
@@ -70,7 +87,7 @@ export async function testRuleCommand(o: TestRuleOptions, env: NodeJS.ProcessEnv
   const articles = normaliseFeed(parsed, { id: source.feedId ?? 'cli', url: feedUrl });
   const fetchPages = o.fetchArticles || source.fetchArticle;
 
-  const results: ItemResult[] = [];
+  const items: Item[] = [];
   // Pages are parsed in sandbox threads, as the article worker parses them.
   const sandbox = fetchPages ? new Sandbox(settings.parsing) : undefined;
   // As in the worker, items may not lead to private addresses other than the feeds' own hosts.
@@ -85,15 +102,43 @@ export async function testRuleCommand(o: TestRuleOptions, env: NodeJS.ProcessEnv
         pageError = (e as Error).message;
       }
     }
-    const prepared = prepareArticle(matchInputOf(article, source.tags));
+    items.push({ article, tags: source.tags, pageError });
+  }
+  await sandbox?.close();
+  const heading = `Feed ${source.url ?? source.target}${parsed.title ? ` (${parsed.title})` : ''}`;
+  return report(o, spec, rule, name, heading, items, out);
+}
+
+interface Item {
+  article: Article;
+  tags?: string[];
+  pageError?: string;
+}
+
+function report(o: TestRuleOptions, spec: RuleSpec, rule: ReturnType<typeof compile>, name: string | undefined, heading: string, items: Item[], out: Writable): number {
+  const results: ItemResult[] = [];
+  for (const { article, tags, pageError } of items) {
+    const prepared = prepareArticle(matchInputOf(article, tags));
     const match = evaluateRule(rule, prepared);
     const result: ItemResult = { article, matched: match !== null, hits: match?.hits ?? [], unmet: match ? [] : unmetClauses(spec, prepared), pageError };
     results.push(result);
     if (o.json) out.write(`${JSON.stringify(jsonLine(result))}\n`);
   }
-  await sandbox?.close();
-  if (!o.json) out.write(renderReport(spec, name, { url: source.url ?? source.target, title: parsed.title }, results));
+  if (!o.json) out.write(renderReport(spec, name, heading, results));
   return 0;
+}
+
+/** The recent articles kept in Redis, newest first. */
+async function recentArticles(settings: Settings, env: NodeJS.ProcessEnv, dataDir: string): Promise<Item[]> {
+  const target = await resolveRedis(env, dataDir);
+  const redis = connect(target.url);
+  try {
+    const kept = await new RecentArticles(redis, new RedisKeys(settings.prefix, isClusterUrl(target.url)), settings.recent).since();
+    return kept.reverse().map(({ feedTags, keptAt: _keptAt, ...input }) => ({ article: { ...input, feed: input.feed ?? '' }, tags: feedTags }));
+  } finally {
+    redis.disconnect();
+    await target.managed?.stop();
+  }
 }
 
 function compile(spec: RuleSpec) {
@@ -182,13 +227,13 @@ function fieldText(article: Article, field: Hit['field']): string | undefined {
   }
 }
 
-export function renderReport(spec: RuleSpec, name: string | undefined, feed: { url: string; title?: string }, results: ItemResult[]): string {
+export function renderReport(spec: RuleSpec, name: string | undefined, heading: string, results: ItemResult[]): string {
   const lines: string[] = [];
   lines.push(`Rule ${spec.id}${name ? ` (${name})` : ''}`);
   if (spec.query !== undefined) lines.push(`  query: ${spec.query}`);
   for (const key of ['all', 'any', 'none'] as const) for (const q of spec[key] ?? []) lines.push(`  ${key}: ${q}`);
   const matched = results.filter((r) => r.matched).length;
-  lines.push(`Feed ${feed.url}${feed.title ? ` (${feed.title})` : ''}: ${results.length} items, ${matched} match`, '');
+  lines.push(`${heading}: ${results.length} items, ${matched} match`, '');
   for (const r of results) {
     const a = r.article;
     lines.push(`${r.matched ? 'MATCH' : 'no   '}  ${a.title ?? '(no title)'}`);

@@ -139,6 +139,21 @@ export const settingsFileSchema = z.strictObject({
         .describe('SMTP connections kept open and reused for emails, per worker process; default 5.'),
     })
     .prefault({}),
+  preview: z
+    .strictObject({
+      keep: duration
+        .prefault('7d')
+        .describe('Articles of this long ago and newer are kept in Redis to preview a query on (subscribe page, test-rule --recent); default 7d.'),
+      maxArticles: z
+        .number()
+        .int()
+        .min(0)
+        .max(100_000)
+        .default(2_000)
+        .describe('At most this many recent articles are kept, the oldest dropped first (each a few KB); 0 keeps none; default 2000.'),
+    })
+    .prefault({})
+    .describe('Recent articles kept for previews of a query.'),
   web: z
     .strictObject({
       bodyLimit: size.prefault('64KB').describe('Largest request body the web server reads (forms and API); default 64KB.'),

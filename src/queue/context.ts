@@ -8,6 +8,7 @@ import type { SubscriptionDirectory } from '../alerts/directory.js';
 import type { Mailer } from '../alerts/mailer.js';
 import type { Config } from '../config/load.js';
 import { DEFAULT_SETTINGS_FILE, type SettingsFile } from '../config/settings-schema.js';
+import type { RecentLimits } from '../feeds/recent-articles.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/pool.js';
 import type { ArticleJobData, DeliverJobData, DigestJobData, PollJobData } from './jobs.js';
 import type { RedisKeys } from './keys.js';
@@ -68,6 +69,8 @@ export interface Settings {
    * of every confirmation, manage, unsubscribe and feed link.
    */
   publicUrl: string;
+  /** Recent articles kept in Redis to preview a query on (settings.yaml preview:). */
+  recent: RecentLimits;
   /** The web server of `newswatch start`. */
   http: HttpSettings;
   /** Subscriptions made by readers (subscribe page) and API clients. */
@@ -167,6 +170,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     dedupWindowMs: file.alerts.dedupWindow,
     lockDurationMs: Number(env.NEWSWATCH_LOCK_MS) || 30_000,
     publicUrl: publicUrl(env.PUBLIC_URL, port),
+    recent: { keepMs: file.preview.keep, maxArticles: file.preview.maxArticles },
     http: { host: env.HTTP_HOST || '127.0.0.1', port, bodyLimitBytes: file.web.bodyLimit },
     selfService: {
       confirmWithinMs: file.web.confirmWithin,

@@ -171,6 +171,20 @@ export const KEY_FAMILIES = {
     owner: 'src/web/api.ts (@fastify/rate-limit)',
     lifetime: "requests of one client IP to /api/v1 in the current minute (api.requestsPerMinute); 1 minute",
   },
+  // Articles of the last days for previews of a query (subscribe page, test-rule --recent). One
+  // slot: the script that adds one also trims both.
+  recentOrder: {
+    pattern: '[recent]:order',
+    type: 'sorted set',
+    owner: 'src/feeds/recent-articles.ts',
+    lifetime: 'recent article ids by when they were kept; preview.keep (7 days) and at most preview.maxArticles',
+  },
+  recentArticles: {
+    pattern: '[recent]:articles',
+    type: 'hash',
+    owner: 'src/feeds/recent-articles.ts',
+    lifetime: 'the matchable text of each recent article (content cut to 10,000 characters); as recentOrder',
+  },
 } as const satisfies Record<string, KeyFamily>;
 
 export type KeyFamilyName = keyof typeof KEY_FAMILIES;
@@ -282,6 +296,14 @@ export class RedisKeys {
   /** Rate-limit counter of an API client; `apiRateLimit('')` is the prefix the limiter adds the IP to. */
   apiRateLimit(client: string): string {
     return `${this.key('ratelimit', 'api')}:${client}`;
+  }
+
+  recentOrder(): string {
+    return this.key(this.slot('recent'), 'order');
+  }
+
+  recentArticles(): string {
+    return this.key(this.slot('recent'), 'articles');
   }
 
   /**

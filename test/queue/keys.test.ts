@@ -31,6 +31,8 @@ function sampleKeys(keys: RedisKeys): Record<Exclude<KeyFamilyName, 'queue'>, st
     sameSubscription: keys.sameSubscription('AbC-_y'),
     confirmationsSent: keys.confirmationsSent('AbC-_x'),
     apiRateLimit: keys.apiRateLimit('::ffff:127.0.0.1'),
+    recentOrder: keys.recentOrder(),
+    recentArticles: keys.recentArticles(),
   };
 }
 
@@ -76,6 +78,8 @@ describe('Redis key families', () => {
         keys.confirmationsSent('a'),
       ),
     ).toBe(true);
+    // recent-articles' script: the order and the texts.
+    expect(sameSlot(keys.recentOrder(), keys.recentArticles())).toBe(true);
     // host-limiter's scripts.
     expect(sameSlot(keys.hostLeases('a.example'), keys.hostNotBefore('a.example'))).toBe(true);
     // BullMQ: every key of a queue.

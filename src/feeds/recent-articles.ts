@@ -1,0 +1,87 @@
+// Recent articles, kept in Redis so a query can be tried on them before anyone subscribes (the
+// subscribe page's preview, `newswatch test-rule --recent`). Rules:
+// - Only what matching reads is kept (title, summary, content, URL, feed, language, date, feed
+//   tags), the content cut to RECENT_CONTENT_CHARS: a preview needs the gist, not the page.
+// - Bounded twice: articles older than `keepMs` and, beyond `maxArticles`, the oldest are dropped
+//   by the same Lua script that adds one, so memory is at most maxArticles × a few KB.
+// - Adding the same article again (a copy through another feed has another key) replaces it.
+
+import { createHash } from 'node:crypto';
+import type { MatchInput } from '../match/index.js';
+import type { RedisKeys } from '../queue/keys.js';
+import type { RedisClient } from '../queue/redis.js';
+import { matchInputOf, type Article } from './article.js';
+import { boundText } from './bounds.js';
+
+/** Content kept per recent article; a preview matches on this much of the text. */
+export const RECENT_CONTENT_CHARS = 10_000;
+
+export interface RecentLimits {
+  keepMs: number;
+  maxArticles: number;
+}
+
+/** A recent article as kept: the matcher's input, with when it was kept. */
+export interface RecentArticle extends MatchInput {
+  /** Epoch ms when it was added. */
+  keptAt: number;
+}
+
+// KEYS: 1 order (sorted set id → kept at), 2 articles (hash id → JSON)
+// ARGV: 1 id, 2 JSON, 3 now ms, 4 keep ms, 5 max articles
+const ADD_RECENT = `
+local now = tonumber(ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[4]), 'LIMIT', 0, 1000)
+local over = math.min(1000, redis.call('ZCARD', KEYS[1]) - #old - tonumber(ARGV[5]))
+if over > 0 then
+  local oldest = redis.call('ZRANGE', KEYS[1], #old, #old + over - 1)
+  for _, id in ipairs(oldest) do old[#old + 1] = id end
+end
+if #old > 0 then
+  redis.call('ZREM', KEYS[1], unpack(old))
+  redis.call('HDEL', KEYS[2], unpack(old))
+end
+return #old
+`;
+
+type WithScript = RedisClient & { nwAddRecent(...args: (string | number)[]): Promise<number> };
+
+export class RecentArticles {
+  private readonly redis: WithScript;
+
+  constructor(
+    redis: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly limits: RecentLimits,
+  ) {
+    if (!('nwAddRecent' in redis)) redis.defineCommand('nwAddRecent', { numberOfKeys: 2, lua: ADD_RECENT });
+    this.redis = redis as WithScript;
+  }
+
+  /** Keeps one article (its feed's tags with it, as `feed:` matches them); drops what is too old or too many. */
+  async add(article: Article, feedTags?: string[], now = Date.now()): Promise<void> {
+    const input = matchInputOf({ ...article, content: boundText(article.content, RECENT_CONTENT_CHARS) }, feedTags);
+    const kept: RecentArticle = { ...input, keptAt: now };
+    const id = createHash('sha256').update(`${article.feed}\u0000${article.id}`).digest('base64url').slice(0, 22);
+    await this.redis.nwAddRecent(this.keys.recentOrder(), this.keys.recentArticles(), id, JSON.stringify(kept), now, this.limits.keepMs, this.limits.maxArticles);
+  }
+
+  /**
+   * Articles kept after `after` (epoch ms, exclusive) and within the keep window, oldest first,
+   * with the kept-at time of the newest for the next call.
+   */
+  async since(after = 0, now = Date.now()): Promise<RecentArticle[]> {
+    const from = Math.max(after, now - this.limits.keepMs);
+    const ids = await this.redis.zrangebyscore(this.keys.recentOrder(), `(${from}`, '+inf');
+    if (ids.length === 0) return [];
+    const found: RecentArticle[] = [];
+    // In slices, so one call never asks Redis for the whole set at once.
+    for (let i = 0; i < ids.length; i += 500) {
+      const json = await this.redis.hmget(this.keys.recentArticles(), ...ids.slice(i, i + 500));
+      for (const j of json) if (j) found.push(JSON.parse(j) as RecentArticle);
+    }
+    return found.sort((a, b) => a.keptAt - b.keptAt);
+  }
+}
