@@ -174,6 +174,18 @@ export const settingsFileSchema = z.strictObject({
         .max(1000)
         .default(20)
         .describe('Subscriptions one address may have, confirmed and unconfirmed together (the API with `confirmed: true` is not capped); default 20.'),
+      publicForm: z
+        .boolean()
+        .default(true)
+        .describe('Whether anyone may subscribe on the page at /; when false, manage and unsubscribe links (and the API) keep working; default true.'),
+      allowedDomains: z
+        .array(z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+$/, { message: 'must be a domain name such as example.org' }))
+        .default([])
+        .describe('When not empty, the subscribe page accepts only addresses at these domains (and their subdomains); default any.'),
+      maxQueryLength: z.number().int().min(10).max(10_000).default(500).describe('Longest query a reader may type, in characters; default 500.'),
+      maxQueryTerms: z.number().int().min(1).max(1_000).default(30).describe('Most words, phrases and filters in a reader\'s query; default 30.'),
+      formsPerMinute: z.number().int().min(1).max(100_000).default(20).describe('Forms one client IP may send per minute and form (subscribe, confirm, manage); more get 429; default 20.'),
+      previewsPerMinute: z.number().int().min(1).max(100_000).default(120).describe('Live previews one client IP may ask for per minute; default 120.'),
     })
     .prefault({})
     .describe('The HTTP server of `newswatch start` (address and port from HTTP_HOST, HTTP_PORT).'),

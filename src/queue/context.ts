@@ -79,6 +79,8 @@ export interface Settings {
   api: ApiSettings;
   /** ADMIN_TOKEN: the bearer token of the API; the API is off when unset. */
   adminToken?: string;
+  /** The reader's pages (subscribe, preview, confirm, manage, unsubscribe). */
+  pages: PagesSettings;
   /** NEWSWATCH_SECRET: key of unsubscribe-link HMACs; when unset, one is kept in Redis. */
   secret?: string;
 }
@@ -106,6 +108,18 @@ export interface ApiSettings {
   requestsPerMinute: number;
   /** CIDR ranges API-created webhooks may reach although not public. */
   allowWebhookRanges: string[];
+}
+
+export interface PagesSettings {
+  /** Whether anyone may subscribe on the page at /. */
+  publicForm: boolean;
+  /** When not empty, only addresses at these domains (or their subdomains) may subscribe. */
+  allowedDomains: string[];
+  maxQueryLength: number;
+  maxQueryTerms: number;
+  /** Per client IP, per minute and form. */
+  formsPerMinute: number;
+  previewsPerMinute: number;
 }
 
 export interface HostLimits {
@@ -170,6 +184,14 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     dedupWindowMs: file.alerts.dedupWindow,
     lockDurationMs: Number(env.NEWSWATCH_LOCK_MS) || 30_000,
     publicUrl: publicUrl(env.PUBLIC_URL, port),
+    pages: {
+      publicForm: file.web.publicForm,
+      allowedDomains: file.web.allowedDomains,
+      maxQueryLength: file.web.maxQueryLength,
+      maxQueryTerms: file.web.maxQueryTerms,
+      formsPerMinute: file.web.formsPerMinute,
+      previewsPerMinute: file.web.previewsPerMinute,
+    },
     recent: { keepMs: file.preview.keep, maxArticles: file.preview.maxArticles },
     http: { host: env.HTTP_HOST || '127.0.0.1', port, bodyLimitBytes: file.web.bodyLimit },
     selfService: {

@@ -185,6 +185,12 @@ export const KEY_FAMILIES = {
     owner: 'src/feeds/recent-articles.ts',
     lifetime: 'the matchable text of each recent article (content cut to 10,000 characters); as recentOrder',
   },
+  pagesRateLimit: {
+    pattern: 'ratelimit:pages:<route and client…>',
+    type: 'string',
+    owner: 'src/web/pages.ts (@fastify/rate-limit)',
+    lifetime: 'requests of one client IP to one form or the preview in the current minute (web.formsPerMinute, web.previewsPerMinute); 1 minute',
+  },
 } as const satisfies Record<string, KeyFamily>;
 
 export type KeyFamilyName = keyof typeof KEY_FAMILIES;
@@ -304,6 +310,11 @@ export class RedisKeys {
 
   recentArticles(): string {
     return this.key(this.slot('recent'), 'articles');
+  }
+
+  /** Prefix of the pages' rate-limit counters (the limiter appends route and client). */
+  pagesRateLimit(): string {
+    return `${this.key('ratelimit', 'pages')}:`;
   }
 
   /**

@@ -8,11 +8,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Logger } from 'pino';
 import type { Settings, WorkerContext } from '../queue/context.js';
 import { registerApi } from './api.js';
+import { registerPages } from './pages.js';
 
 export interface WebOptions {
   settings: Settings;
   log: Logger;
-  /** The pipeline's context (Redis, directory, mailer, queues); the API needs it. */
+  /** The pipeline's context (Redis, directory, mailer, queues); the API and the pages need it. */
   ctx?: WorkerContext;
 }
 
@@ -54,7 +55,12 @@ export function createWebServer(options: WebOptions): FastifyInstance {
     return reply.status(status).type('application/json').send({ error: message });
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).type('application/json').send({ error: 'There is nothing at this address.' }));
-  if (options.ctx) registerApi(app, options.ctx);
+  if (options.ctx) {
+    const ctx = options.ctx;
+    registerApi(app, ctx);
+    // The pages in a scope of their own: their form parsing, CSRF and HTML errors stay theirs.
+    void app.register((pages) => registerPages(pages, ctx));
+  }
   return app;
 }
 

@@ -33,6 +33,7 @@ function sampleKeys(keys: RedisKeys): Record<Exclude<KeyFamilyName, 'queue'>, st
     apiRateLimit: keys.apiRateLimit('::ffff:127.0.0.1'),
     recentOrder: keys.recentOrder(),
     recentArticles: keys.recentArticles(),
+    pagesRateLimit: `${keys.pagesRateLimit()}POST/-127.0.0.1`,
   };
 }
 
