@@ -85,8 +85,10 @@ describe('a hostile article page', () => {
   });
 
   it("delivers another feed's alert while the hostile page is still being parsed", () => {
+    // The hostile alert can only come after the page's budget ran out, so an earlier calm alert
+    // shows the parse blocked nothing (a wall-clock bound here failed on a loaded machine).
+    expect(at.calmAlert).toBeGreaterThan(at.hostileFetched as number);
     expect(at.calmAlert).toBeLessThan(at.hostileAlert as number);
-    expect((at.calmAlert as number) - (at.hostileFetched as number)).toBeLessThan(BUDGET_MS);
   });
 
   it('abandons the page at its budget, logs feed, URL and budget, and matches the article on the feed text', () => {
