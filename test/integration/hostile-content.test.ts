@@ -69,11 +69,11 @@ describe('a hostile article page', () => {
     const poll = (feedId: string) => pipeline.ctx.queues.poll.add('poll', { feedId }, { jobId: `t-${feedId}` });
     const alertFor = (title: string) => () => smtp.messages.some((m) => m.subject?.includes(title));
     await poll('hostile');
-    await waitFor(() => at.hostileFetched !== undefined, 20_000, 'the hostile page to be fetched');
+    await waitFor(() => at.hostileFetched !== undefined, 60_000, 'the hostile page to be fetched');
     await poll('calm');
-    await waitFor(alertFor('Ukraine ceasefire holds'), 20_000, 'the calm feed alert');
+    await waitFor(alertFor('Ukraine ceasefire holds'), 60_000, 'the calm feed alert');
     at.calmAlert = Date.now();
-    await waitFor(alertFor('Morning briefing'), 30_000, 'the hostile article alert');
+    await waitFor(alertFor('Morning briefing'), 60_000, 'the hostile article alert');
     at.hostileAlert = Date.now();
     await drain(pipeline);
   }, 120_000);
