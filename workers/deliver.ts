@@ -10,6 +10,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Alert } from '../src/alerts/alert.js';
 import { renderAlertEmail, renderDigestEmail, type EmailContext } from '../src/alerts/render-email.js';
 import { SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
+import { manageUrl } from '../src/alerts/manage.js';
 import { unsubscribeUrl } from '../src/alerts/unsubscribe.js';
 import { discordPayload, postWebhook, slackPayload, webhookPayload, WebhookError } from '../src/alerts/webhook.js';
 import type { SubscriptionConfig } from '../src/config/schema.js';
@@ -32,9 +33,10 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
   const data = job.data;
   await ctx.directory.ready;
   const sub = ctx.directory.subscription(data.subscriptionId);
-  if (!sub || sub.paused) {
-    // Unsubscribed, deleted or paused since the alert was queued: nothing more goes out.
-    ctx.log.warn({ subscriptionId: data.subscriptionId }, `delivery for a subscription that is ${sub ? 'paused' : 'gone'}; dropped`);
+  const disabled = sub !== undefined && (await new SubscriptionState(ctx.redis, ctx.keys).isDisabled(sub.id));
+  if (!sub || sub.paused || disabled) {
+    // Unsubscribed, deleted, paused or disabled since the alert was queued: nothing more goes out.
+    ctx.log.warn({ subscriptionId: data.subscriptionId }, `delivery for a subscription that is ${!sub ? 'gone' : disabled ? 'disabled' : 'paused'}; dropped`);
     return { channel: 'none' };
   }
   const id = data.kind === 'alert' ? deliverJobId(sub.id, data.storyId) : digestJobId(sub.id, data.digestId);
@@ -99,8 +101,10 @@ function toAlert(id: string, data: AlertDelivery, ctx: WorkerContext): Alert {
 }
 
 async function emailContext(sub: SubscriptionConfig, ctx: WorkerContext): Promise<EmailContext> {
+  const secret = await ctx.linkSecret();
   return {
     timezone: sub.timezone,
-    unsubscribeUrl: unsubscribeUrl(ctx.settings.publicUrl, await ctx.linkSecret(), sub.id),
+    unsubscribeUrl: unsubscribeUrl(ctx.settings.publicUrl, secret, sub.id),
+    manageUrl: sub.email ? manageUrl(ctx.settings.publicUrl, secret, sub.email) : undefined,
   };
 }

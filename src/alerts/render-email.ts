@@ -17,6 +17,8 @@ export interface EmailContext {
   timezone: string;
   /** One-click unsubscribe endpoint (RFC 8058); headers and a footer link when given. */
   unsubscribeUrl?: string;
+  /** The page listing the address's subscriptions (signed link); a footer link when given. */
+  manageUrl?: string;
   domain?: string;
 }
 
@@ -140,7 +142,8 @@ ${body}
 `;
 }
 
-function highlightHtml({ text, highlights }: Snippet): string {
+/** The snippet's text escaped, its highlights in <mark>. */
+export function highlightHtml({ text, highlights }: Snippet): string {
   let out = '';
   let at = 0;
   for (const r of [...highlights].sort((a, b) => a.start - b.start)) {
@@ -158,6 +161,8 @@ function listHeaders(ctx: EmailContext): Record<string, string> {
   return { 'List-Unsubscribe': `<${ctx.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 }
 
-const unsubscribeText = (ctx: EmailContext) => (ctx.unsubscribeUrl ? `Unsubscribe: ${ctx.unsubscribeUrl}` : undefined);
+const unsubscribeText = (ctx: EmailContext) =>
+  [ctx.manageUrl && `Manage your alerts: ${ctx.manageUrl}`, ctx.unsubscribeUrl && `Unsubscribe: ${ctx.unsubscribeUrl}`].filter(Boolean).join('\n') || undefined;
 const unsubscribeHtml = (ctx: EmailContext) =>
-  ctx.unsubscribeUrl ? `<br><a href="${escapeHtml(ctx.unsubscribeUrl)}">Unsubscribe</a>` : '';
+  (ctx.manageUrl ? `<br><a href="${escapeHtml(ctx.manageUrl)}">Manage your alerts</a>` : '') +
+  (ctx.unsubscribeUrl ? `<br><a href="${escapeHtml(ctx.unsubscribeUrl)}">Unsubscribe</a>` : '');

@@ -54,6 +54,10 @@ export class SubscriptionState {
     return new Map(Object.entries(await this.redis.hgetall(this.key)));
   }
 
+  async isDisabled(subscriptionId: string): Promise<boolean> {
+    return (await this.redis.hexists(this.key, subscriptionId)) === 1;
+  }
+
   async disable(subscriptionId: string, reason: string): Promise<void> {
     await this.redis.hset(this.key, subscriptionId, `${new Date().toISOString()} ${reason}`);
   }

@@ -16,13 +16,23 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { Eta } from 'eta';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_DAY, DEFAULT_TIME, WEEKDAYS } from '../alerts/frequency.js';
-import { escapeHtml } from '../alerts/render-email.js';
-import { QueryPreview, type PreviewResult } from '../alerts/preview.js';
-import type { WorkerContext } from '../queue/context.js';
+import { DEFAULT_DAY, DEFAULT_TIME, deliveryOf, FREQUENCIES, TIME_OF_DAY, WEEKDAYS, type Frequency, type Weekday } from '../alerts/frequency.js';
+import { highlightHtml } from '../alerts/render-email.js';
+import { QueryPreview, queryProblem, type PreviewResult } from '../alerts/preview.js';
+import { createSubscription, RequestError, sendConfirmation, validSubscription, newId, type SelfServiceContext } from '../alerts/self-service.js';
+import type { StoredSubscription } from '../alerts/subscription-store.js';
+import type { SubscriptionConfig } from '../config/schema.js';
+import { registerManagePages } from './pages-manage.js';
 
 /** What the pages need of a process's context. */
-export type PagesContext = Pick<WorkerContext, 'redis' | 'keys' | 'directory' | 'mailer' | 'settings' | 'linkSecret' | 'queues' | 'log'>;
+export type PagesContext = SelfServiceContext;
+
+/** What the page modules share: rendering, plain message pages, rate limits per route. */
+export interface PageKit {
+  render(reply: FastifyReply, template: string, data: Record<string, unknown>, status?: number): FastifyReply;
+  message(reply: FastifyReply, status: number, heading: string, ...paragraphs: string[]): FastifyReply;
+  limited(max: number): { rateLimit: { max: number; timeWindow: number } };
+}
 
 /** Templates and assets sit beside this file in src/; the compiled file in dist/ finds them there too. */
 function sourceDir(name: string, probe: string): string {
@@ -41,18 +51,8 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
-
 /** Text with the given ranges in <mark>, all escaped: for templates' raw output. */
-export function marked(text: string, ranges: { start: number; end: number }[]): string {
-  let at = 0;
-  let html = '';
-  for (const r of [...ranges].sort((a, b) => a.start - b.start)) {
-    if (r.start < at || r.end > text.length) continue;
-    html += `${escapeHtml(text.slice(at, r.start))}<mark>${escapeHtml(text.slice(r.start, r.end))}</mark>`;
-    at = r.end;
-  }
-  return html + escapeHtml(text.slice(at));
-}
+const marked = (text: string, highlights: { start: number; end: number }[]) => highlightHtml({ text, highlights });
 
 /** What the subscribe form holds, as typed (every field a bounded string). */
 export interface FormValues {
@@ -185,8 +185,33 @@ export async function registerPages(app: FastifyInstance, ctx: PagesContext): Pr
       const status = shown && !shown.result.ok ? 422 : 200;
       return subscribePage(request, reply, values, { preview: shown, errors: shown ? [] : ['Type some words to watch for, or pick a topic, to see what they match.'] }, status);
     }
-    return subscribePage(request, reply, values, { errors: ['Subscribing through this page is not open yet.'] }, 503);
+    if (!web.publicForm) return message(reply, 403, 'Subscriptions are closed', 'New subscriptions through this page are closed here.');
+    const honeypot = (request.body as Record<string, unknown> | undefined)?.website;
+    // A bot fills every field; it is told what a person is told, and nothing happens.
+    if (typeof honeypot === 'string' && honeypot !== '') return checkInbox(reply, values.email);
+    const checked = await subscriptionOf(ctx, values);
+    if ('errors' in checked) return subscribePage(request, reply, values, { errors: checked.errors, preview: checked.preview }, 422);
+    try {
+      const outcome = await createSubscription(ctx, checked.sub, { origin: 'web', confirmed: false });
+      // The same address and query again: no second subscription; a pending one gets its email again (within the daily limit).
+      if (!outcome.created && outcome.view.status === 'pending') await sendConfirmation(ctx, outcome.view.sub as StoredSubscription);
+    } catch (err) {
+      if (err instanceof RequestError) return subscribePage(request, reply, values, { errors: [err.message] }, err.status);
+      throw err;
+    }
+    return checkInbox(reply, values.email);
   });
+
+  const checkInbox = (reply: FastifyReply, email: string) =>
+    message(
+      reply,
+      200,
+      'Check your inbox',
+      `We sent a confirmation link to ${email}. Nothing else is sent until you open it and press "Confirm".`,
+      `The link works for ${Math.round(settings.selfService.confirmWithinMs / 86_400_000)} days. No email? Look in your spam folder, or send the form again later.`,
+    );
+
+  await registerManagePages(app, ctx, { render, message, limited });
 
   app.get('/preview', { config: limited(web.previewsPerMinute) }, async (request, reply) => {
     const q = request.query as Record<string, unknown>;
@@ -200,4 +225,54 @@ export async function registerPages(app: FastifyInstance, ctx: PagesContext): Pr
     if (!asset) return reply.status(404).send({ error: 'There is nothing at this address.' });
     return reply.headers({ ...SECURITY_HEADERS, 'cache-control': 'public, max-age=3600' }).type(asset.type).send(asset.body);
   });
+}
+
+const EMAIL = /^[^\s@"<>()[\],;:\\]+@[^\s@"<>()[\],;:\\]+\.[^\s@"<>()[\],;:\\]+$/;
+
+/** Whether an address may subscribe under web.allowedDomains (empty: any). */
+export function domainAllowed(address: string, allowed: string[]): boolean {
+  if (allowed.length === 0) return true;
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  return allowed.some((d) => domain === d || domain.endsWith(`.${d}`));
+}
+
+/** The delivery fields a form's frequency, time, day and time zone ask for, or what is wrong with them. */
+export function scheduleOfForm(values: Pick<FormValues, 'frequency' | 'time' | 'day' | 'timezone'>): Pick<SubscriptionConfig, 'delivery' | 'digest' | 'timezone'> | string {
+  if (!FREQUENCIES.includes(values.frequency as Frequency)) return 'Choose how often: as it happens, once a day or once a week.';
+  if (values.frequency !== 'immediate' && !TIME_OF_DAY.test(values.time)) return 'Give the time of day as HH:MM, e.g. 08:00.';
+  if (values.frequency === 'weekly' && !WEEKDAYS.includes(values.day as Weekday)) return 'Choose a day of the week.';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: values.timezone });
+  } catch {
+    return `"${values.timezone}" is not a time zone; write one such as Europe/Kyiv or UTC.`;
+  }
+  return deliveryOf({ frequency: values.frequency as Frequency, time: values.time, day: values.day as Weekday, timezone: values.timezone });
+}
+
+/** The subscription a subscribe form asks for, checked as the YAML loader checks one, or what is wrong. */
+async function subscriptionOf(ctx: PagesContext, values: FormValues): Promise<{ sub: SubscriptionConfig } | { errors: string[]; preview?: { query: string; result: PreviewResult } }> {
+  const web = ctx.settings.pages;
+  const errors: string[] = [];
+  let preview: { query: string; result: PreviewResult } | undefined;
+  if (!EMAIL.test(values.email) || values.email.length > 254) errors.push('Give an email address such as name@example.org.');
+  else if (!domainAllowed(values.email, web.allowedDomains)) errors.push(`Only addresses at ${web.allowedDomains.join(', ')} may subscribe here.`);
+  const rule = values.rule ? ctx.directory.rule(values.rule) : undefined;
+  if (values.rule && !rule?.public) errors.push('Pick a topic from the list, or leave it empty and type your own words.');
+  if (!values.rule) {
+    const problem = queryProblem(values.query, { maxLength: web.maxQueryLength, maxTerms: web.maxQueryTerms });
+    if (problem) {
+      errors.push(`The words to watch for do not work yet: ${problem.message}.`);
+      preview = { query: values.query, result: { ok: false, problem } };
+    }
+  }
+  const schedule = scheduleOfForm(values);
+  if (typeof schedule === 'string') errors.push(schedule);
+  if (errors.length > 0 || typeof schedule === 'string') return { errors, preview };
+  const input = { id: newId('subscription'), email: values.email, ...(rule ? { rules: [rule.id] } : { keywords: values.query.trim() }), ...schedule };
+  try {
+    return { sub: await validSubscription(ctx, input, 'web') };
+  } catch (err) {
+    if (err instanceof RequestError) return { errors: [err.message] };
+    throw err;
+  }
 }
