@@ -155,7 +155,22 @@ function report(err: unknown): number {
   return 1;
 }
 
+/**
+ * Exits once everything written to stdout and stderr has reached the reader. process.exit()
+ * drops what a pipe has not yet taken, which cut `match`'s JSON Lines at a random point.
+ */
+async function exitWhenFlushed(code: number): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  // The callback of an empty write runs after every earlier chunk is flushed, or with the error
+  // (EPIPE: the reader went away) that makes waiting pointless.
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => process.exit(report(err)),
+  (code) => exitWhenFlushed(code),
+  (err: unknown) => exitWhenFlushed(report(err)),
 );

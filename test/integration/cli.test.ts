@@ -111,6 +111,17 @@ describe('newswatch match', () => {
     expect(line).toMatchObject({ article: 'e', rule: 'ukraine-ceasefire', name: 'Ukraine ceasefire talks' });
     expect(line.hits).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'title', start: 0, end: 4 })]));
   });
+
+  it('hands every line to a reader on a pipe before it exits (large output)', async () => {
+    const dir = await writeConfig({ feeds: 'feeds: []\n', rules: `${RULES}  - id: truce\n    query: 'truce'\n`, subscriptions: 'subscriptions: []\n' });
+    const articles = 20_000;
+    const input = Array.from({ length: articles }, (_, i) => JSON.stringify({ id: `a${i}`, title: `Kyiv agrees a truce, day ${i}` })).join('\n');
+    const run = await runCli(['match', '--rules', join(dir, 'rules.yaml')], {}, `${input}\n`);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(articles * 2);
+    expect(JSON.parse(lines.at(-1) as string)).toEqual({ article: `a${articles - 1}`, rule: 'truce' });
+  }, 120_000);
 });
 
 describe('newswatch start', () => {
