@@ -4,6 +4,7 @@
 
 import { Webhook } from 'standardwebhooks';
 import { fetch, type Response } from 'undici';
+import { basicAuth, redactCredentials } from '../config/credentials.js';
 import { ADDRESS_REFUSED, guardedAgent, type AddressPolicy } from '../feeds/address-guard.js';
 import { formatTime, snippetOf, type Alert } from './alert.js';
 
@@ -102,7 +103,8 @@ export class WebhookError extends Error {
     /** The target's address was refused by the address guard: retrying cannot help. */
     readonly blockedAddress = false,
   ) {
-    super(message);
+    // Messages start with the URL, which may carry the receiver's password.
+    super(redactCredentials(message));
     this.name = 'WebhookError';
   }
 }
@@ -130,7 +132,9 @@ export async function postWebhook(
   if (target.secret) headers['webhook-signature'] = signer(target.secret).sign(messageId, timestamp, body);
   let response: Response;
   try {
-    response = await fetch(target.url, {
+    const { url, authorization } = basicAuth(new URL(target.url));
+    if (authorization) headers.authorization = authorization;
+    response = await fetch(url, {
       method: 'POST',
       headers,
       body,

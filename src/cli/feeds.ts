@@ -3,6 +3,7 @@
 // feed and any permanent redirects to copy into feeds.yaml. Exit 0; flagged feeds are marked.
 
 import type { Logger } from 'pino';
+import { redactCredentials } from '../config/credentials.js';
 import { formatDuration } from '../config/duration.js';
 import type { FeedConfig } from '../config/schema.js';
 import { HealthStore, type FeedHealth } from '../feeds/health.js';
@@ -14,7 +15,7 @@ export async function feedsCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
   try {
     const { ctx } = runtime.pipeline;
     const health = await new HealthStore(ctx.redis, ctx.keys).getAll(runtime.config.feeds.map((f) => f.id));
-    out.write(formatFeedsTable(runtime.config.feeds, health));
+    out.write(redactCredentials(formatFeedsTable(runtime.config.feeds, health)));
     return 0;
   } finally {
     await runtime.shutdown();

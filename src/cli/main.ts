@@ -3,6 +3,7 @@
 // for users (config problems, no Redis, bad arguments) print without a stack trace.
 
 import { parseArgs } from 'node:util';
+import { redactCredentials } from '../config/credentials.js';
 import { ConfigError } from '../config/errors.js';
 import { QuerySyntaxError } from '../match/index.js';
 import { RedisUnavailableError } from '../queue/redis.js';
@@ -138,20 +139,23 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 }
 
+const printError = (text: string) => process.stderr.write(redactCredentials(text));
+
+/** Prints a failure on stderr, without a URL's credentials; returns the exit code. */
 function report(err: unknown): number {
   if (err instanceof ConfigError || err instanceof RedisUnavailableError || err instanceof QuerySyntaxError) {
-    process.stderr.write(`newswatch: ${err.message}\n`);
+    printError(`newswatch: ${err.message}\n`);
     return err instanceof ConfigError ? 1 : 2;
   }
   if (err instanceof CliError) {
-    process.stderr.write(`newswatch: ${err.message}\n`);
+    printError(`newswatch: ${err.message}\n`);
     return err.exitCode;
   }
   if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`newswatch: ${(err as Error).message}\n\n${USAGE}`);
+    printError(`newswatch: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  process.stderr.write(`newswatch: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+  printError(`newswatch: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
   return 1;
 }
 

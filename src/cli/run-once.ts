@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { ArticleResult } from '../../workers/article.js';
 import type { DeliverResult } from '../../workers/deliver.js';
 import type { PollResult } from '../../workers/poll.js';
+import { redactCredentials } from '../config/credentials.js';
 import { describeDelivery, QUEUES, type DeliverJobData, type PollJobData, type QueueName } from '../queue/jobs.js';
 import type { GlobalOptions } from './common.js';
 import { openRuntime } from './runtime.js';
@@ -71,7 +72,7 @@ export async function runOnceCommand(
   const timedOut = Object.values(pending).some((n) => n > 0);
   await runtime.shutdown();
 
-  out.write(formatSummary(summary, runtime.mailTarget, timedOut ? pending : undefined));
+  out.write(redactCredentials(formatSummary(summary, runtime.mailTarget, timedOut ? pending : undefined)));
   const readable = [...summary.feeds.values()].filter((f) => f.result).length;
   return readable > 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@ import { exportConfig, ruleYaml, subscriptionYaml } from '../alerts/export.js';
 import { describeSchedule, scheduleOf } from '../alerts/frequency.js';
 import { SubscriptionStore } from '../alerts/subscription-store.js';
 import { statusOf, SubscriptionState, type SubscriptionStatus } from '../alerts/subscriptions.js';
+import { redactCredentials } from '../config/credentials.js';
 import { CONFIG_FILES } from '../config/load.js';
 import type { SubscriptionConfig } from '../config/schema.js';
 import { CliError, type GlobalOptions } from './common.js';
@@ -30,7 +31,7 @@ const row = (sub: SubscriptionConfig, source: Row['source'], status: Subscriptio
   id: sub.id,
   source,
   status,
-  to: sub.email ?? sub.webhook?.url ?? '',
+  to: sub.email ?? redactCredentials(sub.webhook?.url ?? ''),
   rules: sub.rules,
   keywords: sub.keywords,
   schedule: describeSchedule(scheduleOf(sub)),

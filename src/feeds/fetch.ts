@@ -8,6 +8,7 @@
 
 import { Agent, fetch, type Response } from 'undici';
 import { ADDRESS_REFUSED, guardedAgent, type AddressPolicy } from './address-guard.js';
+import { basicAuth, redactCredentials } from '../config/credentials.js';
 
 export type FetchErrorClass =
   | 'timeout'
@@ -34,7 +35,8 @@ export class FetchError extends Error {
     /** Seconds the server asked us to wait (Retry-After on 429/503). */
     readonly retryAfterSeconds?: number,
   ) {
-    super(message);
+    // Messages start with the URL, which may carry a feed's password.
+    super(redactCredentials(message));
     this.name = 'FetchError';
   }
 }
@@ -148,8 +150,11 @@ async function send(target: URL, options: FetchOptions, dispatcher: Agent, signa
   };
   if (options.etag) headers['if-none-match'] = options.etag;
   if (options.lastModified) headers['if-modified-since'] = options.lastModified;
+  // user:password@ in a feed's URL is Basic auth; a redirect to another host drops it (new URL()).
+  const { url, authorization } = basicAuth(target);
+  if (authorization) headers.authorization = authorization;
   try {
-    return await fetch(target, { headers, redirect: 'manual', signal, dispatcher });
+    return await fetch(url, { headers, redirect: 'manual', signal, dispatcher });
   } catch (err) {
     throw classify(signal.aborted ? signal.reason : err, target.toString(), options);
   }

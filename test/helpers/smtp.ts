@@ -14,12 +14,20 @@ export interface TestSmtp {
 /**
  * `acceptDelayMs` holds each message that long before answering 250; a message whose client went
  * away meanwhile was never accepted and is not recorded, as a real server would not deliver it.
+ * `login` makes AUTH required (over plain text, as this server has no TLS) with that user name
+ * and password.
  */
-export async function startSmtpServer(options: { acceptDelayMs?: number } = {}): Promise<TestSmtp> {
+export async function startSmtpServer(options: { acceptDelayMs?: number; login?: { user: string; pass: string } } = {}): Promise<TestSmtp> {
   const messages: ParsedMail[] = [];
   const closed = new Set<string>();
   const server = new SMTPServer({
-    authOptional: true,
+    authOptional: !options.login,
+    allowInsecureAuth: true,
+    onAuth(auth, _session, callback) {
+      const { login } = options;
+      if (login && auth.username === login.user && auth.password === login.pass) callback(null, { user: auth.username });
+      else callback(new Error('535 authentication failed'));
+    },
     disabledCommands: ['STARTTLS'],
     logger: false,
     onClose(session) {
