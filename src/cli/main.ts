@@ -51,7 +51,7 @@ Options:
   -h, --help     this text
 
 Environment: REDIS_URL, SMTP_URL, MAIL_FROM, NEWSWATCH_CONFIG, NEWSWATCH_DATA, NEWSWATCH_PREFIX,
-             NEWSWATCH_SECRET, PUBLIC_URL, HTTP_HOST, HTTP_PORT, LOG_LEVEL
+             NEWSWATCH_SECRET, PUBLIC_URL, HTTP_HOST, HTTP_PORT, LOG_LEVEL, LOG_FORMAT
 `;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

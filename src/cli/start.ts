@@ -7,7 +7,7 @@ import { createWebServer, listen } from '../web/server.js';
 import { openRuntime } from './runtime.js';
 import type { GlobalOptions } from './common.js';
 
-export async function startCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, log: Logger): Promise<number> {
+export async function startCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, log: Logger, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const runtime = await openRuntime(opts, env, log);
   const { pipeline, config } = runtime;
   const synced = await pipeline.syncSchedulers();
@@ -32,6 +32,10 @@ export async function startCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
     },
     'newswatch started',
   );
+  // Said plainly, whatever the log format: the worker is up and how to stop it.
+  const { directory } = pipeline.ctx;
+  await directory.ready;
+  out.write(`watching ${count(config.feeds.length, 'feed')}, ${count(directory.rules().length, 'rule')}, ${count(directory.subscriptions().length, 'subscription')}; Ctrl-C to stop\n`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -55,3 +59,5 @@ export async function startCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
 }
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -131,6 +131,20 @@ describe('newswatch start', () => {
   });
   afterAll(async () => smtp.close());
 
+  it('says what it watches and, with LOG_FORMAT=pretty (as on a terminal), logs readable lines', async () => {
+    const dir = await writeConfig({ feeds: `feeds:\n  - { id: wire, url: "${http.url}/wire.xml", interval: 1h }\n`, rules: RULES, subscriptions: SUBS });
+    const run = spawnCli(['start', '--config', dir], env({ SMTP_URL: smtp.url, LOG_FORMAT: 'pretty', NEWSWATCH_DATA: await mkdtemp(join(tmpdir(), 'nw-')) }));
+    let stdout = '';
+    run.child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    await waitFor(() => stdout.includes('watching'), 100_000, 'the watching line');
+    expect(stdout).toBe('watching 1 feed, 1 rule, 1 subscription; Ctrl-C to stop\n');
+    run.child.kill('SIGINT');
+    const stopped = await run.done;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: newswatch started \{.*"feeds":1/m);
+    expect(stopped.stderr).not.toContain('"level":');
+  }, 120_000);
+
   it('delivers, stops gracefully on SIGTERM with exit 0, and drops the schedulers of removed feeds on the next start', async () => {
     const prefix = uniquePrefix();
     const feeds = `feeds:\n  - { id: wire, url: "${http.url}/wire.xml", interval: 1h }\n  - { id: down, url: "${http.url}/down.xml", interval: 1h }\n`;
