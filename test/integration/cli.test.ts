@@ -133,7 +133,7 @@ describe('newswatch start', () => {
 
   it('says what it watches and, with LOG_FORMAT=pretty (as on a terminal), logs readable lines', async () => {
     const dir = await writeConfig({ feeds: `feeds:\n  - { id: wire, url: "${http.url}/wire.xml", interval: 1h }\n`, rules: RULES, subscriptions: SUBS });
-    const run = spawnCli(['start', '--config', dir], env({ SMTP_URL: smtp.url, LOG_FORMAT: 'pretty', NEWSWATCH_DATA: await mkdtemp(join(tmpdir(), 'nw-')) }));
+    const run = spawnCli(['start', '--config', dir], env({ LOG_FORMAT: 'pretty', NEWSWATCH_DATA: await mkdtemp(join(tmpdir(), 'nw-')) }));
     let stdout = '';
     run.child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
     await waitFor(() => stdout.includes('watching'), 100_000, 'the watching line');
