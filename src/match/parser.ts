@@ -158,12 +158,21 @@ function units(text: string): Unit[] {
 
 const STARTS_PRIMARY: ReadonlySet<TokenType> = new Set(['term', 'phrase', 'regex', 'lparen', 'not', 'minus', 'field']);
 
+/**
+ * Levels of parentheses, negations, fields and chained NEARs one query may nest. Everything that
+ * reads a query tree recurses into it, so a deeper one (a stranger's thousands of "(") would
+ * overflow the stack instead of being refused.
+ */
+export const MAX_NESTING = 100;
+
 class Parser {
   private pos = 0;
   private readonly tokens: Token[];
   /** Metadata field whose values are being parsed (site:(a OR b)), if any. */
   private meta: MetaField | undefined;
   private textField: TextField | undefined;
+  /** Levels open at the current token (see MAX_NESTING). */
+  private depth = 0;
 
   constructor(private readonly q: string) {
     this.tokens = lex(q);
@@ -174,6 +183,20 @@ class Parser {
   }
   private next(): Token {
     return this.tokens[this.pos++]!;
+  }
+
+  private tooDeep(t: Token): never {
+    throw new QuerySyntaxError(`the query nests too deeply: more than ${MAX_NESTING} levels of parentheses, NOT, fields or chained NEAR`, t.start, t.end - t.start, 'write it flatter, e.g. a OR b OR c instead of (a OR (b OR c)), or split it into all:/any: lists');
+  }
+
+  /** Parses `inner` one level deeper than the token `t` that opens the level. */
+  private nested<T>(t: Token, inner: () => T): T {
+    if (++this.depth > MAX_NESTING) this.tooDeep(t);
+    try {
+      return inner();
+    } finally {
+      this.depth--;
+    }
   }
 
   parse(): QueryNode {
@@ -233,8 +256,11 @@ class Parser {
 
   private parseNear(): QueryNode {
     let left = this.parseUnary();
+    let links = 0;
     while (this.peek().type === 'near') {
       const op = this.next();
+      // Each link nests the chain so far one level deeper in the tree.
+      if (this.depth + ++links > MAX_NESTING) this.tooDeep(op);
       if (this.meta) {
         throw new QuerySyntaxError(`NEAR cannot be used inside ${this.meta}:`, op.start, op.end - op.start, 'NEAR works on words of title, summary and content');
       }
@@ -253,7 +279,7 @@ class Parser {
     const t = this.peek();
     if (t.type === 'not' || t.type === 'minus') {
       this.next();
-      const child = this.parseUnary();
+      const child = this.nested(t, () => this.parseUnary());
       return { type: 'not', child, start: t.start, end: child.end };
     }
     return this.parsePrimary();
@@ -266,7 +292,7 @@ class Parser {
         if (this.peek().type === 'rparen') {
           throw new QuerySyntaxError('empty parentheses', t.start, this.peek().end - t.start, 'put a term inside, or remove them');
         }
-        const inner = this.parseOr();
+        const inner = this.nested(t, () => this.parseOr());
         const close = this.next();
         if (close.type !== 'rparen') {
           if (close.type === 'eof') {
@@ -277,7 +303,7 @@ class Parser {
         return { ...inner, start: t.start, end: close.end };
       }
       case 'field':
-        return this.parseField(t);
+        return this.nested(t, () => this.parseField(t));
       case 'phrase':
         return this.leafPhrase(t);
       case 'regex':

@@ -3,6 +3,16 @@ import { RuleCompileError, RuleIndex, formatQueryError, parseQuery } from '../..
 import { syntaxError } from './helpers.js';
 
 describe('syntax errors', () => {
+  it('refuses a query nested deeper than 100 levels where the 101st opens, instead of overflowing the stack', () => {
+    const parens = syntaxError(`${'('.repeat(20_000)}ukraine${')'.repeat(20_000)}`);
+    expect(parens.message).toMatch(/nests too deeply/);
+    expect(parens.offset).toBe(100);
+    expect(syntaxError(`ukraine ${'-'.repeat(5_000)}talks`).message).toMatch(/nests too deeply/);
+    expect(syntaxError(`ukraine ${'NOT '.repeat(5_000)}talks`).message).toMatch(/nests too deeply/);
+    expect(syntaxError(`ukraine${' NEAR/2 talks'.repeat(5_000)}`).message).toMatch(/nests too deeply/);
+    expect(() => parseQuery(`${'('.repeat(100)}ukraine${')'.repeat(100)}`)).not.toThrow();
+    expect(() => parseQuery(`ukraine${' NEAR/2 talks'.repeat(100)}`)).not.toThrow();
+  });
   it('rejects an empty query', () => {
     expect(syntaxError('   ').message).toMatch(/empty query/);
   });
