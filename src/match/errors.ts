@@ -42,7 +42,7 @@ export class RuleCompileError extends Error {
  */
 export function formatQueryError(query: string, err: QuerySyntaxError, indent = '  '): string {
   // Show the line of a multi-line query that holds the offset.
-  const lineStart = query.lastIndexOf('\n', Math.max(0, err.offset - 1)) + 1;
+  const lineStart = err.offset === 0 ? 0 : query.lastIndexOf('\n', err.offset - 1) + 1;
   const nl = query.indexOf('\n', err.offset);
   const line = query.slice(lineStart, nl === -1 ? undefined : nl);
   const col = err.offset - lineStart;

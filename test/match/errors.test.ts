@@ -13,6 +13,10 @@ describe('syntax errors', () => {
     expect(() => parseQuery(`${'('.repeat(100)}ukraine${')'.repeat(100)}`)).not.toThrow();
     expect(() => parseQuery(`ukraine${' NEAR/2 talks'.repeat(100)}`)).not.toThrow();
   });
+  it('draws the caret for an error at a line break at the start of the query', () => {
+    const q = '\n';
+    expect(formatQueryError(q, syntaxError(q))).toContain('^');
+  });
   it('rejects an empty query', () => {
     expect(syntaxError('   ').message).toMatch(/empty query/);
   });
