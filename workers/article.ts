@@ -2,12 +2,15 @@
 // among the recent articles (for previews), match it against every rule, assign it to a story (same URL or near-duplicate text within the dedup
 // window), and hand it on per subscription whose rules matched: a delivery job for immediate
 // subscriptions (job id from subscription + story, so copies and retries add nothing), or an
-// entry in the digest bucket for digest subscriptions.
+// entry in the digest bucket for digest subscriptions. Every matching rule and interested
+// subscription also gets the story in its alert feed (once per story, however many copies).
 
 import { DelayedError, type Job } from 'bullmq';
+import { matchedWords } from '../src/alerts/alert-feed.js';
+import { AlertFeedStore, type AlertFeedEntry } from '../src/alerts/alert-feed-store.js';
 import { DigestStore } from '../src/alerts/digest-store.js';
 import { StoryStore } from '../src/alerts/story-store.js';
-import { passesFilters, SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
+import { passesFilters, SubscriptionState, subscriptionOfKeywordRule, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { matchInputOf, withoutHtml, withPage, type Article } from '../src/feeds/article.js';
 import { addressPolicy } from '../src/feeds/address-guard.js';
 import { readArticlePage } from '../src/feeds/article-page.js';
@@ -65,12 +68,30 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
     return rules.length > 0 ? [{ sub, rules }] : [];
   });
   const matchedRules = [...hitsByRule.keys()];
-  if (interested.length === 0) return { matchedRules, queuedFor: [], digests: [], extracted };
+  // Rules have alert feeds of their own; a subscription's keyword rule is in the subscription's.
+  const ruleFeeds = matches.filter((m) => subscriptionOfKeywordRule(m.rule) === undefined);
+  if (interested.length === 0 && ruleFeeds.length === 0) return { matchedRules, queuedFor: [], digests: [], extracted };
 
   const { storyId, isNew } = await new StoryStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs).assign(article);
   const slim = withoutHtml(article);
   const matchedAt = new Date().toISOString();
   const source = feed?.title ?? article.feed;
+  const feedEntry = (rules: MatchedRule[]): AlertFeedEntry => ({
+    storyId,
+    title: article.title,
+    url: article.url,
+    summary: article.summary,
+    published: article.published,
+    source,
+    matchedAt,
+    rules: rules.map((r) => r.name),
+    words: matchedWords(article, rules),
+  });
+  await new AlertFeedStore(ctx.redis, ctx.keys).add([
+    ...ruleFeeds.map((m) => ({ owner: { kind: 'rule' as const, id: m.rule }, entry: feedEntry([{ id: m.rule, name: ctx.directory.ruleName(m.rule), hits: m.hits }]) })),
+    ...interested.map(({ sub, rules }) => ({ owner: { kind: 'subscription' as const, id: sub.id }, entry: feedEntry(rules) })),
+  ]);
+  if (interested.length === 0) return { matchedRules, storyId, copy: !isNew, queuedFor: [], digests: [], extracted };
   const digests = new DigestStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs);
   const alerts: { name: string; data: AlertDelivery; opts: ReturnType<typeof onceWithin> }[] = [];
   const queuedFor: string[] = [];

@@ -16,6 +16,7 @@ import type { z } from 'zod';
 import { ruleSchema, subscriptionSchema, type RuleConfig, type SubscriptionConfig } from '../config/schema.js';
 import { compileRule, formatQueryError, RuleCompileError, type QuerySyntaxError, type RuleSpec } from '../match/index.js';
 import type { WorkerContext } from '../queue/context.js';
+import { AlertFeedStore } from './alert-feed-store.js';
 import { scheduleDigest } from './digest-schedule.js';
 import { checkToken, publicLink, signToken, type TokenCheck } from './links.js';
 import { escapeHtml, type RenderedEmail } from './render-email.js';
@@ -228,6 +229,7 @@ export async function deleteSubscription(ctx: SelfServiceContext, id: string): P
       throw err;
     }
     await scheduleDigest(ctx.queues.digest, undefined, id);
+    await new AlertFeedStore(ctx.redis, ctx.keys).drop({ kind: 'subscription', id });
     return true;
   }
   const pending = await store.getPending(id);
@@ -282,6 +284,7 @@ export async function deleteRule(ctx: SelfServiceContext, id: string): Promise<b
     throw new RequestError(409, `rule "${id}" is used by the subscriptions ${[...new Set(users)].map((u) => `"${u}"`).join(', ')}; take it out of them first`);
   }
   await writeRule(store, id, stored, undefined);
+  await new AlertFeedStore(ctx.redis, ctx.keys).drop({ kind: 'rule', id });
   return true;
 }
 

@@ -165,6 +165,20 @@ export const KEY_FAMILIES = {
     owner: 'src/alerts/subscription-store.ts',
     lifetime: 'confirmation and manage-link emails sent to an address in the last day (web.mailsPerAddressPerDay); 1 day',
   },
+  // The alert feeds of subscriptions and rules (Atom / JSON Feed). An owner's two keys share a
+  // slot: one script changes both.
+  alertFeedOrder: {
+    pattern: 'alertfeed:<kind>:[<owner>]:order',
+    type: 'sorted set',
+    owner: 'src/alerts/alert-feed-store.ts',
+    lifetime: "a subscription's or rule's newest 100 matched stories by time; 30 days after its last match, or until deleted through the API",
+  },
+  alertFeedEntries: {
+    pattern: 'alertfeed:<kind>:[<owner>]:entries',
+    type: 'hash',
+    owner: 'src/alerts/alert-feed-store.ts',
+    lifetime: 'the same stories (title, link, summary, matched words); as alertFeedOrder',
+  },
   apiRateLimit: {
     pattern: 'ratelimit:api:<client…>',
     type: 'string',
@@ -297,6 +311,14 @@ export class RedisKeys {
 
   confirmationsSent(addressHash: string): string {
     return this.key(this.slot('directory'), 'mails', addressHash);
+  }
+
+  alertFeedOrder(kind: 'subscription' | 'rule', ownerId: string): string {
+    return this.key('alertfeed', kind, this.slot(ownerId), 'order');
+  }
+
+  alertFeedEntries(kind: 'subscription' | 'rule', ownerId: string): string {
+    return this.key('alertfeed', kind, this.slot(ownerId), 'entries');
   }
 
   /** Rate-limit counter of an API client; `apiRateLimit('')` is the prefix the limiter adds the IP to. */

@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Logger } from 'pino';
 import type { Settings, WorkerContext } from '../queue/context.js';
 import { registerApi } from './api.js';
+import { registerFeeds } from './feeds.js';
 import { registerPages } from './pages.js';
 
 export interface WebOptions {
@@ -58,6 +59,7 @@ export function createWebServer(options: WebOptions): FastifyInstance {
   if (options.ctx) {
     const ctx = options.ctx;
     registerApi(app, ctx);
+    registerFeeds(app, ctx);
     // The pages in a scope of their own: their form parsing, CSRF and HTML errors stay theirs.
     void app.register((pages) => registerPages(pages, ctx));
   }

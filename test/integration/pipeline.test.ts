@@ -155,11 +155,18 @@ describe('the alert pipeline', () => {
   it('keeps no article text in Redis once the work is done, but among the bounded recent articles; ids are remembered for the keep window', async () => {
     const { redis, settings, keys } = pipeline.ctx;
     const text: string[] = [];
+    const feedText: string[] = [];
     // The recent articles keep their text on purpose (previews of queries), bounded by age and count.
     const recent = new Set([keys.recentOrder(), keys.recentArticles()]);
     expect(await redis.hlen(keys.recentArticles())).toBeGreaterThan(0);
     for (const key of await redis.keys(`${settings.prefix}:*`)) {
       if (recent.has(key)) continue;
+      // The alert feeds keep each story's title and summary by design (newest 100 per
+      // subscription and rule, alert-feed-store.ts); never the page's text.
+      if (keys.familyOf(key) === 'alertFeedEntries') {
+        feedText.push(JSON.stringify(await redis.hgetall(key)));
+        continue;
+      }
       const type = await redis.type(key);
       if (type === 'string') text.push(String(await redis.get(key)));
       else if (type === 'hash') text.push(JSON.stringify(await redis.hgetall(key)));
@@ -171,6 +178,8 @@ describe('the alert pipeline', () => {
     expect(all).toContain('a-'); // the article job ids are there …
     expect(all).not.toContain('Delegations met on Friday'); // … the feed's text is not
     expect(all).not.toContain('More rounds of peace talks'); // nor the page's
+    expect(feedText.join('\n')).toContain('Delegations met on Friday');
+    expect(feedText.join('\n')).not.toContain('More rounds of peace talks');
     expect(await pipeline.ctx.queues.article.getCompletedCount()).toBe(0);
     expect(await pipeline.ctx.queues.deliver.getCompletedCount()).toBe(0);
     const marks = await redis.keys(`${pipeline.ctx.keys.queue('article')}:de:a-*`.replace(/^/, `${settings.prefix}:`));

@@ -30,6 +30,8 @@ function sampleKeys(keys: RedisKeys): Record<Exclude<KeyFamilyName, 'queue'>, st
     subscriptionsByAddress: keys.subscriptionsByAddress('AbC-_x'),
     sameSubscription: keys.sameSubscription('AbC-_y'),
     confirmationsSent: keys.confirmationsSent('AbC-_x'),
+    alertFeedOrder: keys.alertFeedOrder('subscription', 's-0a1b'),
+    alertFeedEntries: keys.alertFeedEntries('rule', 'ceasefire'),
     apiRateLimit: keys.apiRateLimit('::ffff:127.0.0.1'),
     recentOrder: keys.recentOrder(),
     recentArticles: keys.recentArticles(),
