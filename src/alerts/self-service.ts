@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { ruleSchema, subscriptionSchema, type RuleConfig, type SubscriptionConfig } from '../config/schema.js';
+import { addressPolicy } from '../feeds/address-guard.js';
 import { compileRule, formatQueryError, RuleCompileError, type QuerySyntaxError, type RuleSpec } from '../match/index.js';
 import type { WorkerContext } from '../queue/context.js';
 import { AlertFeedStore } from './alert-feed-store.js';
@@ -24,7 +25,7 @@ import { ConcurrentChangeError, SubscriptionStore, type StoredRule, type StoredS
 import { keywordRuleId, SubscriptionState, statusOf, type SubscriptionStatus } from './subscriptions.js';
 import { checkWebhookTarget, WebhookTargetError } from './webhook-target.js';
 
-export type SelfServiceContext = Pick<WorkerContext, 'redis' | 'keys' | 'directory' | 'mailer' | 'settings' | 'linkSecret' | 'queues' | 'log'>;
+export type SelfServiceContext = Pick<WorkerContext, 'config' | 'redis' | 'keys' | 'directory' | 'mailer' | 'settings' | 'linkSecret' | 'queues' | 'log'>;
 
 /** A request that cannot be carried out, with the HTTP status that says why. */
 export class RequestError extends Error {
@@ -100,7 +101,8 @@ export async function validSubscription(ctx: SelfServiceContext, input: Record<s
   }
   if (sub.webhook && origin !== 'yaml') {
     try {
-      await checkWebhookTarget(sub.webhook.url, ctx.settings.api.allowWebhookRanges);
+      // The same policy as the delivery's connect-time guard (workers/deliver.ts).
+      await checkWebhookTarget(sub.webhook.url, addressPolicy(ctx.config.feeds, [...ctx.settings.allowAddresses, ...ctx.settings.api.allowWebhookRanges]));
     } catch (err) {
       if (err instanceof WebhookTargetError) throw new RequestError(422, err.message, { field: 'webhook.url' });
       throw err;

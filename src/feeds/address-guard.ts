@@ -85,6 +85,11 @@ class Checker {
   }
 }
 
+/** The refusal for connecting to `address`, resolved from `host`, under `policy`; undefined when allowed. */
+export function refusalFor(policy: AddressPolicy, host: string, address: string): AddressRefusedError | undefined {
+  return new Checker(policy).refusal(host, address);
+}
+
 /** IPs in one spelling (::ffff:127.0.0.1 is 127.0.0.1); host names unchanged. */
 function normaliseIp(host: string): string {
   return ipaddr.isValid(host) ? ipaddr.process(host).toString() : host;

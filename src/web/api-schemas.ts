@@ -12,7 +12,7 @@ const shortList = (item: ReturnType<typeof Type.String>, maxItems: number, descr
 
 const webhookIn = Type.Object(
   {
-    url: Type.String({ maxLength: 2048, description: 'Receiver URL; must reach a public address unless settings.yaml api.allowWebhookRanges allows its range.' }),
+    url: Type.String({ maxLength: 2048, description: 'Receiver URL; must reach a public address unless settings.yaml fetch.allowAddresses or api.allowWebhookRanges allows it.' }),
     secret: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Signing secret (Standard Webhooks); never returned.' })),
     format: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('slack'), Type.Literal('discord')], { description: 'Payload shape; default standard.' })),
   },
