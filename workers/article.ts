@@ -40,11 +40,13 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
     try {
       article = await enrich(article, ctx);
       extracted = true;
+      ctx.metrics.extractions.inc({ outcome: 'ok' });
     } catch (err) {
       if (err instanceof FetchError && err.errorClass === 'busy') await waitForHost(job, err, ctx, token);
       // The feed's own text is still worth matching; the page may be down or paywalled. (A 429
       // or 503 with Retry-After has paused the whole host in fetchUrl, feed polls included.)
       const errorClass = err instanceof FetchError ? err.errorClass : undefined;
+      ctx.metrics.extractions.inc({ outcome: errorClass ?? 'error' });
       const budget = errorClass === 'over-budget' ? { timeoutMs: ctx.settings.parsing.timeoutMs, memoryMb: ctx.settings.parsing.memoryMb } : {};
       ctx.log.warn({ feedId: article.feed, url: article.url, errorClass, ...budget, err: (err as Error).message }, 'article page not extracted; matching feed text');
     }
@@ -55,6 +57,8 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
 
   await ctx.directory.ready;
   const matches = ctx.directory.index.match(matchInputOf(article, feed?.tags));
+  ctx.metrics.articles.inc();
+  ctx.metrics.matched(matches.map((m) => m.rule));
   if (matches.length === 0) return { matchedRules: [], queuedFor: [], digests: [], extracted };
   const hitsByRule = new Map(matches.map((m) => [m.rule, m.hits]));
 
@@ -75,6 +79,8 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
   const { storyId, isNew } = await new StoryStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs).assign(article);
   const slim = withoutHtml(article);
   const matchedAt = new Date().toISOString();
+  // The poll queued this job when it first saw the item.
+  const firstSeenAt = new Date(job.timestamp).toISOString();
   const source = feed?.title ?? article.feed;
   const feedEntry = (rules: MatchedRule[]): AlertFeedEntry => ({
     storyId,
@@ -103,7 +109,7 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
     } else {
       alerts.push({
         name: 'alert',
-        data: { kind: 'alert', subscriptionId: sub.id, storyId, article: slim, rules, matchedAt },
+        data: { kind: 'alert', subscriptionId: sub.id, storyId, article: slim, rules, matchedAt, firstSeenAt },
         opts: onceWithin(deliverJobId(sub.id, storyId), ctx.settings.keepCompletedSeconds * 1000),
       });
       queuedFor.push(sub.id);
@@ -132,12 +138,12 @@ async function enrich(article: Article, ctx: WorkerContext): Promise<Article> {
   // Article pages share the per-host limits with feed polls: a site's feed and its pages are
   // usually served by the same host. The link is the feed's, not the operator's: private
   // addresses other than the feeds' own hosts are refused.
-  const page = await readArticlePage(article.url as string, {
+  const page = await ctx.metrics.timeFetch('page', () => readArticlePage(article.url as string, {
     settings: ctx.settings,
     siteRules: ctx.config.sites,
     sandbox: ctx.sandbox,
     gate: hostLimiter(ctx.redis, ctx.keys, ctx.settings).gate,
     guard: addressPolicy(ctx.config.feeds, ctx.settings.allowAddresses),
-  });
+  }));
   return withPage(article, page);
 }

@@ -8,6 +8,7 @@
 
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Alert } from '../src/alerts/alert.js';
+import type { Subscription } from '../src/alerts/directory.js';
 import { renderAlertEmail, renderDigestEmail, type EmailContext } from '../src/alerts/render-email.js';
 import { SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { manageUrl } from '../src/alerts/manage.js';
@@ -43,7 +44,23 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
   const sentKey = ctx.keys.sent(id);
   if (await ctx.redis.exists(sentKey)) return { channel: sub.email ? 'email' : 'webhook', duplicate: true };
 
+  const channel = sub.email ? 'email' : 'webhook';
   let result: DeliverResult;
+  try {
+    result = await send(data, id, sub, ctx);
+  } catch (err) {
+    ctx.metrics.delivered(data.kind, channel, 'failed');
+    throw err;
+  }
+  if (result.channel === 'none' || result.disabled) return result;
+  await ctx.redis.set(sentKey, new Date().toISOString(), 'EX', SENT_TTL_SECONDS);
+  ctx.metrics.delivered(data.kind, channel, 'sent', data.kind === 'alert' ? data.firstSeenAt : undefined);
+  ctx.log.info({ subscriptionId: sub.id, kind: data.kind, channel: result.channel, to: result.to, receipt: result.receipt }, 'delivered');
+  return result;
+}
+
+/** Renders and sends one delivery through the subscription's channel. */
+async function send(data: DeliverJobData, id: string, sub: Subscription, ctx: WorkerContext): Promise<DeliverResult> {
   if (sub.email) {
     const emailCtx = await emailContext(sub, ctx);
     const email =
@@ -58,8 +75,9 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
             emailCtx,
           );
     const receipt = await ctx.mailer.send(sub.email, email);
-    result = { channel: 'email', to: sub.email, receipt };
-  } else if (sub.webhook && data.kind === 'alert') {
+    return { channel: 'email', to: sub.email, receipt };
+  }
+  if (sub.webhook && data.kind === 'alert') {
     const alert = toAlert(id, data, ctx);
     const format = sub.webhook.format;
     const payload = format === 'slack' ? slackPayload(alert, sub.timezone) : format === 'discord' ? discordPayload(alert) : webhookPayload(alert);
@@ -68,7 +86,7 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
     const guard = sub.source === 'yaml' ? undefined : addressPolicy(ctx.config.feeds, ranges);
     try {
       const status = await postWebhook(sub.webhook, id, payload, { userAgent: ctx.settings.userAgent, timeoutMs: ctx.settings.webhookTimeoutMs, guard });
-      result = { channel: 'webhook', to: sub.webhook.url, receipt: `HTTP ${status}` };
+      return { channel: 'webhook', to: sub.webhook.url, receipt: `HTTP ${status}` };
     } catch (err) {
       if (err instanceof WebhookError && err.blockedAddress) {
         ctx.log.error({ subscriptionId: sub.id, url: sub.webhook.url, err: err.message }, 'webhook target refused: a private address');
@@ -79,12 +97,8 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
       ctx.log.error({ subscriptionId: sub.id, url: sub.webhook.url }, 'webhook answered 410 Gone: subscription disabled; `newswatch enable` turns it back on');
       return { channel: 'webhook', to: sub.webhook.url, disabled: true };
     }
-  } else {
-    return { channel: 'none' };
   }
-  await ctx.redis.set(sentKey, new Date().toISOString(), 'EX', SENT_TTL_SECONDS);
-  ctx.log.info({ subscriptionId: sub.id, kind: data.kind, channel: result.channel, to: result.to, receipt: result.receipt }, 'delivered');
-  return result;
+  return { channel: 'none' };
 }
 
 function toAlert(id: string, data: AlertDelivery, ctx: WorkerContext): Alert {

@@ -22,6 +22,7 @@ import {
   type QueueName,
 } from '../src/queue/jobs.js';
 import { RedisKeys } from '../src/queue/keys.js';
+import { Metrics } from '../src/queue/metrics.js';
 import { connect, isClusterUrl, type RedisClient } from '../src/queue/redis.js';
 import { processArticle } from './article.js';
 import { processDeliver } from './deliver.js';
@@ -41,13 +42,19 @@ export interface PipelineOptions {
 export interface Pipeline {
   ctx: WorkerContext;
   workers: Worker[];
-  /** Starts processing in this process. */
-  runWorkers(): Worker[];
+  /** Starts processing in this process: the workers of the given queues (default all four). */
+  runWorkers(queues?: readonly QueueName[]): Worker[];
   /**
    * One poll scheduler per configured feed and one digest scheduler per digest subscription;
    * schedulers no longer wanted by the config are removed.
    */
   syncSchedulers(): Promise<{ upserted: number; removed: string[] }>;
+  /**
+   * Puts a reloaded config and its settings in force for the jobs that start from now on:
+   * feeds, sites and settings in the context, YAML rules and subscriptions in the directory.
+   * (Concurrency, parsing threads, SMTP connections and the web server keep their start values.)
+   */
+  reload(config: Config, settings: Settings): void;
   /** Unfinished jobs per queue: waiting, active, and delayed retries (not schedulers' next runs). */
   pending(): Promise<Record<keyof Queues, number>>;
   close(): Promise<void>;
@@ -103,9 +110,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }),
   };
   let secret: Promise<string> | undefined;
+  const directory = new SubscriptionDirectory({ config: options.config, redis, keys, log: options.log });
   const ctx: WorkerContext = {
     config: options.config,
-    directory: new SubscriptionDirectory({ config: options.config, redis, keys, log: options.log }),
+    directory,
     redis,
     keys,
     queues,
@@ -113,6 +121,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     sandbox: new Sandbox(settings.parsing),
     settings,
     linkSecret: () => (secret ??= linkSecret(redis, keys, settings.secret)),
+    metrics: new Metrics({ queues, ruleIndex: () => directory.indexStats() }),
     log: options.log,
   };
   const workers: Worker[] = [];
@@ -143,22 +152,28 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   return {
     ctx,
     workers,
-    runWorkers() {
+    runWorkers(wanted: readonly QueueName[] = Object.values(QUEUES)) {
       if (workers.length > 0) return workers;
-      ctx.sandbox.warmUp();
-      worker<PollJobData>(QUEUES.poll, settings.concurrency.poll, processPoll);
-      worker<ArticleJobData>(QUEUES.article, settings.concurrency.article, processArticle);
-      worker<DigestJobData>(QUEUES.digest, settings.concurrency.digest, processDigest);
-      worker<DeliverJobData>(QUEUES.deliver, settings.concurrency.deliver, processDeliver);
+      // Only the poll and article workers parse (feeds, pages) in sandbox threads.
+      if (wanted.includes(QUEUES.poll) || wanted.includes(QUEUES.article)) ctx.sandbox.warmUp();
+      if (wanted.includes(QUEUES.poll)) worker<PollJobData>(QUEUES.poll, settings.concurrency.poll, processPoll);
+      if (wanted.includes(QUEUES.article)) worker<ArticleJobData>(QUEUES.article, settings.concurrency.article, processArticle);
+      if (wanted.includes(QUEUES.digest)) worker<DigestJobData>(QUEUES.digest, settings.concurrency.digest, processDigest);
+      if (wanted.includes(QUEUES.deliver)) worker<DeliverJobData>(QUEUES.deliver, settings.concurrency.deliver, processDeliver);
       return workers;
     },
+    reload(config, newSettings) {
+      ctx.config = config;
+      ctx.settings = { ...newSettings, prefix: settings.prefix };
+      directory.replaceYaml(config);
+    },
     async syncSchedulers() {
-      const wanted = new Set(options.config.feeds.map((f) => pollSchedulerId(f.id)));
-      for (const feed of options.config.feeds) {
+      const wanted = new Set(ctx.config.feeds.map((f) => pollSchedulerId(f.id)));
+      for (const feed of ctx.config.feeds) {
         await queues.poll.upsertJobScheduler(
           pollSchedulerId(feed.id),
           { every: feed.interval },
-          { name: 'poll', data: { feedId: feed.id }, opts: pollJobOptions(settings) },
+          { name: 'poll', data: { feedId: feed.id }, opts: pollJobOptions(ctx.settings) },
         );
       }
       await ctx.directory.ready;

@@ -33,6 +33,7 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
   const empty = { feedId, itemsInFeed: 0, newItems: 0, skippedOld: 0 };
   if (!feed) {
     ctx.log.warn({ feedId }, 'poll for a feed that is no longer configured; skipped');
+    ctx.metrics.polls.inc({ outcome: 'unknown_feed' });
     return { ...empty, status: 'unknown-feed' };
   }
   const { settings } = ctx;
@@ -46,12 +47,13 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
   if (shouldSkipPoll(nextPoll, started, job.repeatJobKey !== undefined, feed.interval)) {
     const nextPollAt = new Date(nextPoll?.at ?? started).toISOString();
     ctx.log.debug({ feedId, nextPollAt, reason: nextPoll?.reason }, 'feed backed off; poll skipped');
+    ctx.metrics.polls.inc({ outcome: 'deferred' });
     return { ...empty, status: 'deferred', nextPollAt };
   }
 
   try {
     const validators = await validatorStore.get(feed.id);
-    const response = await fetchUrl(feed.url, {
+    const response = await ctx.metrics.timeFetch('feed', () => fetchUrl(feed.url, {
       userAgent: settings.userAgent,
       timeoutMs: settings.feedTimeoutMs,
       connectTimeoutMs: settings.connectTimeoutMs,
@@ -60,12 +62,13 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
       accept: FEED_ACCEPT,
       gate: limiter.gate,
       ...validators,
-    });
+    }));
     const next = nextPollAfterSuccess(Date.now(), feed.interval);
     if (response.movedTo) ctx.log.warn({ feedId, movedTo: response.movedTo }, 'feed moved permanently; update its url in feeds.yaml');
     if (response.notModified) {
       // Nothing changed: no parsing, no queueing, the seen set and item counts stay as they are.
       await health.recordSuccess(feed.id, { status: 304, newItems: 0, next, movedTo: response.movedTo });
+      ctx.metrics.polls.inc({ outcome: 'not_modified' });
       return { ...empty, status: 'not-modified' };
     }
     // Parsed and normalised in a sandbox thread: a feed is text from strangers too.
@@ -93,14 +96,19 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
       movedTo: response.movedTo,
     });
     ctx.log.info({ feedId, items: articles.length, queued: toQueue.length }, 'feed polled');
+    ctx.metrics.polls.inc({ outcome: toQueue.length > 0 ? 'new_items' : 'no_new_items' });
+    ctx.metrics.itemsSeen.inc(articles.length);
+    ctx.metrics.itemsNew.inc(toQueue.length);
     return { feedId, status: 'ok', itemsInFeed: articles.length, newItems: toQueue.length, skippedOld: fresh.length - toQueue.length };
   } catch (err) {
     const e = err instanceof FetchError ? err : new FetchError('network', `${feed.url}: ${(err as Error).message}`);
     if (e.errorClass === 'busy') {
       // The host is at its limit or paused: not this feed's fault, so no failure is counted.
       ctx.log.info({ feedId, err: e.message }, 'host busy; poll put off to the next run');
+      ctx.metrics.polls.inc({ outcome: 'deferred' });
       return { ...empty, status: 'deferred' };
     }
+    ctx.metrics.polls.inc({ outcome: e.errorClass });
     const now = Date.now();
     const failure = await health.recordFailure(feed.id, { status: e.status, errorClass: e.errorClass, error: e.message });
     const next = nextPollAfterFailure(now, { ...failure, retryAfterSeconds: e.retryAfterSeconds }, feed.interval, settings);

@@ -46,6 +46,7 @@ export class SubscriptionDirectory {
   /** Every rule in the index, by id (rules and keyword rules). */
   private readonly specs = new Map<string, RuleSpec>();
   private built: RuleIndex | undefined;
+  private lastBuildMs: number | undefined;
   private readonly reader: RedisClient;
   private closed = false;
   private following: Promise<void> | undefined;
@@ -65,8 +66,34 @@ export class SubscriptionDirectory {
   get index(): RuleIndex {
     // Until RuleIndex takes single additions and removals, a change marks the index stale and
     // the next match rebuilds it from the compiled specs.
-    this.built ??= RuleIndex.build([...this.specs.values()]);
+    if (!this.built) {
+      const started = performance.now();
+      this.built = RuleIndex.build([...this.specs.values()]);
+      this.lastBuildMs = performance.now() - started;
+    }
     return this.built;
+  }
+
+  /**
+   * Takes the rules and subscriptions of a reloaded config: YAML entries no longer there are
+   * removed, changed ones replaced, new ones added; entries kept in Redis stay as they are.
+   */
+  replaceYaml(config: Config): void {
+    for (const [id, sub] of this.subs) if (sub.source === 'yaml') this.removeSubscription(id);
+    for (const [id, rule] of this.ruleMap) if (rule.source === 'yaml') this.removeRule(id);
+    for (const rule of config.rules) {
+      this.removeRule(rule.id);
+      this.putRule({ ...rule, source: 'yaml' });
+    }
+    for (const sub of config.subscriptions) {
+      this.removeSubscription(sub.id);
+      this.putSubscription({ ...sub, source: 'yaml' });
+    }
+  }
+
+  /** Rules in the index and how long its last full build took (for /metrics). */
+  indexStats(): { rules: number; buildMs?: number } {
+    return { rules: this.specs.size, buildMs: this.lastBuildMs };
   }
 
   subscription(id: string): Subscription | undefined {

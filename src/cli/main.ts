@@ -17,7 +17,8 @@ import { parseFeedCommand } from './parse-feed.js';
 import { importOpmlCommand } from './import-opml.js';
 import { previewCommand } from './preview.js';
 import { runOnceCommand } from './run-once.js';
-import { startCommand } from './start.js';
+import { reloadCommand } from './reload.js';
+import { parseRoles, startCommand } from './start.js';
 import { exportCommand, subscriptionsCommand } from './subscriptions.js';
 import { testRuleCommand } from './test-rule.js';
 import { validateCommand } from './validate.js';
@@ -25,7 +26,9 @@ import { validateCommand } from './validate.js';
 const USAGE = `Usage: newswatch [--config DIR] <command> [options]
 
 Commands:
-  start                          run all workers, feed schedulers and the web server until stopped
+  start [--only ROLES]           run the workers, feed schedulers and the web server until stopped;
+                                 ROLES: any of web,poll,article,deliver,digest (default all)
+  reload                         check the config, then make every running start process reload it
   run-once [--timeout SECONDS]   poll every feed once, deliver, print a summary
   validate                       check the config directory; exit 1 on any error
   match --rules FILE [--explain] match JSON Lines articles on stdin against a rules file
@@ -51,7 +54,7 @@ Options:
   -h, --help     this text
 
 Environment: REDIS_URL, SMTP_URL, MAIL_FROM, NEWSWATCH_CONFIG, NEWSWATCH_DATA, NEWSWATCH_PREFIX,
-             NEWSWATCH_SECRET, PUBLIC_URL, HTTP_HOST, HTTP_PORT, LOG_LEVEL, LOG_FORMAT
+             NEWSWATCH_SECRET, PUBLIC_URL, HTTP_HOST, HTTP_PORT, ADMIN_TOKEN, LOG_LEVEL, LOG_FORMAT
 `;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -73,6 +76,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'allow-private': { type: 'boolean', default: false },
       recent: { type: 'boolean', default: false },
       out: { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -84,7 +88,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const opts = globalOptions(values.config, env);
   switch (command) {
     case 'start':
-      return startCommand(opts, env, createLogger('info', env));
+      return startCommand(opts, env, createLogger('info', env), parseRoles(values.only));
+    case 'reload':
+      return reloadCommand(opts, env, createLogger('warn', env));
     case 'run-once': {
       const seconds = values.timeout === undefined ? 120 : Number(values.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0) throw new CliError('--timeout takes a number of seconds, e.g. --timeout 60', 2);

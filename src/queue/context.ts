@@ -12,6 +12,7 @@ import type { RecentLimits } from '../feeds/recent-articles.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/pool.js';
 import type { ArticleJobData, DeliverJobData, DigestJobData, PollJobData } from './jobs.js';
 import type { RedisKeys } from './keys.js';
+import type { Metrics } from './metrics.js';
 import type { RedisClient } from './redis.js';
 
 export interface Settings {
@@ -251,5 +252,7 @@ export interface WorkerContext {
   settings: Settings;
   /** Key for unsubscribe-link HMACs (NEWSWATCH_SECRET, else one kept in Redis). */
   linkSecret: () => Promise<string>;
+  /** This process's Prometheus metrics (served at /metrics). */
+  metrics: Metrics;
   log: Logger;
 }

@@ -37,6 +37,8 @@ export interface AlertDelivery {
   rules: MatchedRule[];
   /** When the match happened (ISO 8601); alerts show it when the article has no date. */
   matchedAt: string;
+  /** When a poll first saw the item (ISO 8601): the start of the alert latency in /metrics. */
+  firstSeenAt?: string;
 }
 
 /** One digest email: the stories drained from a subscription's bucket by one digest run. */

@@ -365,6 +365,14 @@ export class RedisKeys {
     return new RegExp(`^${escape(this.prefix)}:${body}$`);
   }
 
+  /**
+   * The pub/sub channel on which `newswatch reload` (and a process that saw its config change)
+   * tells every process to reload its config. A channel, not a key: it holds no memory.
+   */
+  reloadChannel(): string {
+    return this.key('reload');
+  }
+
   private slot(part: string): string {
     return this.cluster ? `{${part}}` : part;
   }

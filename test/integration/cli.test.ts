@@ -151,9 +151,9 @@ describe('newswatch start', () => {
     const dir = await writeConfig({ feeds, rules: RULES, subscriptions: SUBS });
     const e = env({ NEWSWATCH_PREFIX: prefix, SMTP_URL: smtp.url, LOG_LEVEL: 'info' });
     const first = spawnCli(['start', '--config', dir], e);
-    await waitFor(() => smtp.messages.length === 1, 60_000, 'the alert email');
+    await waitFor(() => smtp.messages.length === 1, 90_000, 'the alert email');
     expect(smtp.messages[0]?.subject).toBe('Ukraine ceasefire talks: Kyiv ready for truce talks');
-    await waitFor(() => first.stderr().includes('"msg":"newswatch started"'), 60_000, 'the start line');
+    await waitFor(() => first.stderr().includes('"msg":"newswatch started"'), 90_000, 'the start line');
     const started = JSON.parse(first.stderr().split('\n').find((l) => l.includes('"msg":"newswatch started"')) as string) as { web: string };
     const answer = await fetch(`${started.web}/no-such-page`);
     expect(answer.status).toBe(404);
@@ -170,9 +170,9 @@ describe('newswatch start', () => {
       expect((await poll.getJobSchedulers()).map((s) => s.key).sort()).toEqual(['feed-down', 'feed-wire']);
       const dir2 = await writeConfig({ feeds: `feeds:\n  - { id: wire, url: "${http.url}/wire.xml", interval: 1h }\n`, rules: RULES, subscriptions: SUBS });
       const second = spawnCli(['start', '--config', dir2], e);
-      await waitFor(async () => (await poll.getJobSchedulers()).length === 1, 60_000, 'the scheduler of the removed feed to go');
+      await waitFor(async () => (await poll.getJobSchedulers()).length === 1, 90_000, 'the scheduler of the removed feed to go');
       expect((await poll.getJobSchedulers()).map((s) => s.key)).toEqual(['feed-wire']);
-      await waitFor(() => second.stderr().includes('"msg":"newswatch started"'), 60_000, 'the second start line');
+      await waitFor(() => second.stderr().includes('"msg":"newswatch started"'), 90_000, 'the second start line');
       second.child.kill('SIGINT');
       expect((await second.done).code).toBe(0);
       // Restarting polled the feed again; nothing new was sent.
