@@ -72,10 +72,16 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
       return { ...empty, status: 'not-modified' };
     }
     // Parsed and normalised in a sandbox thread: a feed is text from strangers too.
-    const { items: articles } = await ctx.sandbox.parseFeed(decodeBody(response.body, response.headers.get('content-type')), response.url, {
+    const identity = feed.identity ?? settings.itemIdentity;
+    const { items: articles, repeatedIds } = await ctx.sandbox.parseFeed(decodeBody(response.body, response.headers.get('content-type')), response.url, {
       id: feed.id,
       url: response.url,
+      identity,
     });
+    if (repeatedIds > 0) {
+      const fix = identity === 'guid' ? 'if they are different articles, set `identity: link` for this feed in feeds.yaml' : 'they share a link too';
+      ctx.log.warn({ feedId, repeatedIds, identity }, `feed items repeat another item's ${identity}; ${repeatedIds} dropped (${fix})`);
+    }
     const firstPoll = await seen.isEmpty(feed.id);
     const newIds = new Set(await seen.filterNew(feed.id, articles.map((a) => a.id)));
     const cutoff = Date.now() - settings.firstPollMaxAgeMs;
@@ -94,6 +100,7 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
       newItems: toQueue.length,
       next,
       movedTo: response.movedTo,
+      repeatedIds,
     });
     ctx.log.info({ feedId, items: articles.length, queued: toQueue.length }, 'feed polled');
     ctx.metrics.polls.inc({ outcome: toQueue.length > 0 ? 'new_items' : 'no_new_items' });

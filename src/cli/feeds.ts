@@ -74,6 +74,10 @@ export function formatFeedsTable(feeds: FeedConfig[], health: FeedHealth[], now 
       notes.push(`${f.id}: ${h.error}${since}`);
     }
     if (h.movedTo) notes.push(`${f.id}: moved permanently to ${h.movedTo}; update its url in feeds.yaml`);
+    if (h.repeatedIds) {
+      const fix = (f.identity ?? 'guid') === 'guid' ? '; if they are different articles, set `identity: link` for it in feeds.yaml' : '';
+      notes.push(`${f.id}: ${h.repeatedIds} item(s) of the last poll repeated another item's id and were dropped${fix}`);
+    }
   }
   const okCount = feeds.filter((f) => feedState(byId.get(f.id) ?? { feedId: f.id, consecutiveFailures: 0, itemsSeen: 0, flagged: false }) === 'ok').length;
   const summary = `${feeds.length} feed(s): ${okCount} ok, ${feeds.length - okCount} not ok`;

@@ -37,6 +37,12 @@ export const feedSchema = z.strictObject({
     .default(false)
     .describe('Fetch each article page and extract its main text before matching; default false.'),
   tags: z.array(z.string()).default([]).describe('Free labels, matched by the `feed:` query field.'),
+  identity: z
+    .enum(['guid', 'link'], { error: 'identity must be "guid" or "link"' })
+    .optional()
+    .describe(
+      'What identifies an item: its guid, or (for a feed that reuses guids for different articles) its link; default polling.identity of settings.yaml (guid).',
+    ),
 });
 
 export const feedsFileSchema = z.strictObject({ feeds: z.array(feedSchema).default([]) });

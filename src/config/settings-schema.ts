@@ -114,6 +114,12 @@ export const settingsFileSchema = z.strictObject({
       flagAfter: duration
         .prefault('1d')
         .describe('A feed failing for this long is flagged in `newswatch feeds` (and still polled); default 1d.'),
+      identity: z
+        .enum(['guid', 'link'], { error: 'identity must be "guid" or "link"' })
+        .default('guid')
+        .describe(
+          'What identifies a feed item unless its feed says otherwise: its guid (items repeating a guid are dropped, counted in the feed health), or its link (items sharing a guid but not a link are kept apart); default guid.',
+        ),
     })
     .prefault({}),
   alerts: z

@@ -1,7 +1,7 @@
 // Per-feed health in Redis (one hash per feed, `<prefix>:health:<feed>`): last attempt and
 // success, HTTP status, error class and message, consecutive failures and since when, items in
 // the feed, new items taken in (last poll and in total), the next poll and why, a permanent
-// redirect seen, and the long-failure flag. Written by the poll worker; read by `run-once`, the
+// redirect seen, items dropped for repeating another item's id, and the long-failure flag. Written by the poll worker; read by `run-once`, the
 // poll worker's backoff check and `newswatch feeds`.
 
 import type { RedisKeys } from '../queue/keys.js';
@@ -28,6 +28,8 @@ export interface FeedHealth {
   flagged: boolean;
   /** The feed answered with a permanent redirect to this URL: update feeds.yaml. */
   movedTo?: string;
+  /** Items of the last poll dropped because an earlier item had the same id (a reused guid). */
+  repeatedIds?: number;
 }
 
 export interface PollSuccess {
@@ -37,6 +39,8 @@ export interface PollSuccess {
   newItems: number;
   next: NextPoll;
   movedTo?: string;
+  /** Undefined for a 304: the last count stays. */
+  repeatedIds?: number;
 }
 
 export class HealthStore {
@@ -61,6 +65,7 @@ export class HealthStore {
       nextPollReason: r.next.reason,
     };
     if (r.itemsInFeed !== undefined) fields.itemsInFeed = r.itemsInFeed;
+    if (r.repeatedIds !== undefined) fields.repeatedIds = r.repeatedIds;
     const multi = this.redis.multi().hset(key, fields).hincrby(key, 'itemsSeen', r.newItems).hdel(key, 'errorClass', 'error', 'failingSince', 'flagged');
     if (r.movedTo) multi.hset(key, 'movedTo', r.movedTo);
     else multi.hdel(key, 'movedTo');
@@ -113,6 +118,7 @@ export class HealthStore {
       nextPoll: h.nextPollAt ? { at: Date.parse(h.nextPollAt), reason: (h.nextPollReason || 'schedule') as NextPollReason } : undefined,
       flagged: h.flagged === '1',
       movedTo: h.movedTo || undefined,
+      repeatedIds: num(h.repeatedIds),
     };
   }
 

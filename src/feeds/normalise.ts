@@ -93,15 +93,27 @@ export function authorName(author: string | undefined): string | undefined {
   return /^\S+@\S+\s*\((.+)\)$/.exec(text)?.[1]?.trim() || /^(.+?)\s*\(\S+@\S+\)$/.exec(text)?.[1]?.trim() || text;
 }
 
-export function normaliseItem(item: RawItem, feed: { id: string; url: string }, parsed: ParsedFeed, now: Date): Article {
+/**
+ * What identifies an item within its feed: its guid (else link, else a hash), or with `link` —
+ * for feeds known to reuse guids — its link (else guid, else a hash).
+ */
+export type ItemIdentity = 'guid' | 'link';
+
+export interface FeedRef {
+  id: string;
+  url: string;
+  identity?: ItemIdentity;
+}
+
+export function normaliseItem(item: RawItem, feed: FeedRef, parsed: ParsedFeed, now: Date): Article {
   const base = itemBase(feed.url, item.bases);
   const guidUrl = item.guid && /^https?:\/\//i.test(item.guid) ? item.guid : undefined;
   const url = canonicalUrl(item.link, base) ?? canonicalUrl(guidUrl, base);
   const title = htmlToText(precut(item.title, FIELD_LIMITS.title));
   const published = publishedTime(item.published, now);
+  const guid = item.guid?.trim();
   const id =
-    item.guid?.trim() ||
-    url ||
+    (feed.identity === 'link' ? url || guid : guid || url) ||
     createHash('sha256').update(`${title ?? ''}\u0000${item.published ?? ''}`).digest('hex').slice(0, 32);
   const contentHtml = absolutiseHtml(boundHtml(item.contentHtml && fixC1Controls(item.contentHtml), FIELD_LIMITS.contentHtml), base);
   const content = htmlToText(contentHtml);
@@ -125,17 +137,28 @@ export function normaliseItem(item: RawItem, feed: { id: string; url: string }, 
   });
 }
 
-/** Normalised items of a feed, without duplicates (first one wins). */
-export function normaliseFeed(parsed: ParsedFeed, feed: { id: string; url: string }, now = new Date()): Article[] {
+export interface NormalisedItems {
+  items: Article[];
+  /** Items dropped because an earlier item of the feed has the same id (a reused guid). */
+  repeatedIds: number;
+}
+
+/** Normalised items of a feed, without duplicates (first one wins), and how many were dropped. */
+export function normaliseFeedItems(parsed: ParsedFeed, feed: FeedRef, now = new Date()): NormalisedItems {
   const seen = new Set<string>();
-  const articles: Article[] = [];
+  const items: Article[] = [];
   for (const item of parsed.items) {
     const article = normaliseItem(item, feed, parsed, now);
     if (seen.has(article.id)) continue;
     seen.add(article.id);
-    articles.push(article);
+    items.push(article);
   }
-  return articles;
+  return { items, repeatedIds: parsed.items.length - items.length };
+}
+
+/** Normalised items of a feed, without duplicates (first one wins). */
+export function normaliseFeed(parsed: ParsedFeed, feed: FeedRef, now = new Date()): Article[] {
+  return normaliseFeedItems(parsed, feed, now).items;
 }
 
 function publishedTime(value: string | undefined, now: Date): string {

@@ -48,6 +48,8 @@ export interface Settings {
   maxRetryAfterMs: number;
   /** A feed failing for this long is flagged in its health (and still polled). */
   flagAfterMs: number;
+  /** What identifies a feed item unless feeds.yaml says otherwise for its feed. */
+  itemIdentity: 'guid' | 'link';
   pollAttempts: number;
   pollBackoffMs: number;
   deliverAttempts: number;
@@ -169,6 +171,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     maxBackoffMs: file.polling.maxBackoff,
     maxRetryAfterMs: file.polling.maxRetryAfter,
     flagAfterMs: file.polling.flagAfter,
+    itemIdentity: file.polling.identity,
     // A failing poll is not retried by BullMQ: the poll worker backs the feed off itself
     // (exponential from its interval, Retry-After honoured) and the scheduler's next run checks.
     pollAttempts: 1,

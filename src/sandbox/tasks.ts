@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { extractArticle, type ExtractOptions, type Extracted } from '../extract/index.js';
 import type { Article } from '../feeds/article.js';
 import { FetchError, type FetchErrorClass } from '../feeds/fetch.js';
-import { feedInfo, normaliseFeed } from '../feeds/normalise.js';
+import { feedInfo, normaliseFeedItems, type FeedRef } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
 
 export interface ExtractTask {
@@ -23,7 +23,7 @@ export interface FeedTask {
   text: string;
   /** Names the feed in errors: its URL or file. */
   source: string;
-  feed: { id: string; url: string };
+  feed: FeedRef;
 }
 
 export type Task = ExtractTask | FeedTask;
@@ -33,6 +33,8 @@ export interface ParsedItems {
   link?: string;
   language?: string;
   items: Article[];
+  /** Items dropped because an earlier item had the same id (see normaliseFeedItems). */
+  repeatedIds: number;
 }
 
 export type TaskOutput<T extends Task> = T extends ExtractTask ? Extracted : ParsedItems;
@@ -47,7 +49,7 @@ export interface StartedMessage {
 async function perform(task: Task): Promise<Extracted | ParsedItems> {
   if (task.kind === 'extract') return extractArticle(task.html, task.options);
   const parsed = await parseFeed(task.text, task.source);
-  return { ...feedInfo(parsed, task.feed.url), items: normaliseFeed(parsed, task.feed) };
+  return { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed) };
 }
 
 export default async function run(task: Task): Promise<TaskResult<Extracted | ParsedItems>> {
