@@ -53,8 +53,9 @@ Options:
   --config DIR   config directory (default: $NEWSWATCH_CONFIG or ./config)
   -h, --help     this text
 
-Environment: REDIS_URL, SMTP_URL, MAIL_FROM, NEWSWATCH_CONFIG, NEWSWATCH_DATA, NEWSWATCH_PREFIX,
-             NEWSWATCH_SECRET, PUBLIC_URL, HTTP_HOST, HTTP_PORT, ADMIN_TOKEN, LOG_LEVEL, LOG_FORMAT
+Environment: REDIS_URL, REDIS_CONNECT_TIMEOUT, SMTP_URL, MAIL_FROM, NEWSWATCH_CONFIG, NEWSWATCH_DATA,
+             NEWSWATCH_PREFIX, NEWSWATCH_SECRET, PUBLIC_URL, HTTP_HOST, HTTP_PORT, ADMIN_TOKEN, LOG_LEVEL,
+             LOG_FORMAT
 `;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -151,7 +152,7 @@ const printError = (text: string) => process.stderr.write(redactCredentials(text
 function report(err: unknown): number {
   if (err instanceof ConfigError || err instanceof RedisUnavailableError || err instanceof QuerySyntaxError) {
     printError(`newswatch: ${err.message}\n`);
-    return err instanceof ConfigError ? 1 : 2;
+    return err instanceof QuerySyntaxError ? 2 : 1;
   }
   if (err instanceof CliError) {
     printError(`newswatch: ${err.message}\n`);

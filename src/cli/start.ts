@@ -33,7 +33,7 @@ export function parseRoles(text: string | undefined): Role[] {
 }
 
 export async function startCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, log: Logger, roles: readonly Role[] = ROLES, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const runtime = await openRuntime(opts, env, log);
+  const runtime = await openRuntime(opts, env, log, undefined, true);
   const { pipeline, config } = runtime;
   const queues = roles.filter((r): r is QueueName => r in QUEUES);
   const schedulers = roles.includes('poll') || roles.includes('digest');

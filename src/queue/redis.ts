@@ -2,7 +2,9 @@
 // on 127.0.0.1:6379; else a managed redis-server (AOF on, data in $NEWSWATCH_DATA/redis);
 // else an error that says how to get one. A Redis Cluster is named by listing some of its nodes:
 // REDIS_URL=redis+cluster://host:port,host:port (rediss+cluster:// for TLS; user:password@
-// before the first node applies to all).
+// before the first node applies to all). Before a command uses it, waitForRedis checks that it
+// answers: for a bounded time (REDIS_CONNECT_TIMEOUT), or for `start` until it does, one line per
+// attempt with a growing delay; the message names the URL with its password redacted.
 
 import { join } from 'node:path';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
@@ -17,6 +19,14 @@ export interface RedisTarget {
 }
 
 export class RedisUnavailableError extends Error {}
+
+/** A URL as it may be printed: the password (or a lone user name, often a token) replaced by ***. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/]*)@/i, (_, scheme: string, userInfo: string) => {
+    const colon = userInfo.indexOf(':');
+    return `${scheme}${colon >= 0 ? `${userInfo.slice(0, colon)}:***` : '***'}@`;
+  });
+}
 
 /** A single server or a cluster: every store works with both. */
 export type RedisClient = Redis | Cluster;
@@ -80,20 +90,76 @@ export async function resolveRedis(env: NodeJS.ProcessEnv, dataDir: string): Pro
   }
 }
 
-async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 500,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
+export interface WaitOptions {
+  /** Give up after this long (ignored when `forever`). */
+  timeoutMs: number;
+  /** Keep trying until Redis answers (`start`): a server that is still booting is worth waiting for. */
+  forever?: boolean;
+  /** Called once per failed attempt but the last, with the delay before the next one. */
+  onRetry?: (attempt: number, err: Error, delayMs: number) => void;
+}
+
+const RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
+
+/**
+ * Resolves when `target` answers PING. Otherwise retries: every half second until `timeoutMs`,
+ * or with `forever` after 1, 2, 4, 8, 15, then every 30 s; then throws a RedisUnavailableError
+ * that names the URL (redacted), the error and what to do. A refused password fails at once.
+ */
+export async function waitForRedis(target: RedisTarget, options: WaitOptions): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    const err = await probe(target.url, Math.min(2_000, Math.max(200, deadline - Date.now())));
+    if (!err) return;
+    const refused = /WRONGPASS|NOAUTH|NOPERM/.test(err.message);
+    const delay = options.forever ? (RETRY_DELAYS_MS[attempt - 1] ?? 30_000) : 500;
+    if (refused || (!options.forever && Date.now() + delay > deadline)) throw unreachable(target, err, options.timeoutMs, refused);
+    options.onRetry?.(attempt, err, delay);
+    await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+function unreachable(target: RedisTarget, err: Error, timeoutMs: number, refused: boolean): RedisUnavailableError {
+  const where = `${redactUrl(target.url)}${target.source === 'REDIS_URL' ? ' (REDIS_URL)' : ''}`;
+  const fix = refused
+    ? ['  - check the user name and password in REDIS_URL.']
+    : target.source === 'REDIS_URL'
+      ? [
+          '  - start that Redis, or point REDIS_URL at one that runs',
+          '    (unset REDIS_URL to use 127.0.0.1:6379 or a redis-server Newswatch starts itself);',
+          `  - REDIS_CONNECT_TIMEOUT=SECONDS waits longer (now ${Math.round(timeoutMs / 1_000)}).`,
+        ]
+      : ['  - check that the Redis server is running, or set REDIS_URL to one that is.'];
+  const after = refused ? '' : ` within ${Math.round(timeoutMs / 1_000)} s`;
+  return new RedisUnavailableError([`cannot use Redis at ${where}${after}: ${err.message}`, ...fix].join('\n'));
+}
+
+/** undefined when the server (a cluster: any seed node) answers PING; else the error. */
+async function probe(url: string, timeoutMs: number): Promise<Error | undefined> {
+  const options: RedisOptions = { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null };
+  const clients = isClusterUrl(url)
+    ? (() => {
+        const cluster = parseClusterUrl(url);
+        return cluster.nodes.map((node) => new Redis({ ...options, ...cluster.options, ...node }));
+      })()
+    : [new Redis(url, options)];
+  let last: Error | undefined;
+  for (const client of clients) {
+    // connect() rejects with "Connection is closed."; the cause (ECONNREFUSED…) comes as an event.
+    let cause: Error | undefined;
+    client.on('error', (err: Error) => (cause ??= err));
+    try {
+      await client.connect();
+      if ((await client.ping()) === 'PONG') return undefined;
+    } catch (err) {
+      last = cause ?? (err as Error);
+    } finally {
+      client.disconnect();
+    }
+  }
+  return last ?? new Error('no answer to PING');
+}
+
+async function answers(url: string): Promise<boolean> {
+  return (await probe(url, 500)) === undefined;
 }
