@@ -8,7 +8,7 @@
 
 import { join } from 'node:path';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { startManagedRedis, type ManagedRedis } from './managed-redis.js';
+import { openManagedRedis, type ManagedRedis } from './managed-redis.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -71,7 +71,7 @@ export async function resolveRedis(env: NodeJS.ProcessEnv, dataDir: string): Pro
   if (env.REDIS_URL) return { url: env.REDIS_URL, source: 'REDIS_URL' };
   if (await answers(DEFAULT_REDIS_URL)) return { url: DEFAULT_REDIS_URL, source: 'local' };
   try {
-    const managed = await startManagedRedis({ dir: join(dataDir, 'redis') });
+    const managed = await openManagedRedis(join(dataDir, 'redis'));
     return { url: managed.url, source: 'managed', managed };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
