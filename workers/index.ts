@@ -23,6 +23,7 @@ import {
 } from '../src/queue/jobs.js';
 import { RedisKeys } from '../src/queue/keys.js';
 import { Metrics } from '../src/queue/metrics.js';
+import { OutageLog } from '../src/queue/outage.js';
 import { connect, isClusterUrl, type RedisClient } from '../src/queue/redis.js';
 import { processArticle } from './article.js';
 import { processDeliver } from './deliver.js';
@@ -71,7 +72,11 @@ export function pollJobOptions(settings: Settings): JobsOptions {
 
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { settings } = options;
+  // A lost Redis is logged once, reminded at growing intervals and its return logged once,
+  // whichever connection, worker or queue notices it.
+  const outage = new OutageLog(options.log, options.redisUrl);
   const redis = connect(options.redisUrl);
+  outage.watch(redis);
   const keys = new RedisKeys(settings.prefix, isClusterUrl(options.redisUrl));
   const queueOpts = { connection: redis, prefix: settings.prefix };
   const queues: Queues = {
@@ -109,8 +114,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       },
     }),
   };
+  for (const [name, queue] of Object.entries(queues) as [QueueName, Queue][]) queue.on('error', (err) => outage.error(err, { queue: name }, 'queue error'));
   let secret: Promise<string> | undefined;
-  const directory = new SubscriptionDirectory({ config: options.config, redis, keys, log: options.log });
+  const directory = new SubscriptionDirectory({ config: options.config, redis, keys, log: options.log, watch: (c) => outage.watch(c) });
   const ctx: WorkerContext = {
     config: options.config,
     directory,
@@ -129,6 +135,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   const worker = <T>(name: QueueName, concurrency: number, fn: (job: Job<T>, ctx: WorkerContext, token?: string) => Promise<unknown>) => {
     const connection = connect(options.redisUrl);
+    outage.watch(connection);
     workerConnections.push(connection);
     const w = new Worker<T>(keys.queue(name), (job, token) => fn(job, ctx, token), {
       connection,
@@ -137,7 +144,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       lockDuration: settings.lockDurationMs,
       stalledInterval: settings.lockDurationMs,
     });
-    w.on('error', (err) => options.log.error({ queue: name, err: err.message }, 'worker error'));
+    w.on('error', (err) => outage.error(err, { queue: name }, 'worker error'));
     w.on('failed', (job, err) => {
       const final = job && job.attemptsMade >= (job.opts.attempts ?? 1);
       options.log[final ? 'error' : 'warn'](
@@ -208,6 +215,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       };
     },
     async close() {
+      outage.close();
       await ctx.directory.close();
       // Workers first: they finish their in-flight jobs (or hand them back) before we disconnect.
       await Promise.all(workers.map((w) => w.close()));

@@ -31,6 +31,8 @@ export interface DirectoryOptions {
   redis: RedisClient;
   keys: RedisKeys;
   log: Logger;
+  /** Told of the connection opened for the blocking reads (the pipeline's outage log follows it). */
+  watch?: (connection: RedisClient) => void;
 }
 
 export class SubscriptionDirectory {
@@ -57,6 +59,7 @@ export class SubscriptionDirectory {
     for (const rule of options.config.rules) this.putRule({ ...rule, source: 'yaml' });
     for (const sub of options.config.subscriptions) this.putSubscription({ ...sub, source: 'yaml' });
     this.reader = options.redis.duplicate();
+    options.watch?.(this.reader);
     this.ready = this.load().then((from) => {
       this.following = this.follow(from);
     });
