@@ -56,6 +56,11 @@ export interface Pipeline {
    * (Concurrency, parsing threads, SMTP connections and the web server keep their start values.)
    */
   reload(config: Config, settings: Settings): void;
+  /**
+   * Only the removal half of syncSchedulers (run-once): schedulers of feeds no longer in the
+   * config, or of subscriptions that no longer get digests, left by an earlier `start`.
+   */
+  removeStaleSchedulers(): Promise<string[]>;
   /** Unfinished jobs per queue: waiting, active, and delayed retries (not schedulers' next runs). */
   pending(): Promise<Record<keyof Queues, number>>;
   close(): Promise<void>;
@@ -156,6 +161,24 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return w;
   };
 
+  const digestSubscriptions = async () => {
+    await ctx.directory.ready;
+    return ctx.directory.subscriptions().filter((s) => s.delivery === 'digest');
+  };
+  const removeStaleSchedulers = async () => {
+    const wanted = new Set([...ctx.config.feeds.map((f) => pollSchedulerId(f.id)), ...(await digestSubscriptions()).map((s) => digestSchedulerId(s.id))]);
+    const removed: string[] = [];
+    for (const queue of [queues.poll, queues.digest] as Queue[]) {
+      for (const scheduler of await queue.getJobSchedulers(0, -1)) {
+        if (!wanted.has(scheduler.key)) {
+          await queue.removeJobScheduler(scheduler.key);
+          removed.push(scheduler.key);
+        }
+      }
+    }
+    return removed;
+  };
+
   return {
     ctx,
     workers,
@@ -175,7 +198,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       directory.replaceYaml(config);
     },
     async syncSchedulers() {
-      const wanted = new Set(ctx.config.feeds.map((f) => pollSchedulerId(f.id)));
       for (const feed of ctx.config.feeds) {
         await queues.poll.upsertJobScheduler(
           pollSchedulerId(feed.id),
@@ -183,22 +205,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           { name: 'poll', data: { feedId: feed.id }, opts: pollJobOptions(ctx.settings) },
         );
       }
-      await ctx.directory.ready;
-      for (const sub of ctx.directory.subscriptions().filter((s) => s.delivery === 'digest')) {
-        wanted.add(digestSchedulerId(sub.id));
-        await scheduleDigest(queues.digest, sub);
-      }
-      const removed: string[] = [];
-      for (const queue of [queues.poll, queues.digest] as Queue[]) {
-        for (const scheduler of await queue.getJobSchedulers(0, -1)) {
-          if (!wanted.has(scheduler.key)) {
-            await queue.removeJobScheduler(scheduler.key);
-            removed.push(scheduler.key);
-          }
-        }
-      }
-      return { upserted: wanted.size, removed };
+      const digests = await digestSubscriptions();
+      for (const sub of digests) await scheduleDigest(queues.digest, sub);
+      return { upserted: ctx.config.feeds.length + digests.length, removed: await removeStaleSchedulers() };
     },
+    removeStaleSchedulers,
     async pending() {
       // A scheduler always has its next run waiting as a delayed job; that is not unfinished
       // work. Delayed retries are.

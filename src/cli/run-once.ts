@@ -1,6 +1,8 @@
 // `newswatch run-once`: poll every feed once, process until the queues are drained, deliver,
-// print a one-screen summary. Exit 0 when anything could be done, 1 when no feed could be read.
-// Retries here are few and short; what still fails stays in the failed set for `start`'s
+// print a one-screen summary. Exit 0 when a feed could be read, 1 when none could.
+// The summary reports this run's own polls only: polls that schedulers of an earlier `start` put
+// in the queue are not counted, and schedulers of feeds no longer in the config are removed
+// first. Retries here are few and short; what still fails stays in the failed set for `start`'s
 // operators, and the summary says so.
 
 import type { Job } from 'bullmq';
@@ -20,7 +22,12 @@ interface Summary {
   digested: number;
   delivered: { to: string; title: string; receipt: string }[];
   failedDeliveries: { subscription: string; title: string; error: string }[];
+  /** Schedulers of feeds or digests no longer in the config, removed before polling. */
+  removedSchedulers: string[];
 }
+
+/** Read means an answer from the feed: new items or not modified (not deferred, not failed). */
+const wasRead = (f: { result?: PollResult }) => f.result?.status === 'ok' || f.result?.status === 'not-modified';
 
 export async function runOnceCommand(
   opts: GlobalOptions,
@@ -31,13 +38,23 @@ export async function runOnceCommand(
 ): Promise<number> {
   const runtime = await openRuntime(opts, env, log, (s) => ({ ...s, pollAttempts: 1, deliverAttempts: 3, deliverBackoffMs: 1_000 }));
   const { pipeline, config } = runtime;
-  const summary: Summary = { feeds: new Map(config.feeds.map((f) => [f.id, {}])), articles: 0, matched: 0, digested: 0, delivered: [], failedDeliveries: [] };
+  const summary: Summary = {
+    feeds: new Map(config.feeds.map((f) => [f.id, {}])),
+    articles: 0,
+    matched: 0,
+    digested: 0,
+    delivered: [],
+    failedDeliveries: [],
+    removedSchedulers: await pipeline.removeStaleSchedulers(),
+  };
+  const stamp = Date.now();
+  const ownPolls = new Map(config.feeds.map((f) => [`once-${f.id}-${stamp}`, f.id]));
 
   const { keys } = pipeline.ctx;
   const is = (worker: { name: string }, queue: QueueName) => worker.name === keys.queue(queue);
   for (const worker of pipeline.runWorkers()) {
     worker.on('completed', (job: Job, result: unknown) => {
-      if (is(worker, QUEUES.poll)) summary.feeds.set((job.data as PollJobData).feedId, { result: result as PollResult });
+      if (is(worker, QUEUES.poll) && ownPolls.has(job.id ?? '')) summary.feeds.set((job.data as PollJobData).feedId, { result: result as PollResult });
       if (is(worker, QUEUES.article)) {
         summary.articles++;
         if ((result as ArticleResult).matchedRules.length > 0) summary.matched++;
@@ -50,7 +67,7 @@ export async function runOnceCommand(
     });
     worker.on('failed', (job: Job | undefined, err: Error) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-      if (is(worker, QUEUES.poll)) summary.feeds.set((job.data as PollJobData).feedId, { error: err.message });
+      if (is(worker, QUEUES.poll) && ownPolls.has(job.id ?? '')) summary.feeds.set((job.data as PollJobData).feedId, { error: err.message });
       if (is(worker, QUEUES.deliver)) {
         const data = job.data as DeliverJobData;
         summary.failedDeliveries.push({ subscription: data.subscriptionId, title: describeDelivery(data), error: err.message });
@@ -58,10 +75,7 @@ export async function runOnceCommand(
     });
   }
 
-  const stamp = Date.now();
-  await pipeline.ctx.queues.poll.addBulk(
-    config.feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `once-${f.id}-${stamp}`, attempts: 1 } })),
-  );
+  await pipeline.ctx.queues.poll.addBulk([...ownPolls].map(([jobId, feedId]) => ({ name: 'poll', data: { feedId }, opts: { jobId, attempts: 1 } })));
 
   const deadline = Date.now() + timeoutMs;
   let pending = await pipeline.pending();
@@ -73,15 +87,15 @@ export async function runOnceCommand(
   await runtime.shutdown();
 
   out.write(redactCredentials(formatSummary(summary, runtime.mailTarget, timedOut ? pending : undefined)));
-  const readable = [...summary.feeds.values()].filter((f) => f.result).length;
-  return readable > 0 ? 0 : 1;
+  return config.feeds.length === 0 || [...summary.feeds.values()].some(wasRead) ? 0 : 1;
 }
 
 function formatSummary(s: Summary, mailTarget: string, leftOver?: Record<string, number>): string {
   const lines: string[] = [];
   const feeds = [...s.feeds.entries()];
-  const ok = feeds.filter(([, f]) => f.result).length;
+  const ok = feeds.filter(([, f]) => wasRead(f)).length;
   lines.push(`Feeds: ${ok} of ${feeds.length} read`);
+  if (s.removedSchedulers.length > 0) lines.push(`  (removed the schedules of what is no longer in the config: ${s.removedSchedulers.join(', ')})`);
   const width = Math.max(4, ...feeds.map(([id]) => id.length));
   for (const [id, f] of feeds) {
     const detail = f.result

@@ -1,0 +1,55 @@
+// `newswatch run-once` after an earlier `start` left its schedulers in Redis: it reports its own
+// polls only, removes the schedulers of feeds no longer in the config, and its exit code follows
+// the README's rule (1 when no feed could be read).
+
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { serve, startHttpServer, type TestServer } from '../helpers/http.js';
+import { uniquePrefix, writeConfig } from '../helpers/pipeline.js';
+
+let http: TestServer;
+
+beforeAll(async () => {
+  http = await startHttpServer();
+  http.route('/down.xml', serve('no', 'text/plain', 503));
+});
+
+afterAll(async () => http.close());
+
+describe('newswatch run-once after a start', () => {
+  it('reports only its own polls, removes the schedulers of feeds no longer configured, and exits 1 when no feed could be read', async () => {
+    const prefix = uniquePrefix();
+    const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+    const poll = new Queue('poll', { connection, prefix });
+    try {
+      // What `start` with an older config left: a scheduler per feed, each with its next poll due now.
+      for (const feedId of ['gone', 'down']) {
+        await poll.upsertJobScheduler(`feed-${feedId}`, { every: 3_600_000 }, { name: 'poll', data: { feedId } });
+      }
+      const dir = await writeConfig({
+        feeds: `feeds:\n  - { id: down, url: "${http.url}/down.xml" }\n`,
+        rules: "rules:\n  - { id: truce, query: 'truce' }\n",
+        subscriptions: 'subscriptions:\n  - { id: desk, email: desk@example.org, rules: [truce] }\n',
+      });
+      const run = await runCli(['run-once', '--config', dir], {
+        REDIS_URL: inject('redisUrl'),
+        NEWSWATCH_PREFIX: prefix,
+        NEWSWATCH_DATA: await mkdtemp(join(tmpdir(), 'nw-')),
+      });
+      expect(run.stdout).toContain('Feeds: 0 of 1 read');
+      expect(run.stdout).toMatch(/down\s+FAILED: .*HTTP 503/);
+      expect(run.stdout).toContain('removed the schedules of what is no longer in the config: feed-gone');
+      expect(run.stdout).not.toMatch(/^\s+gone\s/m);
+      expect(run.code).toBe(1);
+      expect((await poll.getJobSchedulers()).map((s) => s.key)).toEqual(['feed-down']);
+    } finally {
+      await poll.close();
+      connection.disconnect();
+    }
+  });
+});
