@@ -2,8 +2,9 @@
 // print a one-screen summary. Exit 0 when a feed could be read, 1 when none could.
 // The summary reports this run's own polls only: polls that schedulers of an earlier `start` put
 // in the queue are not counted, and schedulers of feeds no longer in the config are removed
-// first. Retries here are few and short; what still fails stays in the failed set for `start`'s
-// operators, and the summary says so.
+// first. Deliveries get delivery.attempts from settings.yaml, with the backoff shortened to fit
+// the run's timeout; what still fails stays in the failed set for `start`'s operators, and the
+// summary says so. A webhook that answers 410 Gone is reported as such, not as delivered.
 
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
@@ -11,7 +12,8 @@ import type { ArticleResult } from '../../workers/article.js';
 import type { DeliverResult } from '../../workers/deliver.js';
 import type { PollResult } from '../../workers/poll.js';
 import { redactCredentials } from '../config/credentials.js';
-import { describeDelivery, QUEUES, type DeliverJobData, type PollJobData, type QueueName } from '../queue/jobs.js';
+import type { Settings } from '../queue/context.js';
+import { describeDelivery, failedForGood, QUEUES, type DeliverJobData, type PollJobData, type QueueName } from '../queue/jobs.js';
 import type { GlobalOptions } from './common.js';
 import { openRuntime } from './runtime.js';
 
@@ -22,6 +24,8 @@ interface Summary {
   digested: number;
   delivered: { to: string; title: string; receipt: string }[];
   failedDeliveries: { subscription: string; title: string; error: string }[];
+  /** Subscriptions whose webhook answered 410 Gone: not delivered, switched off. */
+  disabled: { subscription: string; title: string }[];
   /** Schedulers of feeds or digests no longer in the config, removed before polling. */
   removedSchedulers: string[];
 }
@@ -36,7 +40,7 @@ export async function runOnceCommand(
   timeoutMs = 120_000,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
-  const runtime = await openRuntime(opts, env, log, (s) => ({ ...s, pollAttempts: 1, deliverAttempts: 3, deliverBackoffMs: 1_000 }));
+  const runtime = await openRuntime(opts, env, log, (s) => ({ ...s, pollAttempts: 1, deliverBackoffMs: shortenedBackoffMs(s, timeoutMs) }));
   const { pipeline, config } = runtime;
   const summary: Summary = {
     feeds: new Map(config.feeds.map((f) => [f.id, {}])),
@@ -45,6 +49,7 @@ export async function runOnceCommand(
     digested: 0,
     delivered: [],
     failedDeliveries: [],
+    disabled: [],
     removedSchedulers: await pipeline.removeStaleSchedulers(),
   };
   const stamp = Date.now();
@@ -62,11 +67,13 @@ export async function runOnceCommand(
       }
       if (is(worker, QUEUES.deliver)) {
         const r = result as DeliverResult;
-        if (r.to) summary.delivered.push({ to: r.to, title: describeDelivery(job.data as DeliverJobData), receipt: r.receipt ?? '' });
+        const title = describeDelivery(job.data as DeliverJobData);
+        if (r.disabled) summary.disabled.push({ subscription: (job.data as DeliverJobData).subscriptionId, title });
+        else if (r.to) summary.delivered.push({ to: r.to, title, receipt: r.receipt ?? '' });
       }
     });
     worker.on('failed', (job: Job | undefined, err: Error) => {
-      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      if (!job || !failedForGood(job, err)) return;
       if (is(worker, QUEUES.poll) && ownPolls.has(job.id ?? '')) summary.feeds.set((job.data as PollJobData).feedId, { error: err.message });
       if (is(worker, QUEUES.deliver)) {
         const data = job.data as DeliverJobData;
@@ -90,6 +97,16 @@ export async function runOnceCommand(
   return config.feeds.length === 0 || [...summary.feeds.values()].some(wasRead) ? 0 : 1;
 }
 
+/**
+ * delivery.backoff, shortened when needed so that every one of delivery.attempts fits into half
+ * of the run's timeout (the delays double: backoff × (2^(attempts−1) − 1) in all).
+ */
+export function shortenedBackoffMs(settings: Settings, timeoutMs: number): number {
+  const doublings = 2 ** (settings.deliverAttempts - 1) - 1;
+  if (doublings === 0) return settings.deliverBackoffMs;
+  return Math.max(1, Math.min(settings.deliverBackoffMs, Math.floor(timeoutMs / 2 / doublings)));
+}
+
 function formatSummary(s: Summary, mailTarget: string, leftOver?: Record<string, number>): string {
   const lines: string[] = [];
   const feeds = [...s.feeds.entries()];
@@ -107,10 +124,15 @@ function formatSummary(s: Summary, mailTarget: string, leftOver?: Record<string,
   }
   lines.push(`Articles: ${s.articles} processed, ${s.matched} matched a rule`);
   if (s.digested > 0) lines.push(`Digests: ${s.digested} stories waiting for their digest's scheduled time (\`newswatch preview ID\` shows one)`);
-  lines.push(`Alerts: ${s.delivered.length} delivered${s.failedDeliveries.length ? `, ${s.failedDeliveries.length} failed` : ''} (email goes to ${mailTarget})`);
+  const notDelivered = [
+    ...(s.failedDeliveries.length ? [`${s.failedDeliveries.length} failed`] : []),
+    ...(s.disabled.length ? [`${s.disabled.length} not sent: subscription disabled (410 Gone)`] : []),
+  ];
+  lines.push(`Alerts: ${s.delivered.length} delivered${notDelivered.map((n) => `, ${n}`).join('')} (email goes to ${mailTarget})`);
   for (const d of s.delivered.slice(0, 10)) lines.push(`  → ${d.to}: ${d.title}`);
   if (s.delivered.length > 10) lines.push(`  … and ${s.delivered.length - 10} more`);
   for (const f of s.failedDeliveries) lines.push(`  ✗ ${f.subscription}: ${f.title} — ${f.error} (kept in the failed set)`);
+  for (const d of s.disabled) lines.push(`  ✗ ${d.subscription}: ${d.title} — subscription disabled (410 Gone); \`newswatch enable ${d.subscription}\` turns it back on`);
   if (leftOver) lines.push(`Stopped waiting with jobs still queued: ${JSON.stringify(leftOver)}; \`newswatch start\` will finish them.`);
   return `${lines.join('\n')}\n`;
 }

@@ -134,7 +134,7 @@ export const settingsFileSchema = z.strictObject({
       attempts: z.number().int().min(1).max(50).default(12).describe('Tries per email or webhook before it is kept as failed; default 12.'),
       backoff: duration
         .prefault('20s')
-        .describe('Wait before the first retry, doubled after each failed try; default 20s (12 tries span about 23 hours).'),
+        .describe('Wait before the first retry, doubled after each failed try; default 20s (12 tries span about 23 hours). run-once shortens it so that every try fits into its --timeout.'),
       webhookTimeout: duration.prefault('10s').describe('Longest a webhook receiver may take to answer; default 10s.'),
       smtpConnections: z
         .number()

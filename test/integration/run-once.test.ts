@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
+import { rss } from '../helpers/feeds.js';
 import { serve, startHttpServer, type TestServer } from '../helpers/http.js';
 import { uniquePrefix, writeConfig } from '../helpers/pipeline.js';
 
@@ -17,6 +18,9 @@ let http: TestServer;
 beforeAll(async () => {
   http = await startHttpServer();
   http.route('/down.xml', serve('no', 'text/plain', 503));
+  http.route('/wire.xml', serve(rss([{ guid: 'a', title: 'Truce agreed', link: 'http://example.invalid/a', description: 'A truce.' }]), 'application/rss+xml'));
+  http.route('/gone', serve('', 'text/plain', 410));
+  http.route('/broken', serve('', 'text/plain', 500));
 });
 
 afterAll(async () => http.close());
@@ -51,5 +55,36 @@ describe('newswatch run-once after a start', () => {
       await poll.close();
       connection.disconnect();
     }
+  });
+});
+
+describe('newswatch run-once delivering to webhooks', () => {
+  let run: CliRun;
+  beforeAll(async () => {
+    const dir = await writeConfig({
+      feeds: `feeds:\n  - { id: wire, url: "${http.url}/wire.xml" }\n`,
+      rules: "rules:\n  - { id: truce, query: 'truce' }\n",
+      subscriptions: `subscriptions:
+  - { id: gone-hook, webhook: { url: "${http.url}/gone" }, rules: [truce] }
+  - { id: broken-hook, webhook: { url: "${http.url}/broken" }, rules: [truce] }
+`,
+      settings: 'delivery:\n  attempts: 2\n  backoff: 1s\n',
+    });
+    run = await runCli(['run-once', '--config', dir], {
+      REDIS_URL: inject('redisUrl'),
+      NEWSWATCH_PREFIX: uniquePrefix(),
+      NEWSWATCH_DATA: await mkdtemp(join(tmpdir(), 'nw-')),
+    });
+  });
+
+  it('says "subscription disabled (410 Gone)" for a receiver that answered 410, not delivered', () => {
+    expect(run.stdout).toContain('Alerts: 0 delivered, 1 failed, 1 not sent: subscription disabled (410 Gone)');
+    expect(run.stdout).toContain('✗ gone-hook: Truce agreed — subscription disabled (410 Gone); `newswatch enable gone-hook` turns it back on');
+    expect(run.code).toBe(0);
+  });
+
+  it('tries a failing delivery as often as delivery.attempts in settings.yaml says', () => {
+    expect(http.requests.filter((r) => r.path === '/broken')).toHaveLength(2);
+    expect(run.stdout).toMatch(/✗ broken-hook: Truce agreed — .*HTTP 500 \(kept in the failed set\)/);
   });
 });
