@@ -1,10 +1,13 @@
 // Deliver one alert or digest to one subscription: email (SMTP or outbox) or webhook (our signed
 // JSON, or a Slack / Discord message). A failure is thrown so BullMQ retries with exponential
 // backoff; when attempts run out the job stays in the failed set (`newswatch failed`, `newswatch
-// retry`). A receiver answering 410 Gone disables the subscription instead. A sent-marker written
-// after success makes a retry of an already-delivered job a no-op. Webhooks not from the YAML
-// (created through the API or the web) may not reach private addresses beyond what the operator
-// allowed (address-guard.ts); such a target fails at once, without retries.
+// retry`). A permanent failure goes to the failed set at once, with the server's answer: an SMTP
+// 5xx (but 552, "mailbox full", which RFC 5321 says to treat as temporary) and a webhook 4xx
+// (but 408 and 429, which ask to come back later). A receiver answering 410 Gone disables the
+// subscription instead. A sent-marker written after success makes a retry of an
+// already-delivered job a no-op. Webhooks not from the YAML (created through the API or the web)
+// may not reach private addresses beyond what the operator allowed (address-guard.ts); such a
+// target fails at once, without retries.
 
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Alert } from '../src/alerts/alert.js';
@@ -74,7 +77,12 @@ async function send(data: DeliverJobData, id: string, sub: Subscription, ctx: Wo
             },
             emailCtx,
           );
-    const receipt = await ctx.mailer.send(sub.email, email);
+    let receipt: string;
+    try {
+      receipt = await ctx.mailer.send(sub.email, email);
+    } catch (err) {
+      throw permanentSmtpFailure(err as SmtpError) ?? err;
+    }
     return { channel: 'email', to: sub.email, receipt };
   }
   if (sub.webhook && data.kind === 'alert') {
@@ -92,13 +100,33 @@ async function send(data: DeliverJobData, id: string, sub: Subscription, ctx: Wo
         ctx.log.error({ subscriptionId: sub.id, url: sub.webhook.url, err: err.message }, 'webhook target refused: a private address');
         throw new UnrecoverableError(err.message);
       }
-      if (!(err instanceof WebhookError && err.status === 410)) throw err;
+      if (!(err instanceof WebhookError && err.status === 410)) throw permanentWebhookFailure(err as Error) ?? err;
       await new SubscriptionState(ctx.redis, ctx.keys).disable(sub.id, `webhook answered 410 Gone (${sub.webhook.url})`);
       ctx.log.error({ subscriptionId: sub.id, url: sub.webhook.url }, 'webhook answered 410 Gone: subscription disabled; `newswatch enable` turns it back on');
       return { channel: 'webhook', to: sub.webhook.url, disabled: true };
     }
   }
   return { channel: 'none' };
+}
+
+/** What nodemailer adds to an error the SMTP server answered. */
+interface SmtpError extends Error {
+  responseCode?: number;
+  response?: string;
+}
+
+/** An SMTP answer that no retry will change, as an error that skips the attempts left. */
+export function permanentSmtpFailure(err: SmtpError): UnrecoverableError | undefined {
+  const code = err.responseCode;
+  if (code === undefined || code < 500 || code > 599 || code === 552) return undefined;
+  return new UnrecoverableError(`SMTP ${code}, permanent (not retried): ${err.response ?? err.message}`);
+}
+
+/** A webhook answer that no retry will change (4xx but 408 Request Timeout and 429 Too Many Requests). */
+export function permanentWebhookFailure(err: Error): UnrecoverableError | undefined {
+  if (!(err instanceof WebhookError) || err.status === undefined) return undefined;
+  if (err.status < 400 || err.status > 499 || err.status === 408 || err.status === 429) return undefined;
+  return new UnrecoverableError(`${err.message}, permanent (not retried)`);
 }
 
 function toAlert(id: string, data: AlertDelivery, ctx: WorkerContext): Alert {

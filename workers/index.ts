@@ -14,6 +14,7 @@ import type { Queues, Settings, WorkerContext } from '../src/queue/context.js';
 import {
   QUEUES,
   digestSchedulerId,
+  failedForGood,
   pollSchedulerId,
   type ArticleJobData,
   type DeliverJobData,
@@ -151,7 +152,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     });
     w.on('error', (err) => outage.error(err, { queue: name }, 'worker error'));
     w.on('failed', (job, err) => {
-      const final = job && job.attemptsMade >= (job.opts.attempts ?? 1);
+      const final = job && failedForGood(job, err);
       options.log[final ? 'error' : 'warn'](
         { queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message },
         final ? 'job failed for good; kept in the failed set' : 'job failed; will retry',

@@ -75,6 +75,14 @@ export const pollSchedulerId = (feedId: string) => `feed-${feedId}`;
 export const digestJobId = (subscriptionId: string, digestId: string) => `g-${hashId(subscriptionId, digestId)}`;
 export const digestSchedulerId = (subscriptionId: string) => `digest-${subscriptionId}`;
 
+/**
+ * Whether a failed job is done for: out of attempts, or failed with BullMQ's UnrecoverableError
+ * (a permanent delivery failure), which skips the attempts left.
+ */
+export function failedForGood(job: { attemptsMade: number; opts: { attempts?: number } }, err: Error): boolean {
+  return err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+}
+
 /** One line naming a delivery, for summaries and the failed list. */
 export function describeDelivery(data: DeliverJobData): string {
   return data.kind === 'alert'

@@ -8,6 +8,8 @@ import { SMTPServer } from 'smtp-server';
 export interface TestSmtp {
   url: string;
   messages: ParsedMail[];
+  /** Every RCPT TO address the server was given, accepted or not. */
+  recipients: string[];
   close(): Promise<void>;
 }
 
@@ -17,8 +19,16 @@ export interface TestSmtp {
  * `login` makes AUTH required (over plain text, as this server has no TLS) with that user name
  * and password.
  */
-export async function startSmtpServer(options: { acceptDelayMs?: number; login?: { user: string; pass: string } } = {}): Promise<TestSmtp> {
+export async function startSmtpServer(
+  options: {
+    acceptDelayMs?: number;
+    login?: { user: string; pass: string };
+    /** Recipients refused at RCPT TO with this code and text, e.g. 550 "mailbox unavailable". */
+    refuse?: Record<string, { code: number; message: string }>;
+  } = {},
+): Promise<TestSmtp> {
   const messages: ParsedMail[] = [];
+  const recipients: string[] = [];
   const closed = new Set<string>();
   const server = new SMTPServer({
     authOptional: !options.login,
@@ -30,6 +40,12 @@ export async function startSmtpServer(options: { acceptDelayMs?: number; login?:
     },
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      recipients.push(address.address);
+      const refusal = options.refuse?.[address.address];
+      if (!refusal) return callback();
+      callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+    },
     onClose(session) {
       closed.add(session.id);
     },
@@ -51,6 +67,7 @@ export async function startSmtpServer(options: { acceptDelayMs?: number; login?:
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    recipients,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
