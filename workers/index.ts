@@ -152,6 +152,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     });
     w.on('error', (err) => outage.error(err, { queue: name }, 'worker error'));
     w.on('failed', (job, err) => {
+      if (name === QUEUES.poll) {
+        // processPoll has logged the failure and when the feed is polled next; a failed poll is
+        // not kept for `newswatch retry`: the feed's scheduler tries again.
+        options.log.debug({ queue: name, jobId: job?.id, err: err.message }, 'poll failed; the feed is polled again on its schedule');
+        return;
+      }
       const final = job && failedForGood(job, err);
       options.log[final ? 'error' : 'warn'](
         { queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message },

@@ -1,10 +1,13 @@
 // `newswatch failed` lists deliveries and digest runs that ran out of attempts, with the last
-// error; `newswatch retry ID|--all` sends them round again with a fresh set of attempts;
-// `newswatch enable SUBSCRIPTION` turns back on a subscription a 410 Gone switched off.
+// error, and the feeds whose polls fail (those are not kept: their schedulers poll them again);
+// `newswatch retry ID|--all` queues them again with a fresh set of attempts and says who sends
+// them: a running `newswatch start` (it tells whether one is connected), else the next
+// `run-once`; `newswatch enable SUBSCRIPTION` turns back on a subscription a 410 Gone switched off.
 
 import type { Job, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { SubscriptionState } from '../alerts/subscriptions.js';
+import { HealthStore } from '../feeds/health.js';
 import { describeDelivery, type DeliverJobData, type DigestJobData } from '../queue/jobs.js';
 import { CliError, type GlobalOptions } from './common.js';
 import { withRuntime, type Runtime } from './runtime.js';
@@ -26,8 +29,14 @@ export async function failedCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv,
         );
       }
     }
-    const disabled = await new SubscriptionState(rt.pipeline.ctx.redis, rt.pipeline.ctx.keys).disabled();
+    const { ctx } = rt.pipeline;
+    const disabled = await new SubscriptionState(ctx.redis, ctx.keys).disabled();
     out.write(rows.length === 0 ? 'No failed deliveries.\n' : `${rows.length} failed:\n${rows.join('\n')}\n\nRe-drive with: newswatch retry ID  (or --all)\n`);
+    const failing = (await new HealthStore(ctx.redis, ctx.keys).getAll(rt.config.feeds.map((f) => f.id))).filter((h) => h.consecutiveFailures > 0);
+    if (failing.length > 0) {
+      out.write(`${failing.length} feed(s) failing; each is polled again on its schedule, not by retry (\`newswatch feeds\` has the details):\n`);
+      for (const h of failing) out.write(`  ${h.feedId}: ${h.error ?? h.errorClass ?? 'failed'} (${h.consecutiveFailures} failure(s) in a row)\n`);
+    }
     for (const [id, why] of disabled) out.write(`Subscription "${id}" is disabled since ${why}; newswatch enable ${id} turns it back on.\n`);
     return 0;
   });
@@ -56,9 +65,24 @@ export async function retryCommand(
     if (retried === 0) {
       if (id) throw new CliError(`no failed job with id "${id}"; \`newswatch failed\` lists them`, 1);
       out.write('No failed deliveries to retry.\n');
+      return 0;
     }
+    out.write(`${await whoSends(failedQueues(rt))}\n`);
     return 0;
   });
+}
+
+/** Who will send what retry queued: the workers connected to these queues now, if any. */
+async function whoSends(queues: Queue[]): Promise<string> {
+  let workers: number;
+  try {
+    workers = (await Promise.all(queues.map((q) => q.getWorkersCount()))).reduce((a, b) => a + b, 0);
+  } catch (err) {
+    return `A running \`newswatch start\` sends them (or the next \`newswatch run-once\`); whether one runs cannot be told: ${(err as Error).message}.`;
+  }
+  return workers > 0
+    ? 'A worker is running: they are being sent now; `newswatch failed` shows any that fail again.'
+    : 'No worker is running: they wait in the queue until `newswatch start` runs, or the next `newswatch run-once` sends them.';
 }
 
 export async function enableCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, log: Logger, subscriptionId: string | undefined): Promise<number> {
