@@ -145,7 +145,7 @@ describe('newswatch parse-feed on a feed over its budget', () => {
     await writeFile(join(dir, 'big.xml'), BIG_FEED);
     const run = await runCli(['--config', dir, 'parse-feed', join(dir, 'big.xml')], {});
     expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toMatch(/^newswatch: .*big\.xml: feed parsing did not finish within 300 ms and was stopped; .*parsing\.timeout/);
+    expect(run.stderr.trim()).toMatch(/^newswatch: .*big\.xml: feed parsing did not finish within 150 ms and was stopped; .*parsing\.timeout/);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   }, 120_000);
 });
