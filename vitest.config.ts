@@ -7,5 +7,9 @@ export default defineConfig({
     // Generous: a hang still fails, and integration tests that spawn processes must not fail on a loaded machine.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // The default reporter for people, and a JSON report that .ci/run's last line
+    // (`N passed, N failed`, scripts/test-summary.mjs) is read from. reports/ is git-ignored.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'reports/vitest.json' },
   },
 });
