@@ -71,3 +71,33 @@ export async function startSmtpServer(
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The messages the server took for one address (the To header's text). */
+export const mailsTo = (smtp: TestSmtp, address: string): ParsedMail[] => smtp.messages.filter((m) => (m.to && 'text' in m.to ? m.to.text : '') === address);
+
+/** Waits (up to `timeoutMs`) until `count` messages to `address` have arrived. */
+export async function waitForMail(smtp: TestSmtp, address: string, count: number, timeoutMs = 60_000): Promise<ParsedMail[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (mailsTo(smtp, address).length < count) {
+    if (Date.now() > deadline) throw new Error(`expected ${count} emails to ${address} within ${timeoutMs} ms, got ${mailsTo(smtp, address).length}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return mailsTo(smtp, address);
+}
+
+/** A header as it was sent (unfolded, not parsed), or '' when absent. */
+export const rawHeader = (mail: ParsedMail, key: string): string => mail.headerLines.find((h) => h.key === key)?.line.replace(/^[^:]+:\s*/, '') ?? '';
+
+/** The HTTP(S) URL of an email's List-Unsubscribe header (a mailto beside it is skipped). */
+export function listUnsubscribeUrl(mail: ParsedMail): string {
+  const found = /<(https?:[^>]+)>/.exec(rawHeader(mail, 'list-unsubscribe'));
+  if (!found) throw new Error(`no HTTP List-Unsubscribe URL in: ${rawHeader(mail, 'list-unsubscribe') || '(no header)'}`);
+  return found[1]!;
+}
+
+/** The first link to `/path?…` in an email's text part. */
+export function linkIn(mail: ParsedMail, path: string): string {
+  const found = new RegExp(`https?://[^\\s"<>]+/${path}\\?[^\\s"<>]+`).exec(mail.text ?? '');
+  if (!found) throw new Error(`no /${path} link in: ${mail.text}`);
+  return found[0];
+}

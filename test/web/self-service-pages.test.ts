@@ -4,7 +4,6 @@
 // link, "send me my manage link", and one-click unsubscribe (RFC 8058) from the header of a real
 // alert email, after which nothing more arrives.
 
-import type { ParsedMail } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SubscriptionStore } from '../../src/alerts/subscription-store.js';
 import type { Settings } from '../../src/queue/context.js';
@@ -12,7 +11,7 @@ import type { Pipeline } from '../../workers/index.js';
 import { rss, type FeedItem } from '../helpers/feeds.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { pollAllAndDrain, testPipeline, writeConfig } from '../helpers/pipeline.js';
-import { startSmtpServer, type TestSmtp } from '../helpers/smtp.js';
+import { linkIn, listUnsubscribeUrl, mailsTo, rawHeader, startSmtpServer, waitForMail, type TestSmtp } from '../helpers/smtp.js';
 import { Session, startWeb, type TestWeb } from '../helpers/web.js';
 
 let http: TestServer;
@@ -53,22 +52,7 @@ async function start(pages: Partial<Settings['pages']> = {}, selfService: Partia
   return { p, web, store: new SubscriptionStore(p.ctx.redis, p.ctx.keys) };
 }
 
-const header = (mail: ParsedMail, key: string) => mail.headerLines.find((h) => h.key === key)?.line.replace(/^[^:]+:\s*/, '') ?? '';
-/** The one-click URL of an email's List-Unsubscribe header. */
-const listUnsubscribe = (mail: ParsedMail) => header(mail, 'list-unsubscribe').replace(/^<|>$/g, '');
-const to = (address: string) => smtp.messages.filter((m) => (m.to && 'text' in m.to ? m.to.text : '') === address);
-const linkIn = (mail: ParsedMail, path: string) => {
-  const found = new RegExp(`https?://[^\\s"<>]+/${path}\\?[^\\s"<>]+`).exec(mail.text ?? '');
-  if (!found) throw new Error(`no /${path} link in: ${mail.text}`);
-  return found[0];
-};
-async function waitForMail(address: string, count: number) {
-  const deadline = Date.now() + 60_000;
-  while (to(address).length < count) {
-    if (Date.now() > deadline) throw new Error(`expected ${count} emails to ${address}, got ${to(address).length}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const to = (address: string) => mailsTo(smtp, address);
 
 const FORM = { action: 'subscribe', email: 'reader@example.org', query: 'ceasefire talks', frequency: 'immediate', time: '08:00', day: 'monday', timezone: 'UTC' };
 
@@ -84,7 +68,7 @@ describe('double opt-in', () => {
     const { page } = await subscribe(web);
     expect(page.status).toBe(200);
     expect(page.html).toContain('Check your inbox');
-    await waitForMail('reader@example.org', 1);
+    await waitForMail(smtp, 'reader@example.org', 1);
     const [mail] = to('reader@example.org');
     expect(mail!.subject).toBe('Confirm your Newswatch alerts: ceasefire talks');
     const link = linkIn(mail!, 'confirm');
@@ -113,7 +97,7 @@ describe('double opt-in', () => {
     expect((await store.allPending()).filter((s) => s.email === 'reader@example.org')).toHaveLength(1);
     await subscribe(web, { query: 'grain' });
     await subscribe(web, { query: 'wheat' });
-    await waitForMail('reader@example.org', 3);
+    await waitForMail(smtp, 'reader@example.org', 3);
     expect((await store.allPending()).filter((s) => s.email === 'reader@example.org')).toHaveLength(3);
     await new Promise((r) => setTimeout(r, 300));
     expect(to('reader@example.org')).toHaveLength(3);
@@ -122,7 +106,7 @@ describe('double opt-in', () => {
   it('refuses a forged or expired confirmation link', async () => {
     const { web } = await start({}, { confirmWithinMs: 1 });
     await subscribe(web);
-    await waitForMail('reader@example.org', 1);
+    await waitForMail(smtp, 'reader@example.org', 1);
     const link = linkIn(to('reader@example.org')[0]!, 'confirm');
     await new Promise((r) => setTimeout(r, 20));
     expect((await new Session(web.url).get(link)).status).toBe(410);
@@ -175,7 +159,7 @@ describe('abuse', () => {
     // A valid form whose query holds them: stored as typed, shown escaped, no header injected.
     const ok = await subscribe(web, { query: 'ceasefire "<script>alert(1)</script>"' });
     expect(ok.page.status).toBe(200);
-    await waitForMail('reader@example.org', 1);
+    await waitForMail(smtp, 'reader@example.org', 1);
     const mail = to('reader@example.org')[0]!;
     expect(mail.headers.get('bcc')).toBeUndefined();
     expect(mail.html).not.toContain('<script>');
@@ -186,7 +170,7 @@ describe('the manage page', () => {
   async function confirmed(p: Pipeline, web: TestWeb, query = 'ceasefire talks') {
     smtp.messages.length = 0;
     await subscribe(web, { query });
-    await waitForMail('reader@example.org', 1);
+    await waitForMail(smtp, 'reader@example.org', 1);
     const link = new URL(linkIn(to('reader@example.org')[0]!, 'confirm'));
     const s = new Session(web.url);
     await s.get(link.toString());
@@ -247,7 +231,7 @@ describe('the manage page', () => {
     const none = await s.post('/manage-link', { email: 'nobody@example.org' });
     const some = await s.post('/manage-link', { email: 'reader@example.org' });
     expect(none.html.replace('nobody', 'X')).toBe(some.html.replace('reader', 'X').replace(/value="[^"]+"/g, (m) => m));
-    await waitForMail('reader@example.org', 1);
+    await waitForMail(smtp, 'reader@example.org', 1);
     expect(linkIn(to('reader@example.org')[0]!, 'manage').startsWith(`${web.url}/manage?a=reader%40example.org&t=`)).toBe(true);
     expect(to('nobody@example.org')).toHaveLength(0);
   });
@@ -262,7 +246,7 @@ describe('one-click unsubscribe', () => {
     const { p, web, store } = await start();
     p.runWorkers();
     await subscribe(web);
-    await waitForMail('reader@example.org', 1);
+    await waitForMail(smtp, 'reader@example.org', 1);
     const link = new URL(linkIn(to('reader@example.org')[0]!, 'confirm'));
     const s = new Session(web.url);
     await s.get(link.toString());
@@ -271,10 +255,10 @@ describe('one-click unsubscribe', () => {
 
     items = [{ guid: 'a1', title: 'Ceasefire talks to resume in Istanbul', link: `${http.url}/a1`, description: LEAD }];
     await pollAllAndDrain(p, 60_000);
-    await waitForMail('reader@example.org', 2);
+    await waitForMail(smtp, 'reader@example.org', 2);
     const alert = to('reader@example.org')[1]!;
-    expect(header(alert, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
-    const url = listUnsubscribe(alert);
+    expect(rawHeader(alert, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+    const url = listUnsubscribeUrl(alert);
     expect(url.startsWith(`${web.url}/unsubscribe?`)).toBe(true);
     expect(alert.text).toContain(`Manage your alerts: ${web.url}/manage?a=reader%40example.org&t=`);
 
@@ -290,7 +274,7 @@ describe('one-click unsubscribe', () => {
     items = [...items, { guid: 'a2', title: 'Ceasefire talks end without a deal', link: `${http.url}/a2`, description: OTHER }];
     await pollAllAndDrain(p, 60_000);
     // The YAML subscription on the same words got the second story; the reader did not.
-    await waitForMail('desk@example.org', 2);
+    await waitForMail(smtp, 'desk@example.org', 2);
     expect(to('reader@example.org')).toHaveLength(2);
   });
 
@@ -299,8 +283,8 @@ describe('one-click unsubscribe', () => {
     p.runWorkers();
     items = [{ guid: 'a1', title: 'Ceasefire talks to resume', link: `${http.url}/a1`, description: LEAD }];
     await pollAllAndDrain(p, 60_000);
-    await waitForMail('desk@example.org', 1);
-    const url = listUnsubscribe(to('desk@example.org')[0]!);
+    await waitForMail(smtp, 'desk@example.org', 1);
+    const url = listUnsubscribeUrl(to('desk@example.org')[0]!);
     const forged = new URL(url);
     forged.searchParams.set('t', 'forged');
     expect((await fetch(forged, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(404);
