@@ -7,7 +7,6 @@
 // fetch.allowAddresses of settings.yaml; `--allow-private` lifts the check for one run. Only HTML
 // and XHTML are extracted (a URL by its content type, a file by its first bytes).
 
-import { readFile } from 'node:fs/promises';
 import { loadFeedsFile, loadSettingsFile, loadSiteRules } from '../config/load.js';
 import type { Extracted } from '../extract/index.js';
 import { addressPolicy } from '../feeds/address-guard.js';
@@ -17,6 +16,7 @@ import { FetchError } from '../feeds/fetch.js';
 import { defaultSettings } from '../queue/context.js';
 import { Sandbox } from '../sandbox/pool.js';
 import { CliError } from './common.js';
+import { readInputFile } from './source.js';
 
 export interface ExtractOptions {
   /** The page URL for relative links and site rules, when reading a file or a redirecting URL. */
@@ -39,7 +39,6 @@ export async function extractCommand(target: string, options: ExtractOptions, co
       : await sandbox.extract(decodeBody(await readPageFile(target, settings.pageMaxBytes)), { url: base, siteRules });
   } catch (err) {
     if (err instanceof FetchError && err.errorClass === 'blocked-address') throw new CliError(`${err.message}, or pass --allow-private to read it this once`);
-    if (err instanceof FetchError) throw new CliError(err.message);
     throw err;
   } finally {
     await sandbox.close();
@@ -52,12 +51,7 @@ export async function extractCommand(target: string, options: ExtractOptions, co
 }
 
 async function readPageFile(path: string, maxBytes: number): Promise<Buffer> {
-  let body: Buffer;
-  try {
-    body = await readFile(path);
-  } catch (err) {
-    throw new CliError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
+  const body = await readInputFile(path);
   if (body.length > maxBytes) throw new CliError(`${path}: ${body.length} bytes is more than fetch.pageMaxSize (${maxBytes} bytes) in settings.yaml`);
   if (!isHtml(null, body)) throw new CliError(`${path}: not an HTML page (it does not start with markup); only HTML and XHTML pages are extracted`);
   return body;

@@ -5,9 +5,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addFeeds } from '../config/feeds-file.js';
+import { readErrorLine } from '../config/errors.js';
 import { CONFIG_FILES } from '../config/load.js';
 import { OpmlError, parseOpml } from '../feeds/opml.js';
 import { CliError } from './common.js';
+import { readInputFile } from './source.js';
 
 export async function importOpmlCommand(
   file: string,
@@ -15,12 +17,7 @@ export async function importOpmlCommand(
   dryRun: boolean,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
-  let opml: string;
-  try {
-    opml = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
-  }
+  const opml = (await readInputFile(file)).toString('utf8');
   let feeds;
   try {
     feeds = parseOpml(opml, file);
@@ -33,7 +30,7 @@ export async function importOpmlCommand(
   const feedsPath = join(configDir, CONFIG_FILES.feeds);
   const current = await readFile(feedsPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return '';
-    throw new CliError(`cannot read ${feedsPath}: ${err.message}`);
+    throw new CliError(readErrorLine(feedsPath, err));
   });
   let result;
   try {

@@ -4,11 +4,9 @@
 
 import { parseArgs } from 'node:util';
 import { redactCredentials } from '../config/credentials.js';
-import { ConfigError } from '../config/errors.js';
-import { QuerySyntaxError } from '../match/index.js';
-import { RedisUnavailableError } from '../queue/redis.js';
 import { CliError, globalOptions } from './common.js';
 import { extractCommand } from './extract.js';
+import { describeFailure } from './failure.js';
 import { feedsCommand } from './feeds.js';
 import { enableCommand, failedCommand, retryCommand } from './failed.js';
 import { createLogger } from './logger.js';
@@ -146,24 +144,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 }
 
-const printError = (text: string) => process.stderr.write(redactCredentials(text));
-
-/** Prints a failure on stderr, without a URL's credentials; returns the exit code. */
+/** Prints a failure on stderr (failure.ts); returns the exit code. */
 function report(err: unknown): number {
-  if (err instanceof ConfigError || err instanceof RedisUnavailableError || err instanceof QuerySyntaxError) {
-    printError(`newswatch: ${err.message}\n`);
-    return err instanceof QuerySyntaxError ? 2 : 1;
-  }
-  if (err instanceof CliError) {
-    printError(`newswatch: ${err.message}\n`);
-    return err.exitCode;
-  }
   if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    printError(`newswatch: ${(err as Error).message}\n\n${USAGE}`);
+    process.stderr.write(redactCredentials(`newswatch: ${(err as Error).message}\n\n${USAGE}`));
     return 2;
   }
-  printError(`newswatch: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
-  return 1;
+  const failure = describeFailure(err, process.env);
+  process.stderr.write(failure.text);
+  return failure.exitCode;
 }
 
 /**

@@ -3,10 +3,8 @@
 // worker parses it; a feed that cannot be read or parsed is one line on stderr and exit 1.
 
 import { loadSettingsFile } from '../config/load.js';
-import { FetchError } from '../feeds/fetch.js';
 import { defaultSettings } from '../queue/context.js';
 import { Sandbox } from '../sandbox/pool.js';
-import { CliError } from './common.js';
 import { readSource } from './source.js';
 
 export async function parseFeedCommand(target: string, base: string | undefined, configDir: string, env: NodeJS.ProcessEnv): Promise<number> {
@@ -17,9 +15,6 @@ export async function parseFeedCommand(target: string, base: string | undefined,
     const feed = await sandbox.parseFeed(text, target, { id: 'cli', url: base ?? url ?? 'http://localhost/' });
     process.stdout.write(`${JSON.stringify(feed, null, 2)}\n`);
     return 0;
-  } catch (err) {
-    if (err instanceof FetchError) throw new CliError(err.message);
-    throw err;
   } finally {
     await sandbox.close();
   }

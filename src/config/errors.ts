@@ -31,3 +31,29 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * Why a file could not be read and what to do, in words rather than errno codes (ENOENT,
+ * EISDIR, ENOTDIR, EACCES), for every command that reads a file it was pointed at.
+ */
+export function describeReadError(err: unknown): { message: string; hint: string } {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return { message: 'no such file', hint: 'check the path' };
+    case 'EISDIR':
+      return { message: 'is a directory', hint: 'give the path of a file' };
+    case 'ENOTDIR':
+      return { message: 'a part of the path is not a directory', hint: 'check the path' };
+    case 'EACCES':
+    case 'EPERM':
+      return { message: 'permission denied', hint: 'make the file readable for this user (chmod/chown) or run as its owner' };
+    default:
+      return { message: `cannot be read (${(err as Error).message})`, hint: 'check the path and the file' };
+  }
+}
+
+/** A file that could not be read, as one line: `PATH: no such file; check the path`. */
+export const readErrorLine = (path: string, err: unknown): string => {
+  const { message, hint } = describeReadError(err);
+  return `${path}: ${message}; ${hint}`;
+};

@@ -11,7 +11,7 @@ import { closest } from 'fastest-levenshtein';
 import type { z } from 'zod';
 import { parseQuery, QuerySyntaxError, queryWarnings } from '../match/index.js';
 import { closestId } from './did-you-mean.js';
-import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigError, describeReadError, type ConfigIssue } from './errors.js';
 import {
   feedsFileSchema,
   knownKeysAt,
@@ -172,16 +172,20 @@ async function readSource(
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const code = (err as NodeJS.ErrnoException).code;
+    const { message, hint } = describeReadError(err);
     issues.push({
       file: shown,
       line: 1,
       column: 1,
       severity: 'error',
-      message: missing ? 'file not found' : `cannot read file: ${(err as Error).message}`,
-      hint: missing
-        ? 'create it (copy the example from the README) or point --config / NEWSWATCH_CONFIG at your config directory'
-        : 'check the file permissions',
+      message: code === 'ENOENT' ? 'file not found' : message,
+      hint:
+        code === 'ENOENT'
+          ? 'create it (copy the example from the README) or point --config / NEWSWATCH_CONFIG at your config directory'
+          : code === 'ENOTDIR'
+            ? 'point --config / NEWSWATCH_CONFIG at your config directory'
+            : hint,
     });
     return undefined;
   }

@@ -128,7 +128,7 @@ const first = (v: unknown): XmlValue | undefined => (Array.isArray(v) ? (v[0] as
 export async function parseFeed(text: string, source: string): Promise<ParsedFeed> {
   const trimmed = text.replace(/^\uFEFF/, '').trimStart();
   if (trimmed.startsWith('{')) return parseJsonFeed(trimmed, source);
-  if (!trimmed.startsWith('<')) throw new FetchError('not-a-feed', `${source}: not XML or JSON (starts with "${trimmed.slice(0, 20)}")`);
+  if (!trimmed.startsWith('<')) throw new FetchError('not-a-feed', `${source}: not XML or JSON (starts with ${JSON.stringify(trimmed.slice(0, 20))})`);
   let canonical: CanonicalXml;
   try {
     canonical = canonicalFeedXml(trimmed);
