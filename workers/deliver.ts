@@ -7,11 +7,13 @@
 // subscription instead. A sent-marker written after success makes a retry of an
 // already-delivered job a no-op. Webhooks not from the YAML (created through the API or the web)
 // may not reach private addresses beyond what the operator allowed (address-guard.ts); such a
-// target fails at once, without retries.
+// target fails at once, without retries. Each send is recorded as the last delivery (`newswatch
+// status`).
 
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Alert } from '../src/alerts/alert.js';
 import type { Subscription } from '../src/alerts/directory.js';
+import { LastDeliveryStore } from '../src/alerts/last-delivery.js';
 import { renderAlertEmail, renderDigestEmail, type EmailContext } from '../src/alerts/render-email.js';
 import { SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { manageUrl } from '../src/alerts/manage.js';
@@ -20,7 +22,7 @@ import { discordPayload, postWebhook, slackPayload, webhookPayload, WebhookError
 import type { SubscriptionConfig } from '../src/config/schema.js';
 import { addressPolicy } from '../src/feeds/address-guard.js';
 import type { WorkerContext } from '../src/queue/context.js';
-import { deliverJobId, digestJobId, type AlertDelivery, type DeliverJobData } from '../src/queue/jobs.js';
+import { deliverJobId, describeDelivery, digestJobId, type AlertDelivery, type DeliverJobData } from '../src/queue/jobs.js';
 
 export interface DeliverResult {
   channel: 'email' | 'webhook' | 'none';
@@ -56,7 +58,17 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
     throw err;
   }
   if (result.channel === 'none' || result.disabled) return result;
-  await ctx.redis.set(sentKey, new Date().toISOString(), 'EX', SENT_TTL_SECONDS);
+  const sentAt = new Date().toISOString();
+  await ctx.redis.set(sentKey, sentAt, 'EX', SENT_TTL_SECONDS);
+  await new LastDeliveryStore(ctx.redis, ctx.keys).record({
+    at: sentAt,
+    subscriptionId: sub.id,
+    kind: data.kind,
+    storyId: data.kind === 'alert' ? data.storyId : data.digestId,
+    title: describeDelivery(data),
+    channel: result.channel,
+    to: result.to ?? '',
+  });
   ctx.metrics.delivered(data.kind, channel, 'sent', data.kind === 'alert' ? data.firstSeenAt : undefined);
   ctx.log.info({ subscriptionId: sub.id, kind: data.kind, channel: result.channel, to: result.to, receipt: result.receipt }, 'delivered');
   return result;

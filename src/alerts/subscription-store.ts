@@ -185,6 +185,11 @@ export class SubscriptionStore {
     return json ? (JSON.parse(json) as StoredSubscription) : undefined;
   }
 
+  /** How many subscriptions wait for their confirmation (one ZCOUNT; expired ones not counted). */
+  async countPending(): Promise<number> {
+    return this.redis.zcount(this.keys.pendingIndex(), Date.now(), '+inf');
+  }
+
   /** Every unconfirmed subscription not yet expired. */
   async allPending(): Promise<StoredSubscription[]> {
     const ids = await this.redis.zrangebyscore(this.keys.pendingIndex(), Date.now(), '+inf');

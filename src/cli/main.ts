@@ -17,6 +17,7 @@ import { previewCommand } from './preview.js';
 import { runOnceCommand } from './run-once.js';
 import { reloadCommand } from './reload.js';
 import { parseRoles, startCommand } from './start.js';
+import { statusCommand } from './status.js';
 import { exportCommand, subscriptionsCommand } from './subscriptions.js';
 import { testRuleCommand } from './test-rule.js';
 import { validateCommand } from './validate.js';
@@ -42,6 +43,8 @@ Commands:
   enable SUBSCRIPTION            turn back on a subscription disabled by a 410 Gone webhook
   preview SUBSCRIPTION           render the next digest to files in $NEWSWATCH_DATA/preview
   feeds                          each feed's health: state, HTTP status, failures, items, next poll
+  status [--json]                one screen: queues, feeds (the worst five failing), subscriptions,
+                                 the last alert sent
   import-opml FILE [--dry-run]   add the feeds of an OPML export to feeds.yaml (comments kept)
   subscriptions [--json]         every subscription, from YAML and Redis: state, target, rules, schedule
   export [--out DIR]             the rules and subscriptions kept in Redis as YAML (DIR: a full config
@@ -132,6 +135,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return previewCommand(opts, env, createLogger('warn', env), target);
     case 'feeds':
       return feedsCommand(opts, env, createLogger('warn', env));
+    case 'status':
+      return statusCommand(opts, env, createLogger('warn', env), values.json);
     case 'import-opml':
       if (!target) throw new CliError('import-opml needs the OPML FILE exported from your feed reader', 2);
       return importOpmlCommand(target, opts.configDir, values['dry-run']);

@@ -97,6 +97,12 @@ export const KEY_FAMILIES = {
     owner: 'workers/deliver.ts',
     lifetime: 'an alert or digest was delivered; 14 days',
   },
+  lastDelivery: {
+    pattern: 'last-delivery',
+    type: 'hash',
+    owner: 'src/alerts/last-delivery.ts',
+    lifetime: 'the last alert or digest delivered (when, subscription, what, to whom), for `newswatch status`; overwritten by each delivery',
+  },
   disabled: {
     pattern: 'disabled',
     type: 'hash',
@@ -267,6 +273,10 @@ export class RedisKeys {
 
   sent(deliveryId: string): string {
     return this.key('sent', deliveryId);
+  }
+
+  lastDelivery(): string {
+    return this.key('last-delivery');
   }
 
   disabled(): string {

@@ -19,6 +19,7 @@ function sampleKeys(keys: RedisKeys): Record<Exclude<KeyFamilyName, 'queue'>, st
     digestBatch: keys.digestBatch('morning', 'run1'),
     digested: keys.digested('morning', 'story1'),
     sent: keys.sent('d-abc'),
+    lastDelivery: keys.lastDelivery(),
     disabled: keys.disabled(),
     secret: keys.secret(),
     directorySubscriptions: keys.directorySubscriptions(),
