@@ -202,6 +202,14 @@ describe('subscriptions through the API', () => {
     expect(res.body).toMatchObject({ field: 'query', offset: 0 });
     expect(res.body.error).toMatch(/^query does not parse: /);
     expect(res.body.caret).toContain('(ukraine OR russia ceasefire\n  ^');
+
+    // A PATCH is checked the same way, and changes nothing when refused.
+    const created = await call('POST', '/subscriptions', { email: 'me@example.org', query: 'ceasefire', confirmed: true });
+    const patched = await call('PATCH', `/subscriptions/${created.body.id as string}`, { query: 'ceasefire AND' });
+    expect(patched.status).toBe(422);
+    expect(patched.body).toMatchObject({ field: 'query', offset: 10 });
+    expect(patched.body.caret).toContain('ceasefire AND\n            ^^^');
+    expect((await call('GET', `/subscriptions/${created.body.id as string}`)).body.query).toBe('ceasefire');
   });
 
   it('answers 422 naming the field for bad shapes, values, unknown rules and private webhook targets', async () => {
@@ -285,6 +293,13 @@ describe('rules through the API', () => {
     expect(res.body.error).toMatch(/^all\[1\] does not parse: /);
     expect((await call('POST', '/rules', { name: 'nothing to match' })).body.error).toMatch(/needs `query:`/);
     expect((await call('PATCH', '/rules/nothing', { name: 'x' })).status).toBe(404);
+    expect((await call('DELETE', '/rules/nothing')).status).toBe(404);
+    await call('POST', '/rules', { id: 'truce', query: 'truce' });
+    const patched = await call('PATCH', '/rules/truce', { query: '"truce talks' });
+    expect(patched.status).toBe(422);
+    expect(patched.body).toMatchObject({ field: 'query', offset: 0 });
+    expect(patched.body.error).toMatch(/^query does not parse: unterminated phrase/);
+    expect((await call('GET', '/rules/truce')).body.query).toBe('truce');
   });
 });
 

@@ -5,6 +5,8 @@
 // alert email, after which nothing more arrives.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { manageUrl } from '../../src/alerts/manage.js';
+import { createSubscription, validSubscription } from '../../src/alerts/self-service.js';
 import { SubscriptionStore } from '../../src/alerts/subscription-store.js';
 import type { Settings } from '../../src/queue/context.js';
 import type { Pipeline } from '../../workers/index.js';
@@ -88,6 +90,12 @@ describe('double opt-in', () => {
     expect(await store.get(id)).toMatchObject({ confirmedAt: expect.any(String) });
     await p.ctx.directory.caughtUp();
     expect(p.ctx.directory.subscription(id)?.keywords).toBe('ceasefire talks');
+
+    // The same address and query again, once confirmed: no second subscription and no email.
+    expect((await subscribe(web, { query: 'ceasefire  talks' })).page.html).toContain('Check your inbox');
+    expect(await store.idsOf('reader@example.org')).toEqual([id]);
+    expect(await store.allPending()).toEqual([]);
+    expect(to('reader@example.org')).toHaveLength(1);
   });
 
   it('keeps the same address and query once, and sends at most web.mailsPerAddressPerDay confirmations a day', async () => {
@@ -208,6 +216,55 @@ describe('the manage page', () => {
     const left = await s.post('/manage', { a: a!, t: t!, action: 'leave' });
     expect(left.html).toContain('gets no more alerts from here');
     expect(await store.idsOf('reader@example.org')).toEqual([]);
+  });
+
+  it('escapes script tags, quotes and CR/LF in every manage field, the manage-link form and the alert email, and injects no header', async () => {
+    const { p, web, store } = await start();
+    p.runWorkers();
+    // Stored as the API stores it (its JSON may carry CR/LF in a query that parses).
+    const query = 'ceasefire OR "<script>alert(1)</script>" OR "\'quoted\'\r\nX-Injected: yes"';
+    await createSubscription(p.ctx, await validSubscription(p.ctx, { id: 'evil', email: 'reader@example.org', keywords: query }, 'api'), { origin: 'api', confirmed: true });
+    await p.ctx.directory.caughtUp();
+    const manage = manageUrl(web.url, await p.ctx.linkSecret(), 'reader@example.org');
+    const s = new Session(web.url);
+    const listed = await s.get(manage);
+    expect(listed.status).toBe(200);
+    expect(listed.html).not.toContain('<script>alert(1)');
+    expect(listed.html).toContain('value="ceasefire OR &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot; OR &quot;&#39;quoted&#39;');
+
+    const evil = '"><script>alert(1)</script>\'\r\nX-Injected: yes';
+    const { a, t } = Object.fromEntries(new URL(manage).searchParams);
+    const valid = { a: a!, t: t!, s: 'evil', action: 'update', query: 'ceasefire', frequency: 'weekly', time: '08:00', day: 'monday', timezone: 'UTC' };
+    const before = await store.get('evil');
+    for (const [field, shown] of [
+      ['query', 'The words to watch for do not work'],
+      ['frequency', 'Choose how often'],
+      ['time', 'Give the time of day as HH:MM'],
+      ['day', 'Choose a day of the week'],
+      ['timezone', '&quot;&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&#39;  X-Injected: yes&quot; is not a time zone'],
+      ['s', 'That subscription is gone already.'],
+      ['action', 'Choose one of the buttons.'],
+    ] as const) {
+      const page = await s.post('/manage', { ...valid, [field]: field === 'query' ? `ceasefire ${evil}` : evil });
+      expect([field, page.html.includes('<script>alert(1)'), page.headers.get('x-injected')]).toEqual([field, false, null]);
+      expect(page.html).toContain(shown);
+    }
+    for (const field of ['a', 't']) expect((await s.post('/manage', { ...valid, [field]: evil })).status).toBe(404);
+    expect(await store.get('evil')).toEqual(before);
+
+    const linkPage = await s.post('/manage-link', { email: `reader@example.org${evil}` });
+    expect(linkPage.html).not.toContain('<script>alert(1)');
+    expect(linkPage.html).toContain('If reader@example.org&quot;&gt;&lt;script&gt;');
+
+    // The alert: the query is in the subject and the footer; no header comes of it, the HTML is escaped.
+    items = [{ guid: 'a1', title: 'Ceasefire talks to resume', link: `${http.url}/a1`, description: 'Negotiators will meet to discuss a ceasefire.' }];
+    await pollAllAndDrain(p, 60_000);
+    const [alert] = await waitForMail(smtp, 'reader@example.org', 1);
+    expect(mailsTo(smtp, 'reader@example.org')).toHaveLength(1);
+    expect(rawHeader(alert!, 'x-injected')).toBe('');
+    expect(alert!.subject).toMatch(/^Keywords: ceasefire OR "<script>alert\(1\)<\/script>" OR "'quoted'\s+X-Injected: yes": Ceasefire talks to resume$/);
+    expect(alert!.html).not.toContain('<script>alert(1)');
+    expect(alert!.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 
   it('refuses a manage link for another address, and a form without its CSRF token', async () => {
