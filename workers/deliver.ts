@@ -7,22 +7,33 @@
 // subscription instead. A sent-marker written after success makes a retry of an
 // already-delivered job a no-op. Webhooks not from the YAML (created through the API or the web)
 // may not reach private addresses beyond what the operator allowed (address-guard.ts); such a
-// target fails at once, without retries. Each send is recorded as the last delivery (`newswatch
-// status`).
+// target fails at once, without retries. Operator notices (a feed broken, then recovered; see
+// src/alerts/operator-notice.ts) take the same path to settings.yaml's operator. Each alert or
+// digest sent is recorded as the last delivery (`newswatch status`).
 
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Alert } from '../src/alerts/alert.js';
 import type { Subscription } from '../src/alerts/directory.js';
 import { LastDeliveryStore } from '../src/alerts/last-delivery.js';
+import { noticePayload, renderNoticeEmail } from '../src/alerts/operator-notice.js';
 import { renderAlertEmail, renderDigestEmail, type EmailContext } from '../src/alerts/render-email.js';
 import { SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { manageUrl } from '../src/alerts/manage.js';
 import { unsubscribeUrl } from '../src/alerts/unsubscribe.js';
 import { discordPayload, postWebhook, slackPayload, webhookPayload, WebhookError } from '../src/alerts/webhook.js';
-import type { SubscriptionConfig } from '../src/config/schema.js';
+import type { SubscriptionConfig, WebhookConfig } from '../src/config/schema.js';
 import { addressPolicy } from '../src/feeds/address-guard.js';
 import type { WorkerContext } from '../src/queue/context.js';
-import { deliverJobId, describeDelivery, digestJobId, type AlertDelivery, type DeliverJobData } from '../src/queue/jobs.js';
+import {
+  deliverJobId,
+  describeDelivery,
+  digestJobId,
+  noticeJobId,
+  type AlertDelivery,
+  type DeliverJobData,
+  type DigestDelivery,
+  type OperatorNotice,
+} from '../src/queue/jobs.js';
 
 export interface DeliverResult {
   channel: 'email' | 'webhook' | 'none';
@@ -37,6 +48,7 @@ const SENT_TTL_SECONDS = 14 * 86_400;
 
 export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContext): Promise<DeliverResult> {
   const data = job.data;
+  if (data.kind === 'notice') return deliverNotice(data, ctx);
   await ctx.directory.ready;
   const sub = ctx.directory.subscription(data.subscriptionId);
   const disabled = sub !== undefined && (await new SubscriptionState(ctx.redis, ctx.keys).isDisabled(sub.id));
@@ -74,8 +86,45 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
   return result;
 }
 
+/** A note to the operator of settings.yaml (as it is now: a reload may have changed it). */
+async function deliverNotice(data: OperatorNotice, ctx: WorkerContext): Promise<DeliverResult> {
+  const id = noticeJobId(data);
+  const sentKey = ctx.keys.sent(id);
+  if (await ctx.redis.exists(sentKey)) return { channel: data.channel, duplicate: true };
+  const { email, webhook } = ctx.settings.operator;
+  if (data.channel === 'email' ? !email : !webhook) {
+    ctx.log.warn({ feedId: data.feed.id, event: data.event, channel: data.channel }, `operator notice dropped: settings.yaml no longer has operator.${data.channel}`);
+    return { channel: 'none' };
+  }
+  let result: DeliverResult;
+  try {
+    if (email && data.channel === 'email') {
+      try {
+        result = { channel: 'email', to: email, receipt: await ctx.mailer.send(email, renderNoticeEmail(data, id)) };
+      } catch (err) {
+        throw permanentSmtpFailure(err as SmtpError) ?? err;
+      }
+    } else {
+      const hook = webhook as WebhookConfig;
+      try {
+        const status = await postWebhook(hook, id, noticePayload(data, id, hook.format), { userAgent: ctx.settings.userAgent, timeoutMs: ctx.settings.webhookTimeoutMs });
+        result = { channel: 'webhook', to: hook.url, receipt: `HTTP ${status}` };
+      } catch (err) {
+        throw permanentWebhookFailure(err as Error) ?? err;
+      }
+    }
+  } catch (err) {
+    ctx.metrics.delivered('notice', data.channel, 'failed');
+    throw err;
+  }
+  await ctx.redis.set(sentKey, new Date().toISOString(), 'EX', SENT_TTL_SECONDS);
+  ctx.metrics.delivered('notice', data.channel, 'sent');
+  ctx.log.info({ feedId: data.feed.id, event: data.event, channel: result.channel, to: result.to, receipt: result.receipt }, 'operator told');
+  return result;
+}
+
 /** Renders and sends one delivery through the subscription's channel. */
-async function send(data: DeliverJobData, id: string, sub: Subscription, ctx: WorkerContext): Promise<DeliverResult> {
+async function send(data: AlertDelivery | DigestDelivery, id: string, sub: Subscription, ctx: WorkerContext): Promise<DeliverResult> {
   if (sub.email) {
     const emailCtx = await emailContext(sub, ctx);
     const email =

@@ -1,9 +1,13 @@
 // Poll one feed: skip it while it is backed off, fetch it (conditional GET, per-host limits),
 // parse, normalise, queue an article job per new item, then remember the items. A 304 stops
 // right after the fetch. A failure is recorded in the feed's health with the time of the next
-// try (Retry-After, else exponential backoff) and rethrown; other feeds are unaffected.
+// try (Retry-After, else exponential backoff) and rethrown; other feeds are unaffected. A feed
+// failing for longer than polling.flagAfter is flagged and the operator told once (and once more
+// when it recovers; src/alerts/operator-notice.ts).
 
 import type { Job } from 'bullmq';
+import { hasOperator, queueOperatorNotices, type NoticeFacts } from '../src/alerts/operator-notice.js';
+import type { FeedConfig } from '../src/config/schema.js';
 import { isFlagged, nextPollAfterFailure, nextPollAfterSuccess, shouldSkipPoll } from '../src/feeds/backoff.js';
 import { decodeBody } from '../src/feeds/charset.js';
 import { FetchError, fetchUrl } from '../src/feeds/fetch.js';
@@ -67,7 +71,7 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
     if (response.movedTo) ctx.log.warn({ feedId, movedTo: response.movedTo }, 'feed moved permanently; update its url in feeds.yaml');
     if (response.notModified) {
       // Nothing changed: no parsing, no queueing, the seen set and item counts stay as they are.
-      await health.recordSuccess(feed.id, { status: 304, newItems: 0, next, movedTo: response.movedTo });
+      await tellIfRecovered(ctx, feed, await health.recordSuccess(feed.id, { status: 304, newItems: 0, next, movedTo: response.movedTo }));
       ctx.metrics.polls.inc({ outcome: 'not_modified' });
       return { ...empty, status: 'not-modified' };
     }
@@ -94,7 +98,7 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
     // Remember every item in the feed (refreshing old ones) only after their jobs are queued.
     await seen.remember(feed.id, articles.map((a) => a.id));
     await validatorStore.save(feed.id, { etag: response.etag, lastModified: response.lastModified });
-    await health.recordSuccess(feed.id, {
+    const recovered = await health.recordSuccess(feed.id, {
       status: response.status,
       itemsInFeed: articles.length,
       newItems: toQueue.length,
@@ -102,6 +106,7 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
       movedTo: response.movedTo,
       repeatedIds,
     });
+    await tellIfRecovered(ctx, feed, recovered);
     ctx.log.info({ feedId, items: articles.length, queued: toQueue.length }, 'feed polled');
     ctx.metrics.polls.inc({ outcome: toQueue.length > 0 ? 'new_items' : 'no_new_items' });
     ctx.metrics.itemsSeen.inc(articles.length);
@@ -122,8 +127,30 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
     const flagged = isFlagged(failure.failingSince, now, settings.flagAfterMs);
     await health.schedule(feed.id, next, flagged);
     const detail = { feedId, errorClass: e.errorClass, failures: failure.consecutiveFailures, nextPollAt: new Date(next.at).toISOString(), err: e.message };
-    if (flagged) ctx.log.error({ ...detail, failingSince: new Date(failure.failingSince).toISOString() }, 'feed failing for a long time; check it (still polled)');
-    else ctx.log.warn(detail, `feed poll failed; next try ${next.reason === 'retry-after' ? 'when the server asked' : 'after backoff'}`);
+    if (flagged) {
+      const failingSince = new Date(failure.failingSince).toISOString();
+      ctx.log.error({ ...detail, failingSince }, 'feed failing for a long time; check it (still polled)');
+      if (hasOperator(settings.operator) && (await health.claimOperatorNotice(feed.id))) {
+        await tellOperator(ctx, { event: 'feed.failing', feed: feedFacts(feed), failingSince, failures: failure.consecutiveFailures, error: e.message, at: new Date(now).toISOString() });
+      }
+    } else ctx.log.warn(detail, `feed poll failed; next try ${next.reason === 'retry-after' ? 'when the server asked' : 'after backoff'}`);
     throw e;
+  }
+}
+
+const feedFacts = (feed: FeedConfig): NoticeFacts['feed'] => ({ id: feed.id, url: feed.url, ...(feed.title ? { title: feed.title } : {}) });
+
+async function tellIfRecovered(ctx: WorkerContext, feed: FeedConfig, recovered: { failingSince: string; failures: number } | undefined): Promise<void> {
+  if (!recovered || !hasOperator(ctx.settings.operator)) return;
+  ctx.log.info({ feedId: feed.id, failingSince: recovered.failingSince }, 'feed recovered after a long failure');
+  await tellOperator(ctx, { event: 'feed.recovered', feed: feedFacts(feed), ...recovered, at: new Date().toISOString() });
+}
+
+/** Queues the notices; a failure to queue is logged, never mistaken for the poll's own outcome. */
+async function tellOperator(ctx: WorkerContext, facts: NoticeFacts): Promise<void> {
+  try {
+    await queueOperatorNotices(ctx.queues.deliver, ctx.settings.operator, facts);
+  } catch (err) {
+    ctx.log.error({ feedId: facts.feed.id, event: facts.event, err: (err as Error).message }, 'could not queue the operator notice');
   }
 }

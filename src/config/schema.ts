@@ -136,6 +136,7 @@ export const subscriptionsFileSchema = z.strictObject({
 export type FeedConfig = z.output<typeof feedSchema>;
 export type RuleConfig = z.output<typeof ruleSchema>;
 export type SubscriptionConfig = z.output<typeof subscriptionSchema>;
+export type WebhookConfig = z.output<typeof webhookSchema>;
 
 /** The keys an object schema accepts at a path, for "did you mean" hints. */
 export function knownKeysAt(schema: z.ZodType, path: readonly (string | number)[]): string[] {

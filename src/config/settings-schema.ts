@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DURATION_HELP, parseDuration } from './duration.js';
 import { parseSize, SIZE_HELP } from './size.js';
 import { isCidr } from './cidr.js';
+import { webhookSchema } from './schema.js';
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -113,7 +114,9 @@ export const settingsFileSchema = z.strictObject({
       maxRetryAfter: duration.prefault('1d').describe('Longest Retry-After from a server that is honoured; default 1d.'),
       flagAfter: duration
         .prefault('1d')
-        .describe('A feed failing for this long is flagged in `newswatch feeds` (and still polled); default 1d.'),
+        .describe(
+          'A feed failing for this long is flagged in `newswatch feeds` and `newswatch status` (and still polled), and the operator (`operator:`) is told once, and once more when it recovers; default 1d.',
+        ),
       identity: z
         .enum(['guid', 'link'], { error: 'identity must be "guid" or "link"' })
         .default('guid')
@@ -122,6 +125,15 @@ export const settingsFileSchema = z.strictObject({
         ),
     })
     .prefault({}),
+  operator: z
+    .strictObject({
+      email: z.email({ error: 'must be an email address, e.g. ops@example.org' }).optional().describe('Address told when a feed has failed for longer than polling.flagAfter, and when it recovers.'),
+      webhook: webhookSchema
+        .optional()
+        .describe('Webhook told the same (JSON with type "feed.failing" / "feed.recovered", or a Slack / Discord message), signed like alerts.'),
+    })
+    .prefault({})
+    .describe('Who runs this deployment: told through the deliver queue (retries and the failed set apply) when a feed breaks and when it recovers; default nobody.'),
   alerts: z
     .strictObject({
       dedupWindow: duration

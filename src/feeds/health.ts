@@ -1,12 +1,17 @@
 // Per-feed health in Redis (one hash per feed, `<prefix>:health:<feed>`): last attempt and
 // success, HTTP status, error class and message, consecutive failures and since when, items in
 // the feed, new items taken in (last poll and in total), the next poll and why, a permanent
-// redirect seen, items dropped for repeating another item's id, and the long-failure flag. Written by the poll worker; read by `run-once`, the
-// poll worker's backoff check and `newswatch feeds`.
+// redirect seen, items dropped for repeating another item's id, the long-failure flag, and
+// whether the operator was told of this run of failures (claimed by one process with HSETNX,
+// cleared by the success that ends the run). Written by the poll worker; read by `run-once`, the
+// poll worker's backoff check, `newswatch feeds` and `newswatch status`.
 
 import type { RedisKeys } from '../queue/keys.js';
 import type { RedisClient } from '../queue/redis.js';
 import type { NextPoll, NextPollReason } from './backoff.js';
+
+/** Health field: when the operator was told of the current run of failures. */
+const OPERATOR_TOLD = 'operatorTold';
 
 export interface FeedHealth {
   feedId: string;
@@ -53,7 +58,11 @@ export class HealthStore {
     return this.keys.health(feedId);
   }
 
-  async recordSuccess(feedId: string, r: PollSuccess, at = new Date()): Promise<void> {
+  /**
+   * Records a successful poll. When it ends a run of failures the operator was told of, returns
+   * that run (exactly one concurrent caller gets it: the one whose HDEL removed the flag).
+   */
+  async recordSuccess(feedId: string, r: PollSuccess, at = new Date()): Promise<{ failingSince: string; failures: number } | undefined> {
     const key = this.key(feedId);
     const fields: Record<string, string | number> = {
       lastAttempt: at.toISOString(),
@@ -66,10 +75,27 @@ export class HealthStore {
     };
     if (r.itemsInFeed !== undefined) fields.itemsInFeed = r.itemsInFeed;
     if (r.repeatedIds !== undefined) fields.repeatedIds = r.repeatedIds;
-    const multi = this.redis.multi().hset(key, fields).hincrby(key, 'itemsSeen', r.newItems).hdel(key, 'errorClass', 'error', 'failingSince', 'flagged');
+    const multi = this.redis
+      .multi()
+      .hmget(key, 'failingSince', 'consecutiveFailures')
+      .hdel(key, OPERATOR_TOLD)
+      .hset(key, fields)
+      .hincrby(key, 'itemsSeen', r.newItems)
+      .hdel(key, 'errorClass', 'error', 'failingSince', 'flagged');
     if (r.movedTo) multi.hset(key, 'movedTo', r.movedTo);
     else multi.hdel(key, 'movedTo');
-    await multi.exec();
+    const results = await multi.exec();
+    if (results?.[1]?.[1] !== 1) return undefined;
+    const [failingSince, failures] = (results[0]?.[1] ?? []) as (string | null)[];
+    return { failingSince: failingSince ?? at.toISOString(), failures: Number(failures ?? 0) };
+  }
+
+  /**
+   * Claims the right to tell the operator about this feed's current run of failures; true for
+   * exactly one caller until a success ends the run.
+   */
+  async claimOperatorNotice(feedId: string, at = new Date()): Promise<boolean> {
+    return (await this.redis.hsetnx(this.key(feedId), OPERATOR_TOLD, at.toISOString())) === 1;
   }
 
   /** Records a failed attempt; returns the consecutive failures (this one included) and since when. */

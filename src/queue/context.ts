@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { SubscriptionDirectory } from '../alerts/directory.js';
 import type { Mailer } from '../alerts/mailer.js';
 import type { Config } from '../config/load.js';
+import type { WebhookConfig } from '../config/schema.js';
 import { DEFAULT_SETTINGS_FILE, type SettingsFile } from '../config/settings-schema.js';
 import type { RecentLimits } from '../feeds/recent-articles.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/pool.js';
@@ -48,6 +49,8 @@ export interface Settings {
   maxRetryAfterMs: number;
   /** A feed failing for this long is flagged in its health (and still polled). */
   flagAfterMs: number;
+  /** Told when a feed is flagged and when it recovers (settings.yaml `operator:`); each optional. */
+  operator: { email?: string; webhook?: WebhookConfig };
   /** What identifies a feed item unless feeds.yaml says otherwise for its feed. */
   itemIdentity: 'guid' | 'link';
   pollAttempts: number;
@@ -171,6 +174,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     maxBackoffMs: file.polling.maxBackoff,
     maxRetryAfterMs: file.polling.maxRetryAfter,
     flagAfterMs: file.polling.flagAfter,
+    operator: file.operator,
     itemIdentity: file.polling.identity,
     // A failing poll is not retried by BullMQ: the poll worker backs the feed off itself
     // (exponential from its interval, Retry-After honoured) and the scheduler's next run checks.

@@ -52,7 +52,30 @@ export interface DigestDelivery {
   createdAt: string;
 }
 
-export type DeliverJobData = AlertDelivery | DigestDelivery;
+/** Who an operator notice goes to: not a subscription, the `operator:` of settings.yaml. */
+export const OPERATOR = '(operator)';
+
+/**
+ * A note to the operator (settings.yaml `operator:`) that a feed has failed for longer than
+ * polling.flagAfter, or has recovered after that. One job per channel.
+ */
+export interface OperatorNotice {
+  kind: 'notice';
+  subscriptionId: typeof OPERATOR;
+  channel: 'email' | 'webhook';
+  event: 'feed.failing' | 'feed.recovered';
+  feed: { id: string; url: string; title?: string };
+  /** First failure of the run of failures (ISO 8601). */
+  failingSince: string;
+  /** Failed polls in a row (when failing: so far; when recovered: before the recovery). */
+  failures: number;
+  /** The last error (failing notices). */
+  error?: string;
+  /** When it was noticed (ISO 8601). */
+  at: string;
+}
+
+export type DeliverJobData = AlertDelivery | DigestDelivery | OperatorNotice;
 
 /** BullMQ rejects ":" in custom ids and ids that are plain integers; a short hash avoids both. */
 export function hashId(...parts: string[]): string {
@@ -74,6 +97,7 @@ export const deliverJobId = (subscriptionId: string, storyId: string) => `d-${ha
 export const pollSchedulerId = (feedId: string) => `feed-${feedId}`;
 export const digestJobId = (subscriptionId: string, digestId: string) => `g-${hashId(subscriptionId, digestId)}`;
 export const digestSchedulerId = (subscriptionId: string) => `digest-${subscriptionId}`;
+export const noticeJobId = (n: Pick<OperatorNotice, 'event' | 'channel' | 'feed' | 'failingSince'>) => `n-${hashId(n.event, n.channel, n.feed.id, n.failingSince)}`;
 
 /**
  * Whether a failed job is done for: out of attempts, or failed with BullMQ's UnrecoverableError
@@ -85,6 +109,9 @@ export function failedForGood(job: { attemptsMade: number; opts: { attempts?: nu
 
 /** One line naming a delivery, for summaries and the failed list. */
 export function describeDelivery(data: DeliverJobData): string {
+  if (data.kind === 'notice') {
+    return data.event === 'feed.failing' ? `feed "${data.feed.id}" failing since ${data.failingSince} (${data.channel})` : `feed "${data.feed.id}" recovered (${data.channel})`;
+  }
   return data.kind === 'alert'
     ? (data.article.title ?? data.article.url ?? data.article.id)
     : `digest of ${data.entries.length + data.omitted} stories`;

@@ -51,7 +51,7 @@ export class Metrics {
     this.articles = new Counter({ name: `${METRIC_PREFIX}articles_processed_total`, help: 'Articles matched against the rules', registers });
     this.extractions = new Counter({ name: `${METRIC_PREFIX}extractions_total`, help: 'Article page fetch and extraction by outcome: ok or the error class', labelNames: ['outcome'], registers });
     this.matches = new Counter({ name: `${METRIC_PREFIX}rule_matches_total`, help: `Articles matched per rule (the first ${MAX_RULE_LABELS} rule ids seen by this process; "other" for the rest)`, labelNames: ['rule'], registers });
-    this.deliveries = new Counter({ name: `${METRIC_PREFIX}deliveries_total`, help: 'Alerts and digests sent or failed (an attempt that throws) by channel', labelNames: ['kind', 'channel', 'outcome'], registers });
+    this.deliveries = new Counter({ name: `${METRIC_PREFIX}deliveries_total`, help: 'Alerts, digests and operator notices sent or failed (an attempt that throws) by channel', labelNames: ['kind', 'channel', 'outcome'], registers });
     this.alertLatency = new Histogram({
       name: `${METRIC_PREFIX}alert_latency_seconds`,
       help: "Time from an item's first sighting in its feed to its alert being sent",
@@ -104,7 +104,7 @@ export class Metrics {
     }
   }
 
-  delivered(kind: 'alert' | 'digest', channel: string, outcome: 'sent' | 'failed', firstSeenAt?: string): void {
+  delivered(kind: 'alert' | 'digest' | 'notice', channel: string, outcome: 'sent' | 'failed', firstSeenAt?: string): void {
     this.deliveries.inc({ kind, channel, outcome });
     const seen = firstSeenAt ? Date.parse(firstSeenAt) : NaN;
     if (outcome === 'sent' && kind === 'alert' && Number.isFinite(seen)) this.alertLatency.observe(Math.max(0, Date.now() - seen) / 1000);
