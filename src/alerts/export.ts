@@ -4,9 +4,9 @@
 // make a config directory that `newswatch validate` accepts and `newswatch start` can run from.
 // Webhook secrets are included: the export is a backup.
 
-import { isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isSeq, parseDocument } from 'yaml';
 import { rulesFileSchema, subscriptionsFileSchema, type RuleConfig, type SubscriptionConfig } from '../config/schema.js';
-import { editableDocument, topLevelList } from '../config/yaml-edit.js';
+import { appendEntries } from '../config/yaml-edit.js';
 import type { StoredRule, StoredSubscription } from './subscription-store.js';
 
 /** The YAML fields of a subscription, without the schema's defaults. */
@@ -37,17 +37,14 @@ export function ruleYaml(rule: RuleConfig): Record<string, unknown> {
 const origin = (r: { createdAt: string; confirmedAt?: string; origin?: string }) =>
   ` created ${r.createdAt}${r.confirmedAt ? `, confirmed ${r.confirmedAt}` : ''}${r.origin ? ` through the ${r.origin}` : ''} (exported from Redis)`;
 
-/** Appends entries to the list `key` of a config file's text; returns the new text. */
+/** Appends entries to the list `key` of a config file's text, the file's own entries untouched. */
 function append(text: string, key: 'rules' | 'subscriptions', entries: { yaml: Record<string, unknown>; comment: string }[], file: string): string {
-  const doc = editableDocument(text, key, file);
-  const seq = topLevelList(doc, key, file);
-  for (const entry of entries) {
-    const node = doc.createNode(entry.yaml) as YAMLMap;
-    node.commentBefore = entry.comment;
-    seq.add(node);
-  }
-  if (seq.flow && seq.items.length > 0) seq.flow = false;
-  return doc.toString();
+  return appendEntries(
+    text,
+    key,
+    entries.map((e) => ({ value: e.yaml, comment: e.comment })),
+    file,
+  );
 }
 
 export interface ExportedConfig {

@@ -1,10 +1,10 @@
-// Adds feeds to feeds.yaml in place: the file is edited through the yaml Document API, so its
-// comments, order and formatting stay as they were and new entries are appended to `feeds:`.
-// A feed whose URL is already listed is skipped; ids are slugs made unique within the file.
+// Adds feeds to feeds.yaml in place: new entries are appended to `feeds:` and the rest of the
+// file stays byte for byte as it was (yaml-edit.ts). A feed whose URL is already listed, or that
+// the import lists twice, is skipped; ids are slugs made unique within the file.
 
-import { isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, parseDocument } from 'yaml';
 import { feedsFileSchema } from './schema.js';
-import { editableDocument, topLevelList } from './yaml-edit.js';
+import { appendEntries, editableDocument, topLevelList, type NewEntry } from './yaml-edit.js';
 
 export interface NewFeed {
   url: string;
@@ -33,30 +33,28 @@ export function addFeeds(text: string, feeds: NewFeed[], file = 'feeds.yaml'): A
 
   const added: AddFeedsResult['added'] = [];
   const skipped: AddFeedsResult['skipped'] = [];
+  const entries: NewEntry[] = [];
+  const fromOpml = new Set<string>();
   for (const feed of feeds) {
     if (!/^https?:\/\//i.test(feed.url) || !URL.canParse(feed.url)) {
       skipped.push({ url: feed.url, reason: 'not an http(s) URL' });
       continue;
     }
-    if (urls.has(normaliseUrl(feed.url))) {
-      skipped.push({ url: feed.url, reason: 'already in feeds.yaml' });
+    const url = normaliseUrl(feed.url);
+    if (urls.has(url) || fromOpml.has(url)) {
+      skipped.push({ url: feed.url, reason: urls.has(url) ? 'already in feeds.yaml' : 'listed twice in the OPML' });
       continue;
     }
     const id = uniqueId(slugFor(feed), ids);
     ids.add(id);
-    urls.add(normaliseUrl(feed.url));
+    fromOpml.add(url);
     const entry: Record<string, unknown> = { id, url: feed.url };
     if (feed.title) entry.title = feed.title;
     if (feed.tags.length > 0) entry.tags = feed.tags;
-    const node = doc.createNode(entry) as YAMLMap;
-    const tags = node.get('tags', true);
-    if (isSeq(tags)) tags.flow = true;
-    seq.add(node);
+    entries.push({ value: entry });
     added.push({ id, url: feed.url });
   }
-  if (seq.flow && seq.items.length > 0) seq.flow = false;
-
-  const result = doc.toString();
+  const result = appendEntries(text, 'feeds', entries, file, true);
   const check = feedsFileSchema.safeParse(parseDocument(result).toJS() ?? {});
   if (!check.success) throw new Error(`${file}: the file would not validate after the import (${check.error.issues[0]?.message}); nothing was written`);
   return { text: result, added, skipped };

@@ -56,7 +56,41 @@ describe('addFeeds', () => {
     expect(text.startsWith('# Our feeds. Keep this comment!\nfeeds:\n  # the one we had\n')).toBe(true);
     expect(added).toEqual([{ id: 'existing-2', url: 'https://a.example.org/rss' }]);
     expect(skipped.map((s) => s.reason)).toEqual(['already in feeds.yaml', 'not an http(s) URL']);
-    expect(text).toContain('  - id: existing-2\n    url: https://a.example.org/rss\n    title: Existing\n    tags: [ x ]\n');
+    expect(text).toContain('  - id: existing-2\n    url: https://a.example.org/rss\n    title: Existing\n    tags: [x]\n');
+  });
+
+  it('keeps every byte of the entries it did not add, and writes the new ones in the same indentation', () => {
+    const original = `# Our feeds
+feeds:
+  - id: wire   # the agency wire
+    url: "https://wire.example.org/feed.xml"
+    tags: [international]
+    interval: 5m
+
+  - {id: local, url: 'https://local.example.org/rss', tags: [ city, hall ]}
+  # a feed we dropped: https://old.example.org/rss
+
+# end of the list
+`;
+    const { text, added } = addFeeds(original, [{ url: 'https://a.example.org/rss', title: 'A: News', tags: ['World', 'News'] }]);
+    expect(added).toEqual([{ id: 'a-news', url: 'https://a.example.org/rss' }]);
+    const entry = "  - id: a-news\n    url: https://a.example.org/rss\n    title: \"A: News\"\n    tags: [World, News]\n";
+    expect(text).toContain(entry);
+    expect(text.replace(entry, '')).toBe(original);
+    expect(addFeeds(original.replaceAll('\n  ', '\n'), [{ url: 'https://a.example.org/rss', tags: [] }]).text).toContain('\n- id: a-example-org\n  url: https://a.example.org/rss\n');
+  });
+
+  it('says a URL listed twice in the OPML is listed twice, not that it is in feeds.yaml', () => {
+    const { added, skipped } = addFeeds(FEEDS, [
+      { url: 'https://a.example.org/rss', tags: [] },
+      { url: 'https://a.example.org/rss/', tags: [] },
+      { url: 'https://existing.example.org/feed.xml', tags: [] },
+    ]);
+    expect(added.map((a) => a.url)).toEqual(['https://a.example.org/rss']);
+    expect(skipped).toEqual([
+      { url: 'https://a.example.org/rss/', reason: 'listed twice in the OPML' },
+      { url: 'https://existing.example.org/feed.xml', reason: 'already in feeds.yaml' },
+    ]);
   });
 
   it('creates the list in an empty file', () => {
