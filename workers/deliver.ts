@@ -16,12 +16,11 @@ import type { Alert } from '../src/alerts/alert.js';
 import type { Subscription } from '../src/alerts/directory.js';
 import { LastDeliveryStore } from '../src/alerts/last-delivery.js';
 import { noticePayload, renderNoticeEmail } from '../src/alerts/operator-notice.js';
-import { renderAlertEmail, renderDigestEmail, type EmailContext } from '../src/alerts/render-email.js';
+import { renderAlertEmail, renderDigestEmail } from '../src/alerts/render-email.js';
 import { SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
-import { manageUrl } from '../src/alerts/manage.js';
-import { unsubscribeUrl } from '../src/alerts/unsubscribe.js';
+import { emailLinks } from '../src/alerts/manage.js';
 import { discordPayload, postWebhook, slackPayload, webhookPayload, WebhookError } from '../src/alerts/webhook.js';
-import type { SubscriptionConfig, WebhookConfig } from '../src/config/schema.js';
+import type { WebhookConfig } from '../src/config/schema.js';
 import { addressPolicy } from '../src/feeds/address-guard.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import {
@@ -126,7 +125,7 @@ async function deliverNotice(data: OperatorNotice, ctx: WorkerContext): Promise<
 /** Renders and sends one delivery through the subscription's channel. */
 async function send(data: AlertDelivery | DigestDelivery, id: string, sub: Subscription, ctx: WorkerContext): Promise<DeliverResult> {
   if (sub.email) {
-    const emailCtx = await emailContext(sub, ctx);
+    const emailCtx = await emailLinks(ctx, sub);
     const email =
       data.kind === 'alert'
         ? renderAlertEmail(toAlert(id, data, ctx), emailCtx)
@@ -200,14 +199,5 @@ function toAlert(id: string, data: AlertDelivery, ctx: WorkerContext): Alert {
     rules: data.rules,
     source: feed?.title ?? data.article.feed,
     matchedAt: data.matchedAt,
-  };
-}
-
-async function emailContext(sub: SubscriptionConfig, ctx: WorkerContext): Promise<EmailContext> {
-  const secret = await ctx.linkSecret();
-  return {
-    timezone: sub.timezone,
-    unsubscribeUrl: unsubscribeUrl(ctx.settings.publicUrl, secret, sub.id),
-    manageUrl: sub.email ? manageUrl(ctx.settings.publicUrl, secret, sub.email) : undefined,
   };
 }

@@ -12,15 +12,29 @@
 
 import type { SubscriptionConfig } from '../config/schema.js';
 import { checkToken, publicLink, signToken } from './links.js';
-import { escapeHtml, type RenderedEmail } from './render-email.js';
+import { escapeHtml, type EmailContext, type RenderedEmail } from './render-email.js';
 import { deleteSubscription, describeSubscription, type SelfServiceContext } from './self-service.js';
 import { SubscriptionStore, type StoredSubscription } from './subscription-store.js';
 import { SubscriptionState } from './subscriptions.js';
+import { unsubscribeMailto, unsubscribeUrl } from './unsubscribe.js';
 
 const normal = (address: string) => address.trim().toLowerCase();
 
 export function manageUrl(publicUrl: string, secret: string, address: string): string {
   return publicLink(publicUrl, 'manage', { a: normal(address), t: signToken(secret, 'manage', normal(address)) });
+}
+
+/** The links of every alert and digest email: one-click unsubscribe (with its mailto when configured) and the manage page. */
+export async function emailLinks(ctx: Pick<SelfServiceContext, 'settings' | 'linkSecret'>, sub: SubscriptionConfig): Promise<EmailContext> {
+  const secret = await ctx.linkSecret();
+  const oneClick = unsubscribeUrl(ctx.settings.publicUrl, secret, sub.id);
+  const mailto = ctx.settings.unsubscribeMailto;
+  return {
+    timezone: sub.timezone,
+    unsubscribeUrl: oneClick,
+    unsubscribeMailto: mailto ? unsubscribeMailto(mailto, sub.id, oneClick) : undefined,
+    manageUrl: sub.email ? manageUrl(ctx.settings.publicUrl, secret, sub.email) : undefined,
+  };
 }
 
 export const checkManageToken = (secret: string, address: string, token: string): boolean => checkToken(secret, 'manage', normal(address), token) === 'valid';

@@ -17,6 +17,8 @@ export interface EmailContext {
   timezone: string;
   /** One-click unsubscribe endpoint (RFC 8058); headers and a footer link when given. */
   unsubscribeUrl?: string;
+  /** A mailto: URI for List-Unsubscribe beside the HTTPS one (RFC 2369), when the operator reads such mail. */
+  unsubscribeMailto?: string;
   /** The page listing the address's subscriptions (signed link); a footer link when given. */
   manageUrl?: string;
   domain?: string;
@@ -158,7 +160,8 @@ const messageId = (id: string, ctx: EmailContext) => `<${id}@${ctx.domain ?? 'ne
 
 function listHeaders(ctx: EmailContext): Record<string, string> {
   if (!ctx.unsubscribeUrl) return {};
-  return { 'List-Unsubscribe': `<${ctx.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+  const targets = [ctx.unsubscribeUrl, ctx.unsubscribeMailto].filter(Boolean).map((t) => `<${t}>`);
+  return { 'List-Unsubscribe': targets.join(', '), 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 }
 
 const unsubscribeText = (ctx: EmailContext) =>

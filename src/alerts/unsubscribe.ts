@@ -17,6 +17,11 @@ export function unsubscribeUrl(publicUrl: string, secret: string, subscriptionId
   return url.toString();
 }
 
+/** The List-Unsubscribe mailto: for the operator's unsubscribe address: the subscription in the subject, its one-click link in the body. */
+export function unsubscribeMailto(address: string, subscriptionId: string, oneClickUrl: string): string {
+  return `mailto:${address}?subject=${encodeURIComponent(`unsubscribe ${subscriptionId}`)}&body=${encodeURIComponent(oneClickUrl)}`;
+}
+
 export function verifyUnsubscribeToken(secret: string, subscriptionId: string, token: string): boolean {
   const expected = Buffer.from(unsubscribeToken(secret, subscriptionId));
   const given = Buffer.from(token);

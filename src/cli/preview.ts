@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { DigestStore } from '../alerts/digest-store.js';
 import { renderDigestEmail } from '../alerts/render-email.js';
 import { subscriptionRuleIds } from '../alerts/subscriptions.js';
-import { unsubscribeUrl } from '../alerts/unsubscribe.js';
+import { emailLinks } from '../alerts/manage.js';
 import { hashId } from '../queue/jobs.js';
 import { CliError, type GlobalOptions } from './common.js';
 import { openRuntime } from './runtime.js';
@@ -39,10 +39,7 @@ export async function previewCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv
         ruleOrder: ruleIds,
         ruleNames: new Map(ruleIds.map((id) => [id, ctx.directory.ruleName(id)])),
       },
-      {
-        timezone: sub.timezone,
-        unsubscribeUrl: unsubscribeUrl(ctx.settings.publicUrl, await ctx.linkSecret(), sub.id),
-      },
+      await emailLinks(ctx, sub),
     );
     const dir = join(opts.dataDir, 'preview');
     await mkdir(dir, { recursive: true });

@@ -155,6 +155,12 @@ export const settingsFileSchema = z.strictObject({
         .max(50)
         .default(5)
         .describe('SMTP connections kept open and reused for emails, per worker process; default 5.'),
+      unsubscribeMailto: z
+        .email({ error: 'must be an email address, e.g. unsubscribe@example.org' })
+        .optional()
+        .describe(
+          'An address whose mail you read: every alert and digest then names it in List-Unsubscribe beside the one-click link (for mail clients that only write), with the subscription in the subject and its unsubscribe link in the body; default none.',
+        ),
     })
     .prefault({}),
   preview: z

@@ -66,6 +66,8 @@ export interface Settings {
   seenRetentionMs: number;
   concurrency: { poll: number; article: number; digest: number; deliver: number };
   mailFrom: string;
+  /** settings.yaml delivery.unsubscribeMailto: a List-Unsubscribe mailto address beside the HTTPS link. */
+  unsubscribeMailto?: string;
   /** Copies of a story within this window give no second alert. */
   dedupWindowMs: number;
   /** BullMQ job lock: a worker that dies holding a job gives it back after about this long. */
@@ -189,6 +191,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     // at 300/s, where 4 capped it at 80/s.
     concurrency: { poll: 8, article: 8, digest: 2, deliver: 16 },
     mailFrom: env.MAIL_FROM || 'Newswatch <newswatch@localhost>',
+    unsubscribeMailto: file.delivery.unsubscribeMailto,
     dedupWindowMs: file.alerts.dedupWindow,
     lockDurationMs: Number(env.NEWSWATCH_LOCK_MS) || 30_000,
     publicUrl: publicUrl(env.PUBLIC_URL, port),

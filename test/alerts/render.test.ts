@@ -56,6 +56,14 @@ describe('renderAlertEmail', () => {
     expect(email.text).toContain('Matched: Ukraine ceasefire talks');
   });
 
+  it('names the one-click link in List-Unsubscribe, and a mailto beside it when given', () => {
+    expect(email.headers).toEqual({});
+    const url = 'https://news.example.org/unsubscribe?s=desk&t=x';
+    expect(renderAlertEmail(alert, { timezone: 'UTC', unsubscribeUrl: url }).headers).toEqual({ 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+    const both = renderAlertEmail(alert, { timezone: 'UTC', unsubscribeUrl: url, unsubscribeMailto: 'mailto:leave@example.org?subject=unsubscribe%20desk' });
+    expect(both.headers['List-Unsubscribe']).toBe(`<${url}>, <mailto:leave@example.org?subject=unsubscribe%20desk>`);
+  });
+
   it('uses a Message-ID derived from the alert id', () => {
     expect(email.messageId).toBe('<d-abc@newswatch.local>');
   });

@@ -18,7 +18,7 @@ import { digestSchedule } from '../../workers/index.js';
 import { rss, type FeedItem } from '../helpers/feeds.js';
 import { serve, startHttpServer, type TestServer } from '../helpers/http.js';
 import { drain, pollAllAndDrain, testPipeline, writeConfig } from '../helpers/pipeline.js';
-import { startSmtpServer, type TestSmtp } from '../helpers/smtp.js';
+import { listUnsubscribeUrl, rawHeader, startSmtpServer, type TestSmtp } from '../helpers/smtp.js';
 
 const LEAD =
   'Ukrainian and Russian negotiators will meet in Istanbul next week to discuss a ceasefire, officials said on Friday, the first direct talks since the spring. The delegations will be led by senior defence officials.';
@@ -162,6 +162,9 @@ describe('digests', () => {
     expect(smtp.messages).toHaveLength(1);
     const mail = smtp.messages[0]!;
     expect(mail.subject).toBe('Newswatch digest: 3 stories — Ukraine ceasefire talks, Black Sea shipping');
+    // A digest carries the one-click unsubscribe headers as an alert does (RFC 8058).
+    expect(new URL(listUnsubscribeUrl(mail)).searchParams.get('s')).toBe('morning');
+    expect(rawHeader(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     const text = mail.text ?? '';
     // Newest two make the cut (maxPerDigest: 2); the third is counted.
     expect(text).toContain('Grain ship leaves Odesa port');
@@ -217,18 +220,20 @@ describe('email headers and preview', () => {
   it('adds RFC 8058 one-click unsubscribe headers with an HMAC token when PUBLIC_URL is set', async () => {
     feeds.set('wire', [{ guid: 'w1', title: 'Kyiv ready for truce talks', link: `${http.url}/w/1`, description: 'Ukraine says a truce is possible.' }]);
     const dir = await writeConfig({ feeds: FEEDS(), rules: RULES, subscriptions: 'subscriptions:\n  - { id: desk, email: desk@example.org, rules: [ukraine-ceasefire] }\n' });
-    pipeline = await testPipeline(dir, { smtpUrl: smtp.url, settings: { publicUrl: 'https://news.example.org/nw', secret: 'link-secret' } });
+    pipeline = await testPipeline(dir, { smtpUrl: smtp.url, settings: { publicUrl: 'https://news.example.org/nw', secret: 'link-secret', unsubscribeMailto: 'leave@news.example.org' } });
     pipeline.runWorkers();
     await pollAllAndDrain(pipeline);
     const mail = smtp.messages[0]!;
-    const raw = (key: string) => mail.headerLines.find((h) => h.key === key)?.line.replace(/^[^:]+:\s*/, '') ?? '';
-    const url = new URL(raw('list-unsubscribe').replace(/^<|>$/g, ''));
+    const url = new URL(listUnsubscribeUrl(mail));
     expect(url.origin + url.pathname).toBe('https://news.example.org/nw/unsubscribe');
     expect(url.searchParams.get('s')).toBe('desk');
     expect(verifyUnsubscribeToken('link-secret', 'desk', url.searchParams.get('t') ?? '')).toBe(true);
     expect(verifyUnsubscribeToken('link-secret', 'other', url.searchParams.get('t') ?? '')).toBe(false);
-    expect(raw('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+    expect(rawHeader(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     expect(mail.text).toContain(`Unsubscribe: ${url.toString()}`);
+    // delivery.unsubscribeMailto: the address beside the link, the subscription in the subject, the link in the body.
+    const mailto = /<(mailto:[^>]+)>/.exec(rawHeader(mail, 'list-unsubscribe'))?.[1] ?? '';
+    expect(mailto).toBe(`mailto:leave@news.example.org?subject=unsubscribe%20desk&body=${encodeURIComponent(url.toString())}`);
   });
 
   it('renders the next digest to files with `newswatch preview` without draining or sending it', async () => {
