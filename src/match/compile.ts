@@ -16,9 +16,10 @@ export interface Span {
   /** Char offsets in the field text. */
   start: number;
   end: number;
-  /** The query term that matched, or the operands of a NEAR. */
+  /** The query term that matched ('' for a NEAR). */
   term: string;
-  parts?: Span[];
+  /** A NEAR's span: the word spans of its leaves, sorted by position, no two sharing a word. */
+  leaves?: Span[];
 }
 
 export interface Matcher {
@@ -29,6 +30,8 @@ export interface Matcher {
 
 export interface PositionalMatcher extends Matcher {
   spans(d: PreparedArticle): Span[];
+  /** A cheap necessary condition for spans(d) to be non-empty (NEAR asks it before any pairing). */
+  mayMatch(d: PreparedArticle): boolean;
 }
 
 const FIELD_BITS: Record<TextField, number> = { title: TITLE, summary: SUMMARY, content: CONTENT };
@@ -38,8 +41,7 @@ function fieldName(bit: number): Hit['field'] {
 }
 
 function spanHits(s: Span, out: Hit[]): void {
-  if (s.parts) for (const p of s.parts) spanHits(p, out);
-  else out.push({ term: s.term, field: fieldName(s.field), start: s.start, end: s.end });
+  for (const l of s.leaves ?? [s]) out.push({ term: l.term, field: fieldName(l.field), start: l.start, end: l.end });
 }
 
 /** A query word, stemmed or exact; caches its stem for the last language seen. */
@@ -121,6 +123,9 @@ class WordMatcher implements PositionalMatcher {
   ) {}
   test(d: PreparedArticle): boolean {
     return (this.ref.fields(d) & this.mask) !== 0;
+  }
+  mayMatch(d: PreparedArticle): boolean {
+    return this.test(d);
   }
   spans(d: PreparedArticle): Span[] {
     const out: Span[] = [];
@@ -205,6 +210,9 @@ class SequenceMatcher implements PositionalMatcher {
     }
     return this.find(d, true).length > 0;
   }
+  mayMatch(d: PreparedArticle): boolean {
+    return this.test(d);
+  }
   spans(d: PreparedArticle): Span[] {
     return this.find(d, false);
   }
@@ -221,6 +229,9 @@ class PrefixMatcher implements PositionalMatcher {
   ) {}
   test(d: PreparedArticle): boolean {
     return (d.prefixFields(this.prefix) & this.mask) !== 0;
+  }
+  mayMatch(d: PreparedArticle): boolean {
+    return this.test(d);
   }
   spans(d: PreparedArticle): Span[] {
     const out: Span[] = [];
@@ -326,6 +337,9 @@ class OrMatcher implements PositionalMatcher {
   explain(d: PreparedArticle, out: Hit[]): void {
     for (const c of this.children) if (c.test(d)) c.explain(d, out);
   }
+  mayMatch(d: PreparedArticle): boolean {
+    return this.children.some((c) => (c as PositionalMatcher).mayMatch(d));
+  }
   spans(d: PreparedArticle): Span[] {
     return this.children.flatMap((c) => (c as PositionalMatcher).spans(d));
   }
@@ -341,17 +355,77 @@ class NotMatcher implements Matcher {
   }
 }
 
-/** Whether two spans matched a word position in common (a NEAR's spans: any of its parts). */
+/** Whether two spans matched a word position in common (a NEAR's spans: any of its leaves). */
 function shareWord(x: Span, y: Span): boolean {
   if (x.from > y.to || y.from > x.to) return false;
-  if (x.parts) return x.parts.some((p) => shareWord(p, y));
-  if (y.parts) return y.parts.some((p) => shareWord(x, p));
+  const xs = x.leaves ?? [x];
+  const ys = y.leaves ?? [y];
+  // Both lists are sorted and their members disjoint, so one pass finds any overlap.
+  let i = 0;
+  let j = 0;
+  while (i < xs.length && j < ys.length) {
+    const p = xs[i]!;
+    const q = ys[j]!;
+    if (p.to < q.from) i++;
+    else if (q.to < p.from) j++;
+    else return true;
+  }
+  return false;
+}
+
+/** The leaves of two spans that share no word, in position order. */
+function mergeLeaves(x: Span, y: Span): Span[] {
+  const xs = x.leaves ?? [x];
+  const ys = y.leaves ?? [y];
+  const out: Span[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < xs.length || j < ys.length) {
+    if (j === ys.length || (i < xs.length && xs[i]!.from < ys[j]!.from)) out.push(xs[i++]!);
+    else out.push(ys[j++]!);
+  }
+  return out;
+}
+
+/** Two NEAR spans with the same leaves are the same match, however they were paired. */
+function sameLeaves(p: Span[], q: Span[]): boolean {
+  if (p.length !== q.length) return false;
+  for (let i = 0; i < p.length; i++) if (p[i]!.from !== q[i]!.from || p[i]!.to !== q[i]!.to || p[i]!.term !== q[i]!.term) return false;
   return true;
+}
+
+function leafHash(leaves: Span[]): number {
+  let h = leaves.length;
+  for (const l of leaves) h = (Math.imul(h, 31) + l.from * 7 + l.to) | 0;
+  return h;
+}
+
+/**
+ * Bounds on one NEAR's work per article. A chain `a NEAR/2 b NEAR/2 b …` over a text repeating
+ * b has more word combinations than atoms in the universe; past these bounds a NEAR keeps the
+ * spans found so far (the first ones in the text), so only such texts can lose a match. Work is
+ * the pairs of spans looked at, each weighed by its leaves (what comparing them costs).
+ */
+export const NEAR_MAX_SPANS = 1_000;
+export const NEAR_MAX_WORK = 200_000;
+
+/** Index of the first span of `sorted` (by `from`) that starts at `from` or later. */
+function firstFrom(sorted: Span[], from: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.from < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
  * `a NEAR/n b`: a span of a and a span of b in the same field with at most n words between them.
- * The two sides are matched by different words: `war NEAR/5 war` needs "war" twice.
+ * The two sides are matched by different words: `war NEAR/5 war` needs "war" twice. A NEAR's
+ * span keeps its leaves flat, so chains cost what they find, and equal leaf sets count once;
+ * the work per article is bounded by NEAR_MAX_WORK and NEAR_MAX_SPANS.
  */
 class NearMatcher implements PositionalMatcher {
   constructor(
@@ -360,22 +434,44 @@ class NearMatcher implements PositionalMatcher {
     readonly distance: number,
   ) {}
   private pairs(d: PreparedArticle, first: boolean): Span[] {
-    if (!this.a.test(d) || !this.b.test(d)) return [];
+    if (!this.a.mayMatch(d) || !this.b.mayMatch(d)) return [];
     const as = this.a.spans(d);
-    const bs = this.b.spans(d);
+    if (as.length === 0) return [];
+    const bs = this.b.spans(d).sort((p, q) => p.from - q.from);
+    let width = 0;
+    for (const y of bs) width = Math.max(width, y.to - y.from);
+    const n = this.distance;
     const out: Span[] = [];
+    const seen = new Map<number, Span[][]>();
+    let work = 0;
     for (const x of as) {
-      for (const y of bs) {
+      // A y further away than this on either side has more than n words between.
+      for (let i = firstFrom(bs, x.from - n - 1 - width); i < bs.length; i++) {
+        const y = bs[i]!;
+        if (y.from > x.to + n + 1) break;
+        work += (x.leaves?.length ?? 1) + (y.leaves?.length ?? 1);
+        if (work > NEAR_MAX_WORK) return out;
         if (x.field !== y.field) continue;
         // Words between the two: 0 for neighbours or interleaved chains.
         const gap = y.from > x.to ? y.from - x.to - 1 : x.from > y.to ? x.from - y.to - 1 : 0;
-        if (gap > this.distance || shareWord(x, y)) continue;
+        if (gap > n || shareWord(x, y)) continue;
+        const leaves = mergeLeaves(x, y);
+        if (!first) {
+          const h = leafHash(leaves);
+          const same = seen.get(h);
+          if (same?.some((s) => sameLeaves(s, leaves))) continue;
+          if (same) same.push(leaves);
+          else seen.set(h, [leaves]);
+        }
         const [l, r] = x.from <= y.from ? [x, y] : [y, x];
-        out.push({ field: x.field, from: l.from, to: Math.max(x.to, y.to), start: l.start, end: Math.max(l.end, r.end), term: '', parts: [x, y] });
-        if (first) return out;
+        out.push({ field: x.field, from: l.from, to: Math.max(x.to, y.to), start: l.start, end: Math.max(l.end, r.end), term: '', leaves });
+        if (first || out.length >= NEAR_MAX_SPANS) return out;
       }
     }
     return out;
+  }
+  mayMatch(d: PreparedArticle): boolean {
+    return this.a.mayMatch(d) && this.b.mayMatch(d);
   }
   test(d: PreparedArticle): boolean {
     return this.pairs(d, true).length > 0;

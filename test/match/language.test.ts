@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matches } from './helpers.js';
+import { hitTexts, matches } from './helpers.js';
 
 describe('terms', () => {
   it('matches a word with the same stem', () => {
@@ -178,6 +178,22 @@ describe('NEAR', () => {
     expect(matches('ceasefire NEAR/0 fire', 'a cease-fire held')).toBe(false);
     expect(matches('ukraine NEAR/6 ceasefire NEAR/9 ukraine', text)).toBe(false);
     expect(matches('ukraine NEAR/6 ceasefire NEAR/9 ukraine', `${text} in Ukraine`)).toBe(true);
+  });
+  it('follows a long chain over a text that repeats its word (issue 13: grew exponentially and froze the worker)', () => {
+    const chain = `ukraine${' NEAR/2 talks'.repeat(12)}`;
+    const talks = (n: number) => 'talks '.repeat(n);
+    const hostile = `${talks(1000)}Ukraine ${talks(1000)}`;
+    expect(matches(chain, hostile)).toBe(true);
+    expect(matches(`${chain} NEAR/40 russia`, `${talks(1000)}Ukraine ${talks(30)}Russia ${talks(1000)}`)).toBe(true);
+    // Every talks of the chain is a different word, and so is a second ukraine.
+    expect(matches(`${chain} NEAR/2 ukraine`, hostile)).toBe(false);
+    const hits = hitTexts(chain, hostile);
+    expect(hits).toContain('content:Ukraine');
+    expect(hits.length).toBeGreaterThan(12);
+    // Around a lone ukraine, twelve talks are needed within reach: eleven are not enough.
+    const filler = (n: number) => 'the '.repeat(n);
+    expect(matches(chain, `${filler(1000)}${talks(6)}ukraine ${talks(6)}${filler(1000)}`)).toBe(true);
+    expect(matches(chain, `${filler(1000)}${talks(5)}ukraine ${talks(6)}${filler(1000)}`)).toBe(false);
   });
 
   // The reference: a side's match is the list of word ranges its leaves matched (a leaf of k
