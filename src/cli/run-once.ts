@@ -5,6 +5,8 @@
 // first. Deliveries get delivery.attempts from settings.yaml, with the backoff shortened to fit
 // the run's timeout; what still fails stays in the failed set for `start`'s operators, and the
 // summary says so. A webhook that answers 410 Gone is reported as such, not as delivered.
+// On a terminal, progress (feeds polled of the total, articles, alerts) is drawn on stderr while
+// it runs and cleared before the summary (progress.ts); piped, the output is the summary alone.
 
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
@@ -15,6 +17,7 @@ import { redactCredentials } from '../config/credentials.js';
 import type { Settings } from '../queue/context.js';
 import { describeDelivery, failedForGood, QUEUES, type DeliverJobData, type PollJobData, type QueueName } from '../queue/jobs.js';
 import type { GlobalOptions } from './common.js';
+import { createProgress, type ProgressStream } from './progress.js';
 import { openRuntime } from './runtime.js';
 
 interface Summary {
@@ -39,6 +42,7 @@ export async function runOnceCommand(
   log: Logger,
   timeoutMs = 120_000,
   out: NodeJS.WritableStream = process.stdout,
+  progressStream: ProgressStream = process.stderr,
 ): Promise<number> {
   const runtime = await openRuntime(opts, env, log, (s) => ({ ...s, pollAttempts: 1, deliverBackoffMs: shortenedBackoffMs(s, timeoutMs) }));
   const { pipeline, config } = runtime;
@@ -54,6 +58,10 @@ export async function runOnceCommand(
   };
   const stamp = Date.now();
   const ownPolls = new Map(config.feeds.map((f) => [`once-${f.id}-${stamp}`, f.id]));
+
+  const progress = createProgress(config.feeds.length, progressStream, env);
+  const polled = () => [...summary.feeds.values()].filter((f) => f.result || f.error).length;
+  const showProgress = () => progress.update({ feedsDone: polled(), articles: summary.articles, alerts: summary.delivered.length });
 
   const { keys } = pipeline.ctx;
   const is = (worker: { name: string }, queue: QueueName) => worker.name === keys.queue(queue);
@@ -71,6 +79,7 @@ export async function runOnceCommand(
         if (r.disabled) summary.disabled.push({ subscription: (job.data as DeliverJobData).subscriptionId, title });
         else if (r.to) summary.delivered.push({ to: r.to, title, receipt: r.receipt ?? '' });
       }
+      showProgress();
     });
     worker.on('failed', (job: Job | undefined, err: Error) => {
       if (!job || !failedForGood(job, err)) return;
@@ -79,16 +88,22 @@ export async function runOnceCommand(
         const data = job.data as DeliverJobData;
         summary.failedDeliveries.push({ subscription: data.subscriptionId, title: describeDelivery(data), error: err.message });
       }
+      showProgress();
     });
   }
 
   await pipeline.ctx.queues.poll.addBulk([...ownPolls].map(([jobId, feedId]) => ({ name: 'poll', data: { feedId }, opts: { jobId, attempts: 1 } })));
 
   const deadline = Date.now() + timeoutMs;
-  let pending = await pipeline.pending();
-  while (Object.values(pending).some((n) => n > 0) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
+  let pending: Record<string, number>;
+  try {
     pending = await pipeline.pending();
+    while (Object.values(pending).some((n) => n > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      pending = await pipeline.pending();
+    }
+  } finally {
+    progress.stop();
   }
   const timedOut = Object.values(pending).some((n) => n > 0);
   await runtime.shutdown();

@@ -88,3 +88,22 @@ describe('newswatch run-once delivering to webhooks', () => {
     expect(run.stdout).toMatch(/✗ broken-hook: Truce agreed — .*HTTP 500 \(kept in the failed set\)/);
   });
 });
+
+describe('newswatch run-once piped (not a terminal)', () => {
+  it('draws no progress: stdout is the summary alone and stderr has no progress line', async () => {
+    const dir = await writeConfig({
+      feeds: `feeds:\n  - { id: wire, url: "${http.url}/wire.xml" }\n`,
+      rules: "rules:\n  - { id: truce, query: 'truce' }\n",
+      subscriptions: 'subscriptions: []\n',
+    });
+    const run = await runCli(['run-once', '--config', dir], {
+      REDIS_URL: inject('redisUrl'),
+      NEWSWATCH_PREFIX: uniquePrefix(),
+      NEWSWATCH_DATA: await mkdtemp(join(tmpdir(), 'nw-')),
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Feeds: 1 of 1 read\n {2}wire {2}1 items, 1 new\nArticles: 1 processed, 1 matched a rule\nAlerts: 0 delivered \(email goes to .*\)\n$/);
+    expect(run.stderr).not.toMatch(/feeds \||Polling/);
+    expect(run.stderr).not.toContain('\u001b[');
+  });
+});
