@@ -209,6 +209,7 @@ const ENVIRONMENT: [string, string][] = [
   ['LOG_LEVEL', 'debug, info, warn or error; debug adds stack traces to failures [info for start, else warn]'],
   ['LOG_FORMAT', 'json or pretty [pretty on a terminal, else json]'],
   ['NO_COLOR', 'set to anything: readable log lines without colours [colours on a terminal]'],
+  ['TERM', "dumb: run-once draws no progress line on a terminal [the terminal's own]"],
 ];
 
 const optionUsage = (name: string, o: OptionSpec & { short?: string }) =>
