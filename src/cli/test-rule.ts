@@ -202,13 +202,39 @@ function jsonLine(r: ItemResult) {
 // ---- the human report (pure) ----
 
 const CONTEXT = 30;
+/** How far past CONTEXT a cut may move to reach a word boundary. */
+const SLACK = 15;
 
-/** The words around a hit on one line, the hit in [brackets]. */
+/**
+ * The words around a hit on one line, the hit in [brackets]: about CONTEXT characters each
+ * side, cut at a word boundary (no half words; an ellipsis where text is left out). Only a word
+ * longer than the slack (a URL, text without spaces) is cut inside.
+ */
 export function hitContext(text: string, start: number, end: number): string {
-  const from = Math.max(0, start - CONTEXT);
-  const to = Math.min(text.length, end + CONTEXT);
+  let from = Math.max(0, start - CONTEXT);
+  if (from > 0 && /\S/.test(text[from - 1]!) && /\S/.test(text[from]!)) {
+    // Back to the start of the word, or forward past it, whichever is within reach.
+    const back = text.slice(Math.max(0, from - SLACK), from).search(/\S*$/);
+    const wordStart = Math.max(0, from - SLACK) + back;
+    if (wordStart > 0 && /\s/.test(text[wordStart - 1]!)) from = wordStart;
+    else if (wordStart === 0) from = 0;
+    else {
+      const forward = text.slice(from, start).search(/\s/);
+      if (forward !== -1) from += forward + 1;
+    }
+  }
+  let to = Math.min(text.length, end + CONTEXT);
+  if (to < text.length && /\S/.test(text[to]!) && /\S/.test(text[to - 1]!)) {
+    const ahead = text.slice(to, to + SLACK).search(/\s/);
+    if (ahead !== -1) to += ahead;
+    else if (to + SLACK >= text.length) to = text.length;
+    else {
+      const back = text.slice(end, to).search(/\s\S*$/);
+      if (back !== -1) to = end + back;
+    }
+  }
   const flat = (s: string) => s.replace(/\s+/g, ' ');
-  return `${from > 0 ? '…' : ''}${flat(text.slice(from, start)).trimStart()}[${flat(text.slice(start, end))}]${flat(text.slice(end, to)).trimEnd()}${to < text.length ? '…' : ''}`;
+  return `${from > 0 ? '… ' : ''}${flat(text.slice(from, start)).trimStart()}[${flat(text.slice(start, end))}]${flat(text.slice(end, to)).trimEnd()}${to < text.length ? ' …' : ''}`;
 }
 
 function fieldText(article: Article, field: Hit['field']): string | undefined {
@@ -227,6 +253,29 @@ function fieldText(article: Article, field: Hit['field']): string | undefined {
   }
 }
 
+/**
+ * The report's hit lines: each place in the text once, under every term that found it (`kyiv`
+ * and `kyiv*` hit the same word), then one line per terms and field at its first place, since
+ * long articles repeat words many times.
+ */
+function hitLines(hits: Hit[]): { terms: string; field: Hit['field']; first: Hit; more: number }[] {
+  const places = new Map<string, { hit: Hit; terms: string[] }>();
+  for (const h of hits) {
+    const key = `${h.field}\u0000${h.start}\u0000${h.end}`;
+    const place = places.get(key);
+    if (!place) places.set(key, { hit: h, terms: [h.term] });
+    else if (!place.terms.includes(h.term)) place.terms.push(h.term);
+  }
+  const groups = new Map<string, { terms: string; field: Hit['field']; first: Hit; more: number }>();
+  for (const { hit, terms } of places.values()) {
+    const key = `${terms.join(', ')}\u0000${hit.field}`;
+    const group = groups.get(key);
+    if (group) group.more++;
+    else groups.set(key, { terms: terms.join(', '), field: hit.field, first: hit, more: 0 });
+  }
+  return [...groups.values()];
+}
+
 export function renderReport(spec: RuleSpec, name: string | undefined, heading: string, results: ItemResult[]): string {
   const lines: string[] = [];
   lines.push(`Rule ${spec.id}${name ? ` (${name})` : ''}`);
@@ -239,19 +288,10 @@ export function renderReport(spec: RuleSpec, name: string | undefined, heading: 
     lines.push(`${r.matched ? 'MATCH' : 'no   '}  ${a.title ?? '(no title)'}`);
     if (a.url) lines.push(`       ${a.url}`);
     if (r.pageError) lines.push(`       page not used: ${r.pageError}`);
-    // One line per term and field, at its first hit; long articles repeat words many times.
-    const groups = new Map<string, Hit[]>();
-    for (const h of r.hits) {
-      const key = `${h.term}\u0000${h.field}`;
-      const group = groups.get(key);
-      if (group) group.push(h);
-      else groups.set(key, [h]);
-    }
-    for (const [first, ...more] of groups.values()) {
-      const h = first!;
-      const text = fieldText(a, h.field);
-      const where = text === undefined ? '' : `  ${hitContext(text, h.start, h.end)}`;
-      lines.push(`       ${h.term.padEnd(16)} ${h.field.padEnd(8)}${where}${more.length > 0 ? `  (+${more.length} more)` : ''}`);
+    for (const { terms, field, first, more } of hitLines(r.hits)) {
+      const text = fieldText(a, field);
+      const where = text === undefined ? '' : `  ${hitContext(text, first.start, first.end)}`;
+      lines.push(`       ${terms.padEnd(16)} ${field.padEnd(8)}${where}${more > 0 ? `  (+${more} more)` : ''}`);
     }
     // A rule of one clause that is simply missing says nothing the "no" does not.
     const wholeQueryMissing = r.unmet.length === 1 && r.unmet[0]!.kind === 'missing' && r.unmet[0]!.clause === spec.query?.trim() && !spec.all && !spec.any && !spec.none;
