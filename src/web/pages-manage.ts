@@ -7,6 +7,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_DAY, DEFAULT_TIME, describeSchedule, scheduleOf, WEEKDAYS } from '../alerts/frequency.js';
+import { feedLinks } from '../alerts/links.js';
 import { checkManageToken, manageUrl, sendManageLink, subscriptionsOf, unsubscribe } from '../alerts/manage.js';
 import { queryProblem } from '../alerts/preview.js';
 import { checkConfirmToken, confirmSubscription, deleteSubscription, describeSubscription, RequestError, updateSubscription } from '../alerts/self-service.js';
@@ -70,6 +71,7 @@ export async function registerManagePages(app: FastifyInstance, ctx: PagesContex
 
   const managePage = async (reply: FastifyReply, address: string, token: string, notice?: string, status = 200) => {
     const subs = await subscriptionsOf(ctx, address);
+    const key = await secret();
     return render(
       reply,
       'manage',
@@ -92,6 +94,7 @@ export async function registerManagePages(app: FastifyInstance, ctx: PagesContex
             time: schedule.time ?? DEFAULT_TIME,
             day: schedule.day ?? DEFAULT_DAY,
             timezone: schedule.timezone,
+            feed: feedLinks(ctx.settings.publicUrl, key, 'subscription', sub.id),
           };
         }),
       },

@@ -196,6 +196,13 @@ describe('the manage page', () => {
     expect(page.status).toBe(200);
     expect(page.html).toContain('<h2 id="sub-' + first.id + '">ceasefire talks</h2>');
     expect(page.html).toContain('grain corridor');
+    // Each subscription's alert feed, at its private link.
+    const atom = new RegExp(`href="(${web.url}/feeds/subscriptions/${first.id}/atom\\.xml\\?token=[^"]+)">Atom feed</a>`).exec(page.html)?.[1];
+    expect(atom).toBeDefined();
+    const feed = await fetch(atom!);
+    expect([feed.status, feed.headers.get('content-type')]).toEqual([200, 'application/atom+xml; charset=utf-8']);
+    expect(await feed.text()).toContain('<title>Newswatch alerts: ceasefire talks</title>');
+    expect(page.html).toContain(`${web.url}/feeds/subscriptions/${second.id}/feed.json?token=`);
     const { a, t } = Object.fromEntries(new URL(first.manage).searchParams);
 
     const updated = await s.post('/manage', { a: a!, t: t!, s: first.id, action: 'update', query: 'ceasefire OR truce', frequency: 'weekly', time: '09:15', day: 'friday', timezone: 'Europe/Kyiv' });
