@@ -139,6 +139,18 @@ describe('abuse', () => {
     expect(await store.allPending()).toEqual([]);
   });
 
+  it('caps the subscriptions of one address, and the forms one client may send a minute', async () => {
+    const { web, store } = await start({ formsPerMinute: 4 }, { subscriptionsPerAddress: 2 });
+    const s = new Session(web.url);
+    await s.get('/');
+    const pages = [];
+    for (const query of ['grain', 'wheat', 'barley', 'maize', 'rye']) pages.push(await s.post('/', { ...FORM, query }));
+    expect(pages.map((p) => p.status)).toEqual([200, 200, 409, 409, 429]);
+    expect(pages[2]!.html).toContain('reader@example.org already has 2 subscriptions, the most one address may have; delete one first');
+    expect(pages[4]!.html).toContain('Please wait a minute and try again.');
+    expect((await store.allPending()).map((p) => p.keywords).sort()).toEqual(['grain', 'wheat']);
+  });
+
   it('accepts only the allowed domains, and nothing when the public form is off', async () => {
     const { web, store } = await start({ allowedDomains: ['example.org'] });
     expect((await subscribe(web, { email: 'someone@elsewhere.net' })).page.html).toContain('Only addresses at example.org may subscribe here.');
