@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SubscriptionStore } from '../../src/alerts/subscription-store.js';
 import type { Pipeline } from '../../workers/index.js';
-import { chromiumMissing, launchChromium, screenshot, screenshotDir } from '../helpers/browser.js';
+import { chromiumMissing, launchChromium, screenshot } from '../helpers/browser.js';
 import { rss, type FeedItem } from '../helpers/feeds.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { drain, pollAllAndDrain, testPipeline, writeConfig } from '../helpers/pipeline.js';
@@ -243,7 +243,36 @@ describe.skipIf(missing)('the subscribe page in Chromium', () => {
     expect(await store.getPending(new URL(linkIn(mail!, 'confirm')).searchParams.get('s')!)).toMatchObject({ keywords: 'ceasefire talks' });
   });
 
-  it.runIf(screenshotDir)('shows the subscribe page at phone width (screenshot)', async () => {
+  it('is usable with the keyboard alone: every control labelled, in reading order, the honeypot never reached', async () => {
+    const { web, store } = await start();
+    const page = await tab();
+    await page.goto(`${web.url}/`);
+    const unlabelled = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('input, select, textarea')].filter((e) => e.type !== 'hidden' && e.labels.length === 0).map((e) => e.name)`,
+    );
+    expect(unlabelled).toEqual([]);
+
+    // Tab from the top of the page, naming each control reached (a time field's parts count once).
+    const order: string[] = [];
+    for (let i = 0; i < 30 && order.at(-1) !== 'manage-email'; i++) {
+      await page.keyboard.press('Tab');
+      const name = await page.evaluate<string>(`(() => { const e = document.activeElement; return e.id || (e.name ? e.name + '=' + e.value : e.textContent.trim()); })()`);
+      if (order.at(-1) !== name) order.push(name);
+    }
+    expect(order).toEqual(['Newswatch', 'query', 'rule', 'email', 'frequency=immediate', 'time', 'day', 'timezone', 'action=subscribe', 'action=preview', 'manage-email']);
+
+    // Typing and Enter alone subscribe (Enter in a field presses the first button: Subscribe).
+    await page.locator('#query').focus();
+    await page.keyboard.type('ceasefire');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('keys@example.org');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Check your inbox' }).waitFor(WAIT);
+    expect((await store.allPending()).map((s) => [s.email, s.keywords])).toEqual([['keys@example.org', 'ceasefire']]);
+  });
+
+  it('fits a phone screen (390 px wide) without sideways scrolling', async () => {
     const { p, web } = await start();
     items = [STORIES[0]!];
     await pollAllAndDrain(p);
