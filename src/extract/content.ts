@@ -108,10 +108,23 @@ function isBylineNode(el: Element, matchString: string): boolean {
   return length > 0 && length < 100;
 }
 
+const flatLower = (text: string) => text.replace(/\s+/g, ' ').trim().toLowerCase();
+
+/** An element whose whole text is the byline, maybe after "By": "By Ann Smith" for "Ann Smith". */
+function isBylineText(el: Element, byline: string): boolean {
+  // Bounded: this is asked of every element on the way down, the <body> included.
+  const limit = 2 * byline.length + 40;
+  const raw = textContent(el, limit);
+  if (raw.length > limit) return false;
+  const text = flatLower(raw);
+  const name = flatLower(byline);
+  return text === name || text.replace(/^by:?\s+/, '') === name;
+}
+
 class ContentFinder {
   private readonly scores = new Map<Element, number>();
-  /** Only the first byline-looking element is taken (and removed); later passes keep it. */
-  private lookForByline: boolean;
+  /** Only the first byline element of a pass is removed (and taken when no byline is known). */
+  private lookForByline = true;
   byline: string | undefined;
 
   constructor(
@@ -119,11 +132,10 @@ class ContentFinder {
     private readonly body: Element,
     private readonly title: string,
     private readonly attempt: Attempt,
-    bylineKnown: boolean,
-    byline: string | undefined,
+    /** The byline from the metadata or an earlier pass. */
+    private readonly knownByline: string | undefined,
   ) {
-    this.byline = byline;
-    this.lookForByline = !bylineKnown && byline === undefined;
+    this.byline = knownByline;
   }
 
   private initialize(el: Element): void {
@@ -158,7 +170,12 @@ class ContentFinder {
         continue;
       }
 
-      if (this.lookForByline && isBylineNode(node, matchString)) {
+      if (this.lookForByline && (isBylineNode(node, matchString) || (this.knownByline !== undefined && isBylineText(node, this.knownByline)))) {
+        this.lookForByline = false;
+        if (this.byline !== undefined) {
+          node = removeAndNext(node);
+          continue;
+        }
         // Prefer the [itemprop=name] inside the byline: "By <span itemprop=name>Ann</span>".
         const end = nextNode(node, true);
         let next = nextNode(node);
@@ -171,7 +188,6 @@ class ContentFinder {
           next = nextNode(next);
         }
         this.byline = textContent(nameNode ?? node).trim();
-        this.lookForByline = false;
         node = removeAndNext(node);
         continue;
       }
@@ -414,21 +430,21 @@ function findBody(root: ParentNode): Element | undefined {
  * `prepared(0)` is the document to work on; a retry asks `prepared(n)` for a fresh copy, as
  * each pass changes the tree (re-parsing only the ~10% of pages that need a retry is cheaper
  * than copying every page up front). `title` is used to drop a heading that repeats it;
- * `bylineKnown` stops the byline search (metadata had one).
+ * `knownByline` (the metadata's) is kept as the byline, and its element in the page removed.
  */
 export function findContent(
   prepared: (pass: number) => ParentNode,
   title: string,
-  bylineKnown: boolean,
+  knownByline: string | undefined,
 ): FoundContent | undefined {
   const attempts: { content: Element; length: number }[] = [];
-  let byline: string | undefined;
+  let byline = knownByline;
 
   for (let i = 0; i < ATTEMPTS.length; i++) {
     const root = prepared(i);
     const body = findBody(root);
     if (!body) return undefined;
-    const finder = new ContentFinder(root, body, title, ATTEMPTS[i] as Attempt, bylineKnown, byline);
+    const finder = new ContentFinder(root, body, title, ATTEMPTS[i] as Attempt, byline);
     const content = finder.run();
     byline = finder.byline;
     const length = innerText(content).length;

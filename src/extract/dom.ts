@@ -43,8 +43,11 @@ export function nextElementSibling(node: AnyNode): Element | null {
   return next;
 }
 
-/** The DOM's `textContent`: every descendant text node, concatenated. */
-export function textContent(node: AnyNode): string {
+/**
+ * The DOM's `textContent`: every descendant text node, concatenated. Given `limit`, it stops
+ * once the text is longer (the result is then longer than `limit` but not complete).
+ */
+export function textContent(node: AnyNode, limit = Infinity): string {
   if (node.type === 'text') return (node as Text).data;
   if (!hasChildren(node)) return '';
   let out = '';
@@ -52,8 +55,10 @@ export function textContent(node: AnyNode): string {
   for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as AnyNode);
   while (stack.length > 0) {
     const current = stack.pop() as AnyNode;
-    if (current.type === 'text') out += (current as Text).data;
-    else if (hasChildren(current)) {
+    if (current.type === 'text') {
+      out += (current as Text).data;
+      if (out.length > limit) return out;
+    } else if (hasChildren(current)) {
       const kids = current.children;
       for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as AnyNode);
     }

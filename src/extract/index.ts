@@ -148,7 +148,7 @@ export function extractArticle(source: string, options: ExtractOptions = {}): Ex
   if (!article) {
     // Retries start again from the page as parsed; see findContent.
     const prepared = (pass: number) => (pass === 0 ? root : prepare(load(html)));
-    const found = findContent(prepared, metadata.title, metadata.byline !== undefined);
+    const found = findContent(prepared, metadata.title, metadata.byline);
     article = found?.content;
     byline ??= found?.byline || undefined;
   }

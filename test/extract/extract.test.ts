@@ -89,6 +89,30 @@ describe('metadata', () => {
   });
 });
 
+describe('a byline named by <meta name=author>', () => {
+  const head = '<title>A story by a named author</title><meta name="author" content="Olena Kovalenko">';
+  const prose = Array.from({ length: 5 }, (_, i) => `<p>Paragraph ${i + 1} of the story, long enough to count, with commas, clauses, and a few more words.</p>`).join('');
+  const withByline = (byline: string) => `<!DOCTYPE html><html><head>${head}</head><body><article><h1>A story by a named author</h1>${byline}${prose}</article></body></html>`;
+
+  it('keeps a byline element of the article out of the text', () => {
+    const result = extractArticle(withByline('<p class="byline">By Olena Kovalenko</p>'));
+    expect(result.byline).toBe('Olena Kovalenko');
+    expect(result.text).toMatch(/^Paragraph 1/);
+    expect(result.text).not.toContain('Kovalenko');
+  });
+
+  it('keeps a paragraph that is only "By" and the name out of the text, without a byline class', () => {
+    const result = extractArticle(withByline('<p>By  Olena\nKovalenko</p>'));
+    expect(result.text).toMatch(/^Paragraph 1/);
+    expect(result.text).not.toContain('Kovalenko');
+  });
+
+  it('keeps the name where it is part of the prose', () => {
+    const said = '<p>Olena Kovalenko, who wrote the report, said the findings were clear, and that more would follow soon.</p>';
+    expect(extractArticle(withByline(said)).text).toContain('Olena Kovalenko, who wrote the report');
+  });
+});
+
 describe('main content', () => {
   const article = extractArticle(fixture('news-article.html'), { url: 'https://courier.example/news/today/story.html' });
 
