@@ -10,7 +10,7 @@ import { DEFAULT_DAY, DEFAULT_TIME, describeSchedule, scheduleOf, WEEKDAYS } fro
 import { feedLinks } from '../alerts/links.js';
 import { checkManageToken, manageUrl, sendManageLink, subscriptionsOf, unsubscribe } from '../alerts/manage.js';
 import { queryProblem } from '../alerts/preview.js';
-import { checkConfirmToken, confirmSubscription, deleteSubscription, describeSubscription, RequestError, updateSubscription } from '../alerts/self-service.js';
+import { checkConfirmToken, confirmSubscription, deleteSubscription, describeSubscription, findSubscription, RequestError, updateSubscription } from '../alerts/self-service.js';
 import { SubscriptionStore, type StoredSubscription } from '../alerts/subscription-store.js';
 import { verifyUnsubscribeToken } from '../alerts/unsubscribe.js';
 import { formValues, scheduleOfForm, type PageKit, type PagesContext } from './pages.js';
@@ -167,10 +167,14 @@ export async function registerManagePages(app: FastifyInstance, ctx: PagesContex
     const target = await unsubscribeTarget(request);
     if (!target) return message(reply, 404, 'This link does not work', 'Copy the whole link from the email into the address bar.');
     const query = new URLSearchParams({ s: target.id, t: target.token }).toString();
+    const found = await findSubscription(ctx, target.id);
     return render(reply, 'message', {
       title: 'Unsubscribe',
       heading: 'Stop these alerts?',
-      paragraphs: ['Press the button and no more emails come for this subscription.'],
+      paragraphs: [
+        found ? `Alerts about: ${describeSubscription(found.sub, (id) => ctx.directory.ruleName(id))}.` : 'This subscription has ended already.',
+        'Press the button and no more emails come for this subscription.',
+      ],
       button: { action: `${base}/unsubscribe?${query}`, label: 'Unsubscribe', danger: true, fields: { _csrf: reply.generateCsrf() } },
     });
   });

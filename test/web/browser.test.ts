@@ -198,6 +198,7 @@ describe.skipIf(missing)('the subscribe page in Chromium', () => {
     // The same link opened in the browser: a page with a button; the GET leaves the subscription on.
     await page.goto(listUnsubscribeUrl(secondAlert!));
     expect(await heading(page)).toBe('Stop these alerts?');
+    expect(await page.locator('main').textContent()).toContain('Alerts about: ceasefire.');
     expect(await store.get(second)).toBeDefined();
     await screenshot(page, 'unsubscribe');
     await page.getByRole('button', { name: 'Unsubscribe' }).click();

@@ -366,7 +366,8 @@ describe('one-click unsubscribe', () => {
     expect((await fetch(forged, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(404);
     const page = new Session(web.url);
     const confirmPage = await page.get(url);
-    expect(confirmPage.html).toContain('Unsubscribe</button>');
+    expect(confirmPage.html).toContain('<button type="submit" class="danger">Unsubscribe</button>');
+    expect(confirmPage.html).toContain('Alerts about: ceasefire.');
     const done = await page.post(new URL(url).pathname + new URL(url).search, {});
     expect(done.html).toContain('No more alerts about ceasefire.');
     items = [...items, { guid: 'a2', title: 'Ceasefire talks end', link: `${http.url}/a2`, description: OTHER }];
