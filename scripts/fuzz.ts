@@ -21,7 +21,9 @@ if (targets === 0) {
 }
 const perTarget = Math.floor((minutes * 60_000) / targets);
 process.stdout.write(`fuzz: ${targets} targets in ${files.length} files, ${(perTarget / 1000).toFixed(0)} s each\n`);
-const run = spawnSync('npx', ['vitest', 'run', 'test/fuzz', '--no-file-parallelism'], {
+// Default reporter only: the JSON report (reports/vitest.json) stays the one of `npm test`, which
+// .ci/run's last line is read from.
+const run = spawnSync('npx', ['vitest', 'run', 'test/fuzz', '--no-file-parallelism', '--reporter=default'], {
   stdio: 'inherit',
   env: { ...process.env, FUZZ_MS_PER_TARGET: String(perTarget) },
 });
