@@ -101,6 +101,28 @@ async function tab(options: { javaScript?: boolean; width?: number } = {}): Prom
 
 const heading = (page: Page) => page.locator('h1').textContent();
 
+/**
+ * Every element with text of its own whose colour has less than 4.5:1 contrast with the
+ * background behind it (the first opaque one up the tree), as "text (ratio)".
+ */
+function lowContrast(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const background = (e) => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; };
+    const low = [];
+    for (const e of document.querySelectorAll('body *')) {
+      const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      const style = getComputedStyle(e);
+      if (!own || style.visibility === 'hidden' || e.closest('.hp, datalist, option, script')) continue;
+      const [a, b] = [lum(rgb(style.color)), lum(background(e))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < 4.5) low.push(e.textContent.trim().slice(0, 40) + ' (' + ratio.toFixed(2) + ')');
+    }
+    return low;
+  })()`);
+}
+
 /** Waits until the preview shows matches, and returns the highlighted words. */
 async function highlighted(page: Page): Promise<string[]> {
   await page.locator('#preview ol.matches mark').first().waitFor(WAIT);
@@ -271,6 +293,22 @@ describe.skipIf(missing)('the subscribe page in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Check your inbox' }).waitFor(WAIT);
     expect((await store.allPending()).map((s) => [s.email, s.keywords])).toEqual([['keys@example.org', 'ceasefire']]);
+  });
+
+  it('has text contrast of at least 4.5:1 (WCAG AA) everywhere on the subscribe page with a preview and an error', async () => {
+    const { p, web } = await start();
+    items = [STORIES[0]!];
+    await pollAllAndDrain(p);
+    const page = await tab({ javaScript: false });
+    await page.goto(`${web.url}/`);
+    await page.locator('#query').fill('ceasefire talks');
+    await page.locator('button[value="preview"]').click();
+    await highlighted(page);
+    expect(await lowContrast(page)).toEqual([]);
+    await page.locator('#query').fill('ceasefire AND');
+    await page.locator('button[value="subscribe"]').click();
+    await page.locator('#form-errors').waitFor(WAIT);
+    expect(await lowContrast(page)).toEqual([]);
   });
 
   it('fits a phone screen (390 px wide) without sideways scrolling', async () => {
