@@ -1,5 +1,6 @@
 // Emails for alerts and digests, as HTML and plain text from the same parts. All article-derived
-// text is escaped; no remote images; the plain-text part reads well on its own. Times are shown
+// text is escaped; no remote images; the plain-text part reads well on its own (matched words
+// between asterisks, as <mark> in HTML, in the headline too). Times are shown
 // in the subscription's time zone. Pure: the unsubscribe URL is computed by the caller.
 
 import type { DigestEntry } from './digest-store.js';
@@ -25,7 +26,8 @@ export interface EmailContext {
 }
 
 interface Story {
-  headline: string;
+  /** The title (or URL), with the words found in the title to highlight. */
+  headline: Snippet;
   url?: string;
   source: string;
   when: string;
@@ -45,7 +47,7 @@ export function renderAlertEmail(alert: Alert, ctx: EmailContext): RenderedEmail
     `${storyHtml(story, 'h2')}
 <p style="color:#555;font-size:0.9em">Matched: ${escapeHtml(ruleNames)}<br>Newswatch alert for subscription “${escapeHtml(alert.subscriptionId)}”${unsubscribeHtml(ctx)}</p>`,
   );
-  return { subject: `${ruleNames}: ${story.headline}`, text: `${text}\n`, html, messageId: messageId(alert.id, ctx), headers: listHeaders(ctx) };
+  return { subject: `${ruleNames}: ${story.headline.text}`, text: `${text}\n`, html, messageId: messageId(alert.id, ctx), headers: listHeaders(ctx) };
 }
 
 export interface DigestInput {
@@ -105,8 +107,10 @@ export function renderDigestEmail(input: DigestInput, ctx: EmailContext): Render
 }
 
 function storyOf(entry: Pick<DigestEntry, 'article' | 'rules' | 'source' | 'matchedAt' | 'also'>, timezone: string): Story {
+  const { title } = entry.article;
+  const titleHits = title ? entry.rules.flatMap((r) => r.hits).filter((h) => h.field === 'title' && h.end <= title.length) : [];
   return {
-    headline: entry.article.title ?? entry.article.url ?? '(untitled article)',
+    headline: { text: title ?? entry.article.url ?? '(untitled article)', highlights: titleHits },
     url: entry.article.url,
     source: entry.source,
     when: formatTime(entry.article.published ?? entry.matchedAt, timezone),
@@ -115,16 +119,19 @@ function storyOf(entry: Pick<DigestEntry, 'article' | 'rules' | 'source' | 'matc
   };
 }
 
+/** Says where the words of the snippet were found when that was the article page, not the feed. */
+const fromArticle = (snippet: Snippet) => snippet.from === 'content' && snippet.highlights.length > 0;
+
 function storyText(s: Story): string {
-  const lines = [s.headline, `${s.source}${s.when ? ` · ${s.when}` : ''}`];
-  if (s.snippet.text) lines.push(s.snippet.text);
+  const lines = [markText(s.headline), `${s.source}${s.when ? ` · ${s.when}` : ''}`];
+  if (s.snippet.text) lines.push(`${fromArticle(s.snippet) ? 'In the article: ' : ''}${markText(s.snippet)}`);
   if (s.url) lines.push(`Read: ${s.url}`);
   if (s.also.length > 0) lines.push(`Also reported by: ${s.also.map((a) => (a.url ? `${a.source} <${a.url}>` : a.source)).join(', ')}`);
   return lines.join('\n');
 }
 
 function storyHtml(s: Story, heading: 'h2' | 'h3'): string {
-  const title = s.url ? `<a href="${escapeHtml(s.url)}">${escapeHtml(s.headline)}</a>` : escapeHtml(s.headline);
+  const title = s.url ? `<a href="${escapeHtml(s.url)}">${highlightHtml(s.headline)}</a>` : highlightHtml(s.headline);
   const also =
     s.also.length > 0
       ? `<p style="color:#555;font-size:0.9em">Also reported by: ${s.also
@@ -133,7 +140,7 @@ function storyHtml(s: Story, heading: 'h2' | 'h3'): string {
       : '';
   return `<${heading} style="margin-bottom:0.2em">${title}</${heading}>
 <p style="color:#555;margin-top:0">${escapeHtml(s.source)}${s.when ? ` · ${escapeHtml(s.when)}` : ''}</p>
-${s.snippet.text ? `<p>${highlightHtml(s.snippet)}</p>` : ''}${also}`;
+${s.snippet.text ? `<p>${fromArticle(s.snippet) ? '<span style="color:#555">In the article:</span> ' : ''}${highlightHtml(s.snippet)}</p>` : ''}${also}`;
 }
 
 function page(body: string): string {
@@ -144,17 +151,23 @@ ${body}
 `;
 }
 
-/** The snippet's text escaped, its highlights in <mark>. */
-export function highlightHtml({ text, highlights }: Snippet): string {
+/** The snippet's text with each highlight wrapped by `mark`, the text between through `plain`. */
+function marked({ text, highlights }: Pick<Snippet, 'text' | 'highlights'>, plain: (s: string) => string, mark: (s: string) => string): string {
   let out = '';
   let at = 0;
   for (const r of [...highlights].sort((a, b) => a.start - b.start)) {
     if (r.start < at) continue;
-    out += escapeHtml(text.slice(at, r.start)) + `<mark>${escapeHtml(text.slice(r.start, r.end))}</mark>`;
+    out += plain(text.slice(at, r.start)) + mark(plain(text.slice(r.start, r.end)));
     at = r.end;
   }
-  return out + escapeHtml(text.slice(at));
+  return out + plain(text.slice(at));
 }
+
+/** The snippet's text escaped, its highlights in <mark>. */
+export const highlightHtml = (snippet: Pick<Snippet, 'text' | 'highlights'>): string => marked(snippet, escapeHtml, (s) => `<mark>${s}</mark>`);
+
+/** The snippet for a plain-text part, its highlights between asterisks: "the *ceasefire* held". */
+export const markText = (snippet: Pick<Snippet, 'text' | 'highlights'>): string => marked(snippet, (s) => s, (s) => `*${s}*`);
 
 const messageId = (id: string, ctx: EmailContext) => `<${id}@${ctx.domain ?? 'newswatch.local'}>`;
 

@@ -29,11 +29,16 @@ export interface WebhookPayload {
     language?: string;
   };
   snippet: string;
+  /** Where the snippet's text is from: the feed's summary, or the article's text (its page). */
+  snippetFrom?: 'summary' | 'content';
+  /** The matched words in `snippet`: character offsets into it. */
+  snippetHighlights: { start: number; end: number }[];
   highlights: { rule: string; term: string; field: string; start: number; end: number }[];
 }
 
 export function webhookPayload(alert: Alert): WebhookPayload {
   const { article } = alert;
+  const snippet = snippetOf(alert);
   return {
     type: 'alert',
     version: WEBHOOK_PAYLOAD_VERSION,
@@ -52,7 +57,9 @@ export function webhookPayload(alert: Alert): WebhookPayload {
       published: article.published,
       language: article.language,
     },
-    snippet: snippetOf(alert).text,
+    snippet: snippet.text,
+    snippetFrom: snippet.from,
+    snippetHighlights: snippet.highlights,
     highlights: alert.rules.flatMap((r) => r.hits.map((h) => ({ rule: r.id, ...h }))),
   };
 }

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { snippetOf, type Alert } from '../../src/alerts/alert.js';
-import { renderAlertEmail } from '../../src/alerts/render-email.js';
+import { renderAlertEmail, renderDigestEmail } from '../../src/alerts/render-email.js';
 import { signer, webhookPayload } from '../../src/alerts/webhook.js';
 
 const summary = 'Officials in Kyiv said a ceasefire could start on Monday if monitors are in place.';
@@ -51,7 +51,7 @@ describe('renderAlertEmail', () => {
 
   it('has a readable plain-text part with source, time, snippet and link', () => {
     expect(email.text).toContain('Test <Wire> · 24 Nov 2026, 10:30 UTC');
-    expect(email.text).toContain(summary);
+    expect(email.text).toContain('Officials in *Kyiv* said a *ceasefire* could start on Monday if monitors are in place.');
     expect(email.text).toContain('Read: https://news.example.org/a?x=1&y=2');
     expect(email.text).toContain('Matched: Ukraine ceasefire talks');
   });
@@ -66,6 +66,85 @@ describe('renderAlertEmail', () => {
 
   it('uses a Message-ID derived from the alert id', () => {
     expect(email.messageId).toBe('<d-abc@newswatch.local>');
+  });
+});
+
+describe('an alert whose words were found in the article page, not the feed summary', () => {
+  const filler = (n: number) => Array.from({ length: n }, (_, i) => `Paragraph ${i + 1} tells of other matters in the region.`).join(' ');
+  const content = `${filler(8)} On Tuesday the energy ministry said the ceasefire held overnight in Kyiv and the south. ${filler(8)} Monitors said the ceasefire was the longest so far. ${filler(3)}`;
+  const title = 'Talks in Kyiv go on';
+  const at = (text: string, word: string, from = 0) => text.indexOf(word, from);
+  const first = at(content, 'ceasefire');
+  const second = at(content, 'ceasefire', first + 1);
+  const pageAlert: Alert = {
+    ...alert,
+    article: { ...alert.article, title, summary: 'Read the full story on our site.', content },
+    rules: [
+      {
+        id: 'ukraine-ceasefire',
+        name: 'Ukraine ceasefire talks',
+        hits: [
+          { term: 'kyiv', field: 'title', start: at(title, 'Kyiv'), end: at(title, 'Kyiv') + 4 },
+          { term: 'ceasefire', field: 'content', start: first, end: first + 9 },
+          { term: 'kyiv', field: 'content', start: at(content, 'Kyiv'), end: at(content, 'Kyiv') + 4 },
+          { term: 'ceasefire', field: 'content', start: second, end: second + 9 },
+        ],
+      },
+    ],
+  };
+  const email = renderAlertEmail(pageAlert, { timezone: 'UTC' });
+
+  it('shows the matching sentences of the article, whole, with the words marked, and says where they are from', () => {
+    expect(email.html).toContain(
+      'In the article:</span> …On Tuesday the energy ministry said the <mark>ceasefire</mark> held overnight in <mark>Kyiv</mark> and the south. … Monitors said the <mark>ceasefire</mark> was the longest so far.…',
+    );
+    expect(email.html).not.toContain('Paragraph 8 tells');
+  });
+
+  it('marks the words in the plain-text part too', () => {
+    expect(email.text).toContain('In the article: …On Tuesday the energy ministry said the *ceasefire* held overnight in *Kyiv* and the south. … Monitors said the *ceasefire* was the longest so far.…');
+  });
+
+  it('highlights the words found in the title', () => {
+    expect(email.html).toContain('>Talks in <mark>Kyiv</mark> go on</a>');
+    expect(email.text).toMatch(/^Talks in \*Kyiv\* go on$/m);
+    expect(email.subject).toBe('Ukraine ceasefire talks: Talks in Kyiv go on');
+  });
+
+  it('bounds the excerpt: at most two sentences, and a long sentence is cut around the word', () => {
+    const many = Array.from({ length: 20 }, (_, i) => `Sentence ${i} says ceasefire again.`).join(' ');
+    const hits = [...many.matchAll(/ceasefire/g)].map((m) => ({ term: 'ceasefire', field: 'content', start: m.index, end: m.index + 9 }));
+    const s = snippetOf({ article: { ...pageAlert.article, content: many }, rules: [{ id: 'r', name: 'r', hits }] });
+    expect(s.text).toBe('Sentence 0 says ceasefire again. Sentence 1 says ceasefire again.…');
+    const long = `${'word '.repeat(400)}the ceasefire ${'word '.repeat(400)}`;
+    const start = at(long, 'ceasefire');
+    const cut = snippetOf({ article: { ...pageAlert.article, content: long }, rules: [{ id: 'r', name: 'r', hits: [{ term: 'ceasefire', field: 'content', start, end: start + 9 }] }] });
+    expect(cut.text.length).toBeLessThanOrEqual(402);
+    expect(cut.text.slice(cut.highlights[0]!.start, cut.highlights[0]!.end)).toBe('ceasefire');
+  });
+
+  it('gives digests the same excerpt', () => {
+    const digest = renderDigestEmail(
+      {
+        subscriptionId: 'desk',
+        digestId: 'd1',
+        entries: [{ storyId: 's1', article: pageAlert.article, source: 'Wire', rules: pageAlert.rules, matchedAt: pageAlert.matchedAt, also: [] }],
+        omitted: 0,
+        ruleOrder: ['ukraine-ceasefire'],
+        ruleNames: new Map([['ukraine-ceasefire', 'Ukraine ceasefire talks']]),
+      },
+      { timezone: 'UTC' },
+    );
+    expect(digest.html).toContain('In the article:</span> …On Tuesday the energy ministry said the <mark>ceasefire</mark>');
+    expect(digest.html).toContain('Talks in <mark>Kyiv</mark> go on');
+  });
+
+  it('gives webhooks the same excerpt, and where its words are (fields added, none changed)', () => {
+    const p = webhookPayload(pageAlert);
+    expect(p.snippet).toBe(snippetOf(pageAlert).text);
+    expect(p.snippet.startsWith('…On Tuesday the energy ministry')).toBe(true);
+    expect(p.snippetFrom).toBe('content');
+    expect(p.snippetHighlights.map((h) => p.snippet.slice(h.start, h.end))).toEqual(['ceasefire', 'Kyiv', 'ceasefire']);
   });
 });
 
