@@ -4,9 +4,10 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createMailer } from '../alerts/mailer.js';
+import { redactCredentials } from '../config/credentials.js';
 import type { Config } from '../config/load.js';
 import { defaultSettings, type Settings } from '../queue/context.js';
-import { redactUrl, resolveRedis, waitForRedis, type RedisTarget } from '../queue/redis.js';
+import { resolveRedis, waitForRedis, type RedisTarget } from '../queue/redis.js';
 import { createPipeline, type Pipeline } from '../../workers/index.js';
 import { CliError, loadConfigForRun, type GlobalOptions } from './common.js';
 
@@ -34,10 +35,10 @@ export async function openRuntime(
     forever: waitForever,
     onRetry: waitForever
       ? (attempt, err, delayMs) =>
-          log.warn({ redis: redactUrl(redis.url), attempt }, `Redis does not answer (${err.message}); attempt ${attempt}, next in ${delayMs / 1_000} s`)
+          log.warn({ redis: redactCredentials(redis.url), attempt }, `Redis does not answer (${err.message}); attempt ${attempt}, next in ${delayMs / 1_000} s`)
       : undefined,
   });
-  log.info({ redis: redis.source === 'managed' ? `${redis.url} (managed, data in ${join(opts.dataDir, 'redis')})` : redactUrl(redis.url) }, 'redis');
+  log.info({ redis: redis.source === 'managed' ? `${redis.url} (managed, data in ${join(opts.dataDir, 'redis')})` : redactCredentials(redis.url) }, 'redis');
   const settings = tune(defaultSettings(env, config.settings));
   const mailer = createMailer({ smtpUrl: env.SMTP_URL, outboxDir: join(opts.dataDir, 'outbox'), from: settings.mailFrom, connections: settings.smtpConnections });
   const pipeline = createPipeline({ redisUrl: redis.url, config, settings, mailer, log });

@@ -6,7 +6,7 @@
 // logged as they come.
 
 import type { Logger } from 'pino';
-import { redactUrl } from './redis.js';
+import { redactCredentials } from '../config/credentials.js';
 
 /** What OutageLog needs of a connection: ioredis' status and its events. */
 export interface WatchedConnection {
@@ -83,7 +83,7 @@ export class OutageLog {
       reminderGapMs: this.firstReminderMs,
       timer: setInterval(() => this.check(), 500).unref(),
     };
-    this.log.error({ redis: redactUrl(this.url), err: err.message }, `lost the connection to Redis (${err.message}); retrying, work waits until it is back`);
+    this.log.error({ redis: redactCredentials(this.url), err: err.message }, `lost the connection to Redis (${err.message}); retrying, work waits until it is back`);
   }
 
   /** Ends the reminders (process shutdown). */
@@ -102,7 +102,7 @@ export class OutageLog {
       clearInterval(outage.timer);
       this.outage = undefined;
       const seconds = Math.round((now - outage.since) / 1_000);
-      this.log.warn({ redis: redactUrl(this.url), downForSeconds: seconds, errors: outage.errors }, `Redis is back after ${seconds} s`);
+      this.log.warn({ redis: redactCredentials(this.url), downForSeconds: seconds, errors: outage.errors }, `Redis is back after ${seconds} s`);
       return;
     }
     if (now >= outage.nextReminderAt) {
@@ -110,7 +110,7 @@ export class OutageLog {
       outage.reminderGapMs = Math.min(outage.reminderGapMs * 2, this.maxReminderMs);
       outage.nextReminderAt = now + outage.reminderGapMs;
       this.log.warn(
-        { redis: redactUrl(this.url), downForSeconds: seconds, errors: outage.errors, err: outage.lastError },
+        { redis: redactCredentials(this.url), downForSeconds: seconds, errors: outage.errors, err: outage.lastError },
         `Redis still unreachable after ${seconds} s (${outage.lastError}); next word in ${Math.round(outage.reminderGapMs / 1_000)} s`,
       );
     }

@@ -8,6 +8,7 @@
 
 import { join } from 'node:path';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { redactCredentials } from '../config/credentials.js';
 import { openManagedRedis, type ManagedRedis } from './managed-redis.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -19,14 +20,6 @@ export interface RedisTarget {
 }
 
 export class RedisUnavailableError extends Error {}
-
-/** A URL as it may be printed: the password (or a lone user name, often a token) replaced by ***. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/]*)@/i, (_, scheme: string, userInfo: string) => {
-    const colon = userInfo.indexOf(':');
-    return `${scheme}${colon >= 0 ? `${userInfo.slice(0, colon)}:***` : '***'}@`;
-  });
-}
 
 /** A single server or a cluster: every store works with both. */
 export type RedisClient = Redis | Cluster;
@@ -120,7 +113,7 @@ export async function waitForRedis(target: RedisTarget, options: WaitOptions): P
 }
 
 function unreachable(target: RedisTarget, err: Error, timeoutMs: number, refused: boolean): RedisUnavailableError {
-  const where = `${redactUrl(target.url)}${target.source === 'REDIS_URL' ? ' (REDIS_URL)' : ''}`;
+  const where = `${redactCredentials(target.url)}${target.source === 'REDIS_URL' ? ' (REDIS_URL)' : ''}`;
   const fix = refused
     ? ['  - check the user name and password in REDIS_URL.']
     : target.source === 'REDIS_URL'

@@ -32,6 +32,11 @@ describe('redactCredentials', () => {
     );
     expect(redactCredentials('{"url":"https://token123@feeds.example.org/a.xml"}')).toBe('{"url":"https://***@feeds.example.org/a.xml"}');
     expect(redactCredentials('redis+cluster://u:pw@h1:7000,h2:7001')).toBe('redis+cluster://u:***@h1:7000,h2:7001');
+    // Redis URLs as the runtime and the outage log print them.
+    expect(redactCredentials('redis://:hunter2@127.0.0.1:6380/2')).toBe('redis://:***@127.0.0.1:6380/2');
+    expect(redactCredentials('rediss://app:s3cret@redis.example.org:6380')).toBe('rediss://app:***@redis.example.org:6380');
+    expect(redactCredentials('redis://tokenonly@host:6379')).toBe('redis://***@host:6379');
+    expect(redactCredentials('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });
 
   it('leaves e-mail addresses and URLs without user info alone', () => {
