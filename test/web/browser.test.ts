@@ -49,6 +49,8 @@ let smtp: TestSmtp;
 let browser: Browser | undefined;
 let items: FeedItem[] = [];
 let running: { p: Pipeline; web: TestWeb; contexts: BrowserContext[] } | undefined;
+/** Script errors and console errors (a CSP refusal among them) of every tab of the test. */
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   if (missing) return;
@@ -62,6 +64,7 @@ afterEach(async () => {
   await running?.web.close();
   await running?.p.close();
   running = undefined;
+  pageErrors = [];
   if (smtp) smtp.messages.length = 0;
   items = [];
 });
@@ -96,7 +99,14 @@ async function tab(options: { javaScript?: boolean; width?: number } = {}): Prom
   });
   context.setDefaultTimeout(60_000);
   running!.contexts.push(context);
-  return context.newPage();
+  const page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (m) => {
+    const line = `${m.text()} ${new URL(m.location().url).pathname}`;
+    // Expected answers: no favicon here, and 422 is the preview's answer to a query that does not parse.
+    if (m.type() === 'error' && !/^Failed to load resource: .* (404 \(Not Found\) \/favicon\.ico|422 \(Unprocessable Entity\) \/preview)$/.test(line)) pageErrors.push(line);
+  });
+  return page;
 }
 
 const heading = (page: Page) => page.locator('h1').textContent();
@@ -237,6 +247,8 @@ describe.skipIf(missing)('the subscribe page in Chromium', () => {
     await drain(p);
     expect(mailsTo(smtp, 'reader@example.org')).toHaveLength(2);
     expect(mailsTo(smtp, 'second@example.org')).toHaveLength(2);
+    // The preview script ran under the pages' Content-Security-Policy without an error.
+    expect(pageErrors).toEqual([]);
   });
 
   it('without JavaScript, "Preview matches" shows the matches or the caret, and Subscribe the confirmation message', async () => {
