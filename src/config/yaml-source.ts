@@ -2,7 +2,7 @@
 // cross-references, query syntax) can point at file:line:column. `${VAR}` and
 // `${VAR:-default}` in string values are replaced from the environment here.
 
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type Scalar, type YAMLError } from 'yaml';
+import { isCollection, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type Scalar, type YAMLError } from 'yaml';
 import type { ConfigIssue } from './errors.js';
 
 export type PathKey = string | number;
@@ -41,6 +41,7 @@ export function readYaml(file: string, text: string, env: NodeJS.ProcessEnv): Ya
 
   const issues: ConfigIssue[] = doc.errors.map((e) => unclosedQuote(doc, e, issueAt) ?? issueAt(e.pos[0], e.message.split('\n')[0] ?? e.message, 'check the YAML syntax at this point (indentation, quotes, a missing ":")'));
 
+  if (issues.length === 0) collectionKeys(doc, issues, issueAt);
   if (issues.length === 0) interpolateEnv(doc, env, issues, issueAt);
 
   const nodeAt = (path: readonly PathKey[]): Node | undefined => {
@@ -99,6 +100,20 @@ function unclosedQuote(doc: Document, e: YAMLError, issueAt: (offset: number, me
     `this ${q} quote is never closed, so YAML reads the rest of the file into this value`,
     `add the closing ${q} at the end of the value; for ${q} inside a value, quote it with ${other} instead (query: ${other}${q}peace talks${q} ukraine${other})`,
   );
+}
+
+/**
+ * A list or map used as a key (`{}: x`, `? [a, b]`): valid YAML, but no config key is one, and
+ * turning it into an object key would only make a Node warning on stderr ("Keys with collection
+ * values will be stringified"), found by fuzzing (issue 13).
+ */
+function collectionKeys(doc: Document, issues: ConfigIssue[], issueAt: (offset: number, message: string, hint?: string) => ConfigIssue): void {
+  visit(doc, {
+    Pair(_key, pair) {
+      if (!isCollection(pair.key)) return;
+      issues.push(issueAt(pair.key.range?.[0] ?? 0, 'a list or map is used as a key here', 'keys are plain names such as "id:" or "url:"; check the indentation, or quote the text if it is meant as a key'));
+    },
+  });
 }
 
 function interpolateEnv(

@@ -118,6 +118,21 @@ describe('loadConfig', () => {
     expect(issues[0]?.line).toBeGreaterThanOrEqual(3);
   });
 
+  it('reports a list or map used as a key, at its position, without a warning on stderr', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const { config, issues } = await load({ feeds: `feeds:\n  - id: wire\n    url: https://example.org/feed.xml\n    ? [a, b]\n    : x\n` });
+      expect(config).toBeUndefined();
+      expect(issues.map(formatIssue).join('\n')).toContain('feeds.yaml:4:7: error: a list or map is used as a key here');
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('puts a caret under the column of a query syntax error', async () => {
     const { issues } = await load({ rules: `rules:\n  - id: ukraine-ceasefire\n    query: '(ukraine AND ceasefire'\n` });
     expect(issues).toHaveLength(1);
