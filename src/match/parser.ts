@@ -121,7 +121,7 @@ function lex(q: string): Token[] {
     } else if (/^NEAR(\/|$)/.test(word)) {
       const m = /^NEAR\/(\d+)$/.exec(word);
       if (!m) {
-        throw new QuerySyntaxError(`${word === 'NEAR' ? 'NEAR' : 'NEAR/'} needs a distance in words`, i, j - i, 'write NEAR/10 for "within 10 words", or "near" in lower case to search for the word');
+        throw new QuerySyntaxError(`${word === 'NEAR' ? 'NEAR' : 'NEAR/'} needs a distance in words`, i, j - i, 'write NEAR/10 for "at most 10 words between", or "near" in lower case to search for the word');
       }
       push({ type: 'near', start: i, end: j, value: word, distance: Number(m[1]) });
     } else {
