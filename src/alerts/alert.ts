@@ -127,17 +127,36 @@ function wordStart(text: string, at: number): number {
   return space === -1 || space - at > 20 ? at : space + 1;
 }
 
+const LOCALE = 'en-GB';
+/** Formatters kept, most recently used last; a deployment uses a handful of zones, not hundreds. */
+const MAX_FORMATTERS = 64;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The formatter of a zone, built once (building one costs far more than formatting with it). */
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  const key = `${LOCALE}|${timeZone}`;
+  let formatter = formatters.get(key);
+  if (formatter) {
+    formatters.delete(key);
+  } else {
+    formatter = new Intl.DateTimeFormat(LOCALE, {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone,
+      timeZoneName: 'short',
+    });
+    if (formatters.size >= MAX_FORMATTERS) formatters.delete(formatters.keys().next().value!);
+  }
+  formatters.set(key, formatter);
+  return formatter;
+}
+
 export function formatTime(iso: string | undefined, timeZone = 'UTC'): string {
   if (!iso) return '';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
-  return new Intl.DateTimeFormat('en-GB', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone,
-    timeZoneName: 'short',
-  }).format(date);
+  return formatterFor(timeZone).format(date);
 }
