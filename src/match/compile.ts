@@ -156,24 +156,39 @@ class SequenceMatcher implements PositionalMatcher {
     readonly term: string,
   ) {}
 
-  /** Last token of a match of units[i..] starting at word position `pos`, or -1. */
-  private rest(d: PreparedArticle, i: number, pos: number): number {
+  /**
+   * Last token of a match of units[i..] starting at word position `pos`, or -1. A hyphenated unit
+   * matches two ways (its parts, or its joined form) that lead to the same position, so answers
+   * are remembered per (i, pos) in `memo`: without it a phrase of n hyphenated words that fails
+   * at its end tried 2^n ways (issue 13; 22 of them took 29 s).
+   */
+  private rest(d: PreparedArticle, i: number, pos: number, memo: Map<number, number>): number {
     if (i === this.units.length) return -2; // matched everything; caller keeps its last token
+    const key = pos * this.units.length + i;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const found = this.restOnce(d, i, pos, memo);
+    memo.set(key, found);
+    return found;
+  }
+
+  private restOnce(d: PreparedArticle, i: number, pos: number, memo: Map<number, number>): number {
     const u = this.units[i]!;
     let t = -1;
+    let next = pos;
     for (const p of u.parts) {
-      t = p.at(d, pos);
+      t = p.at(d, next);
       if (t < 0) break;
-      pos = d.tokEndPos[t]! + 1;
+      next = d.tokEndPos[t]! + 1;
     }
     if (t >= 0) {
-      const r = this.rest(d, i + 1, pos);
+      const r = this.rest(d, i + 1, next, memo);
       if (r !== -1) return r === -2 ? t : r;
     }
     if (u.joined) {
       const j = u.joined.at(d, pos);
       if (j >= 0) {
-        const r = this.rest(d, i + 1, d.tokEndPos[j]! + 1);
+        const r = this.rest(d, i + 1, d.tokEndPos[j]! + 1, memo);
         if (r !== -1) return r === -2 ? j : r;
       }
     }
@@ -185,6 +200,7 @@ class SequenceMatcher implements PositionalMatcher {
     const u0 = this.units[0]!;
     const starts = u0.joined ? [u0.parts[0]!, u0.joined] : [u0.parts[0]!];
     const seen = new Set<number>();
+    const memo = new Map<number, number>();
     for (const ref of starts) {
       if ((ref.fields(d) & this.mask) === 0) continue;
       for (const n of ref.lists(d)) {
@@ -193,7 +209,7 @@ class SequenceMatcher implements PositionalMatcher {
           if ((field & this.mask) === 0) continue;
           const pos = d.tokPos[t]!;
           if (seen.has(pos)) continue;
-          const last = this.rest(d, 0, pos);
+          const last = this.rest(d, 0, pos, memo);
           if (last < 0) continue;
           seen.add(pos);
           out.push({ field, from: pos, to: d.tokEndPos[last]!, start: d.tokStart[t]!, end: d.tokEnd[last]!, term: this.term });

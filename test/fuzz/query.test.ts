@@ -19,7 +19,9 @@ afterAll(() => guard.close());
 
 const WORDS = ['ukraine', 'talks', 'talk', 'war', 'wars', 'peace', 'cease', 'fire', 'ceasefire', 'grain', 'the', 'and', 'or', 'not', 'near', 'Zelenskyí', 'straße', 'İstanbul', '日本語', 'ﬁre', 'café', 'x', '2024', "Russia's"];
 const word = fc.constantFrom(...WORDS);
-const wordOrHyphen = fc.oneof(word, fc.tuple(word, word).map(([a, b]) => `${a}-${b}`));
+/** Hyphenated words: mostly a few, so that queries and texts share them. */
+const hyphenated = fc.oneof(fc.constantFrom('cease-fire', 'peace-talks', 'x-war'), fc.tuple(word, word).map(([a, b]) => `${a}-${b}`));
+const wordOrHyphen = fc.oneof(word, hyphenated);
 
 const REGEXES = ['cease-?fire', '(a+)+$', '(x+x+)+y', 'talks?', '\\bwar\\b', '^$', '.*', 'x*', '(?=x)', '\\1', '(a)\\1', 'a{2,}', 'a{1000}', '[', 'x|', '(?i)war', '\\p{L}+', '[^\\s]+', '(?<n>a)', 'x{0,99999}', '\\/', '(((((a)))))'];
 const regexLiteral = fc.oneof(fc.constantFrom(...REGEXES), fc.string({ maxLength: 12 }).map((s) => s.replace(/\//g, '\\/'))).map((r) => `/${r}/`);
@@ -53,6 +55,8 @@ const { query } = fc.letrec<{ query: string; positional: string }>((tie) => ({
     fc.tuple(tie('query'), fc.constantFrom(' ', ' AND ', ' OR ', ' or ', ' and ', '\n'), tie('query')).map(([a, op, b]) => a + op + b),
     tie('query').map((q) => `(${q})`),
     fc.tuple(word, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 3 })).map(([w, levels, n]) => w + ` NEAR/${n} ${w}`.repeat(levels)),
+    // A long phrase of one hyphenated word: each can match two ways (2^n before the fix).
+    fc.tuple(hyphenated, fc.integer({ min: 1, max: 40 }), word).map(([w, n, last]) => `"${`${w} `.repeat(n)}${last}"`),
   ),
 }));
 
@@ -64,7 +68,7 @@ const anyQuery = fc.oneof({ weight: 3, arbitrary: query }, { weight: 2, arbitrar
 
 const sentence = fc.array(fc.oneof({ weight: 8, arbitrary: wordOrHyphen }, { weight: 1, arbitrary: fc.constantFrom('.', ',', '—', '\n', '"') }), { maxLength: 60 }).map((ws) => ws.join(' '));
 /** A text repeating one word thousands of times: what made NEAR chains explode (issue 13). */
-const repetitive = fc.tuple(word, fc.integer({ min: 100, max: 3_000 }), sentence).map(([w, n, s]) => `${s} ${`${w} `.repeat(n)}${s}`);
+const repetitive = fc.tuple(wordOrHyphen, fc.integer({ min: 100, max: 3_000 }), sentence).map(([w, n, s]) => `${s} ${`${w} `.repeat(n)}${s}`);
 const article: fc.Arbitrary<MatchInput> = fc.record(
   {
     id: fc.constant('a'),

@@ -60,6 +60,16 @@ describe('hyphenated words', () => {
   it('stems the joined form of a hyphenated word', () => {
     expect(matches('ceasefire', 'two cease-fires collapsed')).toBe(true);
   });
+  it('looks for the joined form where the word starts, not where its parts stopped matching', () => {
+    expect(matches('"peace cease-fire talks"', 'peace ceasefire talks')).toBe(true);
+    expect(matches('"peace cease-fire talks"', 'peace cease ceasefire talks')).toBe(false);
+  });
+  it('tries a long phrase of hyphenated words once per position (issue 13: 2^n ways before)', () => {
+    const text = `peace ${'cease-fire '.repeat(60)}end`;
+    expect(matches(`"${'cease-fire '.repeat(45)}peace"`, text)).toBe(false);
+    expect(matches(`"${'cease-fire '.repeat(45)}end"`, text)).toBe(true);
+    expect(matches(`"peace ${'cease-fire '.repeat(45)}"`, text)).toBe(true);
+  });
 });
 
 describe('phrases', () => {
