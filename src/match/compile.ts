@@ -150,11 +150,15 @@ interface CUnit {
 
 /** Consecutive units: phrases, and terms written with several words ("cease-fire"). */
 class SequenceMatcher implements PositionalMatcher {
+  /** Whether some unit is hyphenated, so that a position can be reached two ways. */
+  private readonly hyphenated: boolean;
   constructor(
     readonly units: CUnit[],
     readonly mask: number,
     readonly term: string,
-  ) {}
+  ) {
+    this.hyphenated = units.some((u) => u.joined);
+  }
 
   /**
    * Last token of a match of units[i..] starting at word position `pos`, or -1. A hyphenated unit
@@ -162,8 +166,9 @@ class SequenceMatcher implements PositionalMatcher {
    * are remembered per (i, pos) in `memo`: without it a phrase of n hyphenated words that fails
    * at its end tried 2^n ways (issue 13; 22 of them took 29 s).
    */
-  private rest(d: PreparedArticle, i: number, pos: number, memo: Map<number, number>): number {
+  private rest(d: PreparedArticle, i: number, pos: number, memo: Map<number, number> | undefined): number {
     if (i === this.units.length) return -2; // matched everything; caller keeps its last token
+    if (!memo) return this.restOnce(d, i, pos, memo);
     const key = pos * this.units.length + i;
     const known = memo.get(key);
     if (known !== undefined) return known;
@@ -172,7 +177,7 @@ class SequenceMatcher implements PositionalMatcher {
     return found;
   }
 
-  private restOnce(d: PreparedArticle, i: number, pos: number, memo: Map<number, number>): number {
+  private restOnce(d: PreparedArticle, i: number, pos: number, memo: Map<number, number> | undefined): number {
     const u = this.units[i]!;
     let t = -1;
     let next = pos;
@@ -200,7 +205,8 @@ class SequenceMatcher implements PositionalMatcher {
     const u0 = this.units[0]!;
     const starts = u0.joined ? [u0.parts[0]!, u0.joined] : [u0.parts[0]!];
     const seen = new Set<number>();
-    const memo = new Map<number, number>();
+    // Without a hyphenated word each position has one way on, and nothing to remember.
+    const memo = this.hyphenated ? new Map<number, number>() : undefined;
     for (const ref of starts) {
       if ((ref.fields(d) & this.mask) === 0) continue;
       for (const n of ref.lists(d)) {
