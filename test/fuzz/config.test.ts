@@ -2,7 +2,7 @@
 // with one of them mutated — characters flipped, lines cut, duplicated or nested, YAML anchors,
 // tags, flow collections and interpolations put anywhere. The directory either loads or is
 // refused with issues that each name a file, a line and a column (from 1) and say what is wrong;
-// the loader never throws.
+// the loader never throws, and never leaves a warning on stderr instead.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,7 @@ const CONFIG = new URL('../../config/', import.meta.url);
 const SHIPPED: Record<string, string> = Object.fromEntries(readdirSync(CONFIG).filter((f) => f.endsWith('.yaml')).map((f) => [f, readFileSync(new URL(f, CONFIG), 'utf8')]));
 const NAMES = Object.keys(SHIPPED);
 
-const TOKENS = ['&a ', '*a', '<<: *a', '!!binary ', '!!js/function ', '!!str ', '!custom ', '{', '}', '[', ']', '---\n', '...\n', '%YAML 1.2\n', '? ', ': ', '- ', '|', '>-', '"', "'", '\t', '#', '${NEWSWATCH_X}', '${', '$${', '\n  ', '\n', '~', 'null', 'true', '0x1F', '1e999', '-.inf', '2024-01-01', '\u00a0', '\r\n', '\uFEFF', '\u0000', 'id: dup', 'query: "(a"', 'interval: 0s', 'url: http://127.0.0.1/'];
+const TOKENS = ['&a ', '*a', '? [a, b]\n: ', '{a: 1}: ', '<<: *a', '!!binary ', '!!js/function ', '!!str ', '!custom ', '{', '}', '[', ']', '---\n', '...\n', '%YAML 1.2\n', '? ', ': ', '- ', '|', '>-', '"', "'", '\t', '#', '${NEWSWATCH_X}', '${', '$${', '\n  ', '\n', '~', 'null', 'true', '0x1F', '1e999', '-.inf', '2024-01-01', '\u00a0', '\r\n', '\uFEFF', '\u0000', 'id: dup', 'query: "(a"', 'interval: 0s', 'url: http://127.0.0.1/'];
 const token = fc.constantFrom(...TOKENS);
 const files = fc.tuple(fc.constantFrom(...NAMES), fc.constantFrom(...NAMES), fc.boolean()).chain(([name, dropped, drop]) =>
   mutated(fc.constant(SHIPPED[name]!), token, { maxRepeat: 200, maxDepth: 200 }).map((text) => {
@@ -44,8 +44,9 @@ describe('config loader (fuzz)', () => {
       await runFuzz(
         'config',
         fc.asyncProperty(files, async (f) => {
-          const { loaded, issues } = await guard.call<Awaited<ReturnType<typeof configOutcome>>>('configOutcome', { dir, files: f });
+          const { loaded, issues, warnings } = await guard.call<Awaited<ReturnType<typeof configOutcome>>>('configOutcome', { dir, files: f });
           const list = issues as { file: unknown; line: unknown; column: unknown; message: unknown; severity: unknown }[];
+          expect(warnings, 'the loader made a process warning (stderr) instead of an issue').toEqual([]);
           if (!loaded) expect(list.some((i) => i.severity === 'error'), 'not loaded, but no error says why').toBe(true);
           for (const i of list) {
             const where = JSON.stringify(i);

@@ -56,10 +56,22 @@ export function charsetOutcome({ bytes, contentType }: { bytes: Uint8Array; cont
   return { text, fixed: typeof text === 'string' ? fixC1Controls(text) : undefined, encoding, source };
 }
 
-/** The config directory `dir` holding just these files, loaded as `validate` and `start` load it. */
-export async function configOutcome({ dir, files }: { dir: string; files: Record<string, string> }): Promise<{ loaded: boolean; issues: unknown[] }> {
+/**
+ * The config directory `dir` holding just these files, loaded as `validate` and `start` load it,
+ * with the process warnings it caused (a library's warning on stderr is not an issue with a line).
+ */
+export async function configOutcome({ dir, files }: { dir: string; files: Record<string, string> }): Promise<{ loaded: boolean; issues: unknown[]; warnings: string[] }> {
   for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const { config, issues } = await loadConfig(dir, {});
-  return { loaded: config !== undefined, issues };
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  try {
+    const { config, issues } = await loadConfig(dir, {});
+    // Warnings are emitted on a later tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    return { loaded: config !== undefined, issues, warnings };
+  } finally {
+    process.off('warning', onWarning);
+  }
 }
