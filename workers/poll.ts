@@ -75,13 +75,14 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
       ctx.metrics.polls.inc({ outcome: 'not_modified' });
       return { ...empty, status: 'not-modified' };
     }
-    // Parsed and normalised in a sandbox thread: a feed is text from strangers too.
+    // Parsed and normalised in a sandbox thread: a feed is text from strangers too. Without the
+    // content HTML: the queued article carries none (withoutHtml).
     const identity = feed.identity ?? settings.itemIdentity;
     const { items: articles, repeatedIds } = await ctx.sandbox.parseFeed(decodeBody(response.body, response.headers.get('content-type')), response.url, {
       id: feed.id,
       url: response.url,
       identity,
-    });
+    }, { html: false });
     if (repeatedIds > 0) {
       const fix = identity === 'guid' ? 'if they are different articles, set `identity: link` for this feed in feeds.yaml' : 'they share a link too';
       ctx.log.warn({ feedId, repeatedIds, identity }, `feed items repeat another item's ${identity}; ${repeatedIds} dropped (${fix})`);

@@ -17,33 +17,45 @@ const CELLS = new Set(['td', 'th']);
 const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'noembed', 'noframes', 'head', 'title']);
 
 export function toPlainText(node: AnyNode): string {
-  const parts: string[] = [];
-
-  const walk = (current: AnyNode, inPre: boolean): void => {
-    if (isText(current)) {
-      parts.push(inPre ? current.data : current.data.replace(/\s+/g, ' '));
-      return;
-    }
-    if (!isElement(current) && current.type !== 'root' && current.type !== 'cdata') return;
-    const name = isElement(current) ? current.name : '';
-    if (SKIPPED.has(name)) return;
-    if (name === 'br') {
-      parts.push('\n');
-      return;
-    }
-    const separator = PARAGRAPH_BLOCKS.has(name) ? '\n\n' : LINE_BLOCKS.has(name) ? '\n' : CELLS.has(name) ? '\t' : '';
-    if (separator) parts.push(separator);
-    const pre = inPre || name === 'pre';
-    for (const child of (current as { children: AnyNode[] }).children) walk(child, pre);
-    if (separator && separator !== '\t') parts.push(separator);
-  };
-  walk(node, false);
-
-  return parts
+  return textParts(node, false)
     .join('')
     .replace(/[ \t]*\n[ \t]*/g, '\n')
     .replace(/\t+/g, '\t')
     .replace(/ {2,}/g, ' ')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/**
+ * The same text on one line: toPlainText with every run of white space made one space, built
+ * without laying out lines and paragraphs first (titles and feed content need only the words).
+ */
+export function toOneLineText(node: AnyNode): string {
+  return textParts(node, true).join('').replace(/\s+/g, ' ').trim();
+}
+
+/** Text nodes and the separators between them, in document order; `oneLine`: raw text, separators a space. */
+function textParts(node: AnyNode, oneLine: boolean): string[] {
+  const parts: string[] = [];
+
+  const walk = (current: AnyNode, inPre: boolean): void => {
+    if (isText(current)) {
+      parts.push(inPre || oneLine ? current.data : current.data.replace(/\s+/g, ' '));
+      return;
+    }
+    if (!isElement(current) && current.type !== 'root' && current.type !== 'cdata') return;
+    const name = isElement(current) ? current.name : '';
+    if (SKIPPED.has(name)) return;
+    if (name === 'br') {
+      parts.push(oneLine ? ' ' : '\n');
+      return;
+    }
+    const separator = PARAGRAPH_BLOCKS.has(name) ? '\n\n' : LINE_BLOCKS.has(name) ? '\n' : CELLS.has(name) ? '\t' : '';
+    if (separator) parts.push(oneLine ? ' ' : separator);
+    const pre = inPre || name === 'pre';
+    for (const child of (current as { children: AnyNode[] }).children) walk(child, pre);
+    if (separator && separator !== '\t') parts.push(oneLine ? ' ' : separator);
+  };
+  walk(node, false);
+  return parts;
 }

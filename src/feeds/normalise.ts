@@ -3,14 +3,15 @@
 // canonical link, else a hash of title and date; title and summary become clean text (tags
 // dropped, the text of script, style, noscript and other non-text elements left out, blocks
 // and line breaks kept apart by a space, C1 control characters read as the windows-1252
-// punctuation they meant); content HTML is kept, with its links made absolute; a missing,
-// unreadable or far-future date becomes the time first seen; the language is the item's, else
-// the feed's, else detected. Every field is bounded (bounds.ts).
+// punctuation they meant); content HTML is read for its text and kept, from the same parse,
+// with its links made absolute (unless the caller leaves it out: the poll worker queues text
+// only); a missing, unreadable or far-future date becomes the time first seen; the language is
+// the item's, else the feed's, else detected. Every field is bounded (bounds.ts).
 
 import { createHash } from 'node:crypto';
 import * as cheerio from 'cheerio';
 import type { AnyNode } from 'domhandler';
-import { toPlainText } from '../extract/text.js';
+import { toOneLineText } from '../extract/text.js';
 import type { Article } from './article.js';
 import { boundArticle, boundHtml, boundText, FIELD_LIMITS, precut } from './bounds.js';
 import { fixC1Controls } from './charset.js';
@@ -44,10 +45,15 @@ export function canonicalUrl(link: string | undefined, base?: string): string | 
 /** Text of an HTML fragment: tags stripped, entities decoded, non-text elements left out, white space folded. */
 export function htmlToText(html: string | undefined): string | undefined {
   if (!html) return undefined;
-  const text = html.includes('<') || html.includes('&') ? toPlainText(cheerio.load(html, null, false).root()[0] as AnyNode) : html;
-  const folded = fixC1Controls(text).replace(/\s+/g, ' ').trim();
-  return folded || undefined;
+  if (isMarkup(html)) return parsedText(cheerio.load(html, null, false));
+  return fixC1Controls(html).replace(/\s+/g, ' ').trim() || undefined;
 }
+
+/** Text without tags or entities is read as it is. */
+const isMarkup = (html: string) => html.includes('<') || html.includes('&');
+
+/** The text of parsed HTML on one line (C1 characters are not white space: fixing them after the folding is the same). */
+const parsedText = ($: cheerio.CheerioAPI) => fixC1Controls(toOneLineText($.root()[0] as AnyNode)) || undefined;
 
 /** The feed's own title (as text), link (absolute) and language, as `parse-feed` shows them. */
 export function feedInfo(parsed: ParsedFeed, feedUrl: string): { title?: string; link?: string; language?: string } {
@@ -68,10 +74,10 @@ export function itemBase(feedUrl: string, bases: string[] | undefined): string {
   return base;
 }
 
-/** Content HTML with href/src made absolute, so it still works in an email or another site. */
-export function absolutiseHtml(html: string | undefined, base: string): string | undefined {
-  if (!html || !/\s(?:href|src)\s*=/i.test(html)) return html;
-  const $ = cheerio.load(html, null, false);
+const hasLinks = (html: string) => /\s(?:href|src)\s*=/i.test(html);
+
+/** The parsed HTML serialised with its href/src made absolute, so it still works in an email or another site. */
+function absoluteLinks($: cheerio.CheerioAPI, base: string): string {
   $('[href], [src]').each((_, el) => {
     for (const attr of ['href', 'src']) {
       const value = $(el).attr(attr);
@@ -84,6 +90,18 @@ export function absolutiseHtml(html: string | undefined, base: string): string |
     }
   });
   return $.html();
+}
+
+/**
+ * An item's content as text and, with `keepHtml`, as HTML with absolute links, from one parse
+ * (links do not change the text, so it is read before they are rewritten).
+ */
+function contentFields(html: string | undefined, base: string, keepHtml: boolean): { content?: string; contentHtml?: string } {
+  if (!html || !isMarkup(html)) return { content: htmlToText(html), contentHtml: keepHtml ? html : undefined };
+  const $ = cheerio.load(html, null, false);
+  const content = parsedText($);
+  if (!keepHtml) return { content };
+  return { content, contentHtml: hasLinks(html) ? absoluteLinks($, base) : html };
 }
 
 /** "desk@example.org (Jane Doe)" and "Jane Doe (desk@example.org)" → "Jane Doe"; a bare address stays. */
@@ -105,7 +123,15 @@ export interface FeedRef {
   identity?: ItemIdentity;
 }
 
-export function normaliseItem(item: RawItem, feed: FeedRef, parsed: ParsedFeed, now: Date): Article {
+export interface NormaliseOptions {
+  /**
+   * Keep the content HTML (with absolute links); default true. The pipeline queues articles
+   * without it (withoutHtml), so the poll worker passes false and the HTML is never rebuilt.
+   */
+  html?: boolean;
+}
+
+export function normaliseItem(item: RawItem, feed: FeedRef, parsed: ParsedFeed, now: Date, options: NormaliseOptions = {}): Article {
   const base = itemBase(feed.url, item.bases);
   const guidUrl = item.guid && /^https?:\/\//i.test(item.guid) ? item.guid : undefined;
   const url = canonicalUrl(item.link, base) ?? canonicalUrl(guidUrl, base);
@@ -115,8 +141,7 @@ export function normaliseItem(item: RawItem, feed: FeedRef, parsed: ParsedFeed, 
   const id =
     (feed.identity === 'link' ? url || guid : guid || url) ||
     createHash('sha256').update(`${title ?? ''}\u0000${item.published ?? ''}`).digest('hex').slice(0, 32);
-  const contentHtml = absolutiseHtml(boundHtml(item.contentHtml && fixC1Controls(item.contentHtml), FIELD_LIMITS.contentHtml), base);
-  const content = htmlToText(contentHtml);
+  const { content, contentHtml } = contentFields(boundHtml(item.contentHtml && fixC1Controls(item.contentHtml), FIELD_LIMITS.contentHtml), base, options.html ?? true);
   const summary = htmlToText(precut(item.summary, FIELD_LIMITS.summary)) ?? (content ? boundText(content, AUTO_SUMMARY_LENGTH) : undefined);
   const language =
     languageCode(item.language) ?? languageCode(parsed.language) ?? detectLanguage([...new Set([title, summary, content].filter(Boolean))].join('. '));
@@ -144,11 +169,11 @@ export interface NormalisedItems {
 }
 
 /** Normalised items of a feed, without duplicates (first one wins), and how many were dropped. */
-export function normaliseFeedItems(parsed: ParsedFeed, feed: FeedRef, now = new Date()): NormalisedItems {
+export function normaliseFeedItems(parsed: ParsedFeed, feed: FeedRef, now = new Date(), options: NormaliseOptions = {}): NormalisedItems {
   const seen = new Set<string>();
   const items: Article[] = [];
   for (const item of parsed.items) {
-    const article = normaliseItem(item, feed, parsed, now);
+    const article = normaliseItem(item, feed, parsed, now, options);
     if (seen.has(article.id)) continue;
     seen.add(article.id);
     items.push(article);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Extracted, SiteRule } from '../extract/index.js';
 import { FetchError } from '../feeds/fetch.js';
-import type { FeedRef } from '../feeds/normalise.js';
+import type { FeedRef, NormaliseOptions } from '../feeds/normalise.js';
 import type { ExtractTask, FeedTask, ParsedItems, StartedMessage, Task, TaskResult } from './tasks.js';
 
 export type { ParsedItems } from './tasks.js';
@@ -60,8 +60,8 @@ export class Sandbox {
   }
 
   /** A feed's items, parsed and normalised; `source` names the feed in errors. */
-  parseFeed(text: string, source: string, feed: FeedRef): Promise<ParsedItems> {
-    const task: FeedTask = { kind: 'feed', id: this.nextId++, text, source, feed };
+  parseFeed(text: string, source: string, feed: FeedRef, options?: NormaliseOptions): Promise<ParsedItems> {
+    const task: FeedTask = { kind: 'feed', id: this.nextId++, text, source, feed, options };
     return this.run(task, source);
   }
 

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { extractArticle, type ExtractOptions, type Extracted } from '../extract/index.js';
 import type { Article } from '../feeds/article.js';
 import { FetchError, type FetchErrorClass } from '../feeds/fetch.js';
-import { feedInfo, normaliseFeedItems, type FeedRef } from '../feeds/normalise.js';
+import { feedInfo, normaliseFeedItems, type FeedRef, type NormaliseOptions } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
 
 export interface ExtractTask {
@@ -24,6 +24,7 @@ export interface FeedTask {
   /** Names the feed in errors: its URL or file. */
   source: string;
   feed: FeedRef;
+  options?: NormaliseOptions;
 }
 
 export type Task = ExtractTask | FeedTask;
@@ -49,7 +50,7 @@ export interface StartedMessage {
 async function perform(task: Task): Promise<Extracted | ParsedItems> {
   if (task.kind === 'extract') return extractArticle(task.html, task.options);
   const parsed = await parseFeed(task.text, task.source);
-  return { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed) };
+  return { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, new Date(), task.options) };
 }
 
 export default async function run(task: Task): Promise<TaskResult<Extracted | ParsedItems>> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalUrl, htmlToText, normaliseFeed } from '../../src/feeds/normalise.js';
+import { canonicalUrl, htmlToText, normaliseFeed, normaliseFeedItems } from '../../src/feeds/normalise.js';
 import { parseFeed } from '../../src/feeds/parse.js';
 
 const feed = { id: 'wire', url: 'https://news.example.org/feeds/world.xml' };
@@ -65,6 +65,20 @@ describe('normaliseFeed', () => {
     );
     const [item] = normaliseFeed(parsed, feed, now);
     expect(item).toMatchObject({ title: 'Truce & talks', content: 'Body text', contentHtml: '<p>Body <em>text</em></p>', language: 'en' });
+  });
+
+  it('makes links in content HTML absolute, and without html leaves the HTML out but reads the same text', async () => {
+    const parsed = await parseFeed(
+      `<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
+        <item><guid>x</guid><title>T</title>
+        <content:encoded><![CDATA[<p>Talks in <a href="/kyiv">Kyiv</a></p><ul><li>one</li><li>two</li></ul><img src="i.png">]]></content:encoded></item></channel></rss>`,
+      't',
+    );
+    const [withHtml] = normaliseFeed(parsed, feed, now);
+    expect(withHtml?.contentHtml).toBe('<p>Talks in <a href="https://news.example.org/kyiv">Kyiv</a></p><ul><li>one</li><li>two</li></ul><img src="https://news.example.org/feeds/i.png">');
+    expect(withHtml?.content).toBe('Talks in Kyiv one two');
+    const [withoutHtml] = normaliseFeedItems(parsed, feed, now, { html: false }).items;
+    expect(withoutHtml).toEqual({ ...withHtml, contentHtml: undefined });
   });
 
   it('drops a repeated item id within one feed', async () => {
