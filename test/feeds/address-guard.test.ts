@@ -3,7 +3,7 @@
 // private host: Linux routes all of 127/8 to the loopback interface).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressKind, addressPolicy, type AddressPolicy } from '../../src/feeds/address-guard.js';
+import { addressKind, addressPolicy, guardedAgent, type AddressPolicy } from '../../src/feeds/address-guard.js';
 import { FetchError, fetchUrl, type FetchOptions } from '../../src/feeds/fetch.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 
@@ -38,6 +38,17 @@ describe('addressKind', () => {
       hosts: ['127.0.0.1', '::1', 'news.example.org'],
       ranges: ['10.0.0.0/8'],
     });
+  });
+
+  it('builds the policy of a feed list once per ranges, and a reloaded list gets its own', () => {
+    const feeds = [{ url: 'https://news.example.org/rss' }];
+    const policy = addressPolicy(feeds, ['10.0.0.0/8']);
+    expect(addressPolicy(feeds, ['10.0.0.0/8'])).toBe(policy);
+    expect(guardedAgent(addressPolicy(feeds, ['10.0.0.0/8']), 1_000)).toBe(guardedAgent(policy, 1_000));
+    expect(addressPolicy(feeds, ['192.168.0.0/16']).ranges).toEqual(['192.168.0.0/16']);
+    const reloaded = [...feeds, { url: 'https://wire.example.org/rss' }];
+    expect(addressPolicy(reloaded, ['10.0.0.0/8']).hosts).toEqual(['news.example.org', 'wire.example.org']);
+    expect(Object.isFrozen(policy.hosts)).toBe(true);
   });
 });
 
