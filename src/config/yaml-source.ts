@@ -42,7 +42,17 @@ export function readYaml(file: string, text: string, env: NodeJS.ProcessEnv): Ya
   const issues: ConfigIssue[] = doc.errors.map((e) => unclosedQuote(doc, e, issueAt) ?? issueAt(e.pos[0], e.message.split('\n')[0] ?? e.message, 'check the YAML syntax at this point (indentation, quotes, a missing ":")'));
 
   if (issues.length === 0) collectionKeys(doc, issues, issueAt);
+  if (issues.length === 0) unresolvedAliases(doc, issues, issueAt);
   if (issues.length === 0) interpolateEnv(doc, env, issues, issueAt);
+  let data: unknown;
+  if (issues.length === 0) {
+    try {
+      data = doc.toJS();
+    } catch (err) {
+      // The yaml library refuses a document whose aliases expand too far (a "billion laughs").
+      issues.push(issueAt(0, (err as Error).message, 'write the values out instead of repeating them through anchors (&name) and aliases (*name)'));
+    }
+  }
 
   const nodeAt = (path: readonly PathKey[]): Node | undefined => {
     for (let n = path.length; n >= 0; n--) {
@@ -55,7 +65,7 @@ export function readYaml(file: string, text: string, env: NodeJS.ProcessEnv): Ya
   return {
     file,
     text,
-    data: issues.length === 0 ? doc.toJS() : undefined,
+    data,
     issues,
     at(path, message, hint, severity) {
       return issueAt(nodeAt(path)?.range?.[0] ?? 0, message, hint, severity);
@@ -112,6 +122,20 @@ function collectionKeys(doc: Document, issues: ConfigIssue[], issueAt: (offset: 
     Pair(_key, pair) {
       if (!isCollection(pair.key)) return;
       issues.push(issueAt(pair.key.range?.[0] ?? 0, 'a list or map is used as a key here', 'keys are plain names such as "id:" or "url:"; check the indentation, or quote the text if it is meant as a key'));
+    },
+  });
+}
+
+/**
+ * An alias (`*name`) whose anchor (`&name`) does not come before it: the yaml library parses it
+ * and throws only when the values are read, which stopped validate and start with a stack trace;
+ * found by fuzzing (issue 13).
+ */
+function unresolvedAliases(doc: Document, issues: ConfigIssue[], issueAt: (offset: number, message: string, hint?: string) => ConfigIssue): void {
+  visit(doc, {
+    Alias(_key, alias) {
+      if (alias.resolve(doc)) return;
+      issues.push(issueAt(alias.range?.[0] ?? 0, `the alias *${alias.source} has no anchor &${alias.source} before it`, `put &${alias.source} on the value to repeat, above this line, or write the value out`));
     },
   });
 }

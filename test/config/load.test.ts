@@ -133,6 +133,16 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reports an alias without its anchor, and aliases that expand too far, instead of throwing', async () => {
+    const dangling = await load({ feeds: `feeds:\n  - id: wire\n    url: https://example.org/feed.xml\n    tags: *t\n` });
+    expect(dangling.config).toBeUndefined();
+    expect(dangling.issues.map(formatIssue).join('\n')).toContain('feeds.yaml:4:11: error: the alias *t has no anchor &t before it');
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    const bomb = await load({ feeds: `${laughs}\nfeeds:\n  - id: wire\n    url: https://example.org/feed.xml\n` });
+    expect(bomb.config).toBeUndefined();
+    expect(bomb.issues.map(formatIssue).join('\n')).toMatch(/feeds\.yaml:1:1: error: .*alias/i);
+  });
+
   it('puts a caret under the column of a query syntax error', async () => {
     const { issues } = await load({ rules: `rules:\n  - id: ukraine-ceasefire\n    query: '(ukraine AND ceasefire'\n` });
     expect(issues).toHaveLength(1);

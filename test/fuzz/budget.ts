@@ -35,7 +35,11 @@ export async function runFuzz<Ts>(name: string, property: IRawProperty<Ts>): Pro
     // The replayed seed is the first batch's, so FUZZ_SEED=<seed> finds the case again at once.
     const params: Parameters<Ts> = { numRuns: BATCH, interruptAfterTimeLimit: BATCH_LIMIT_MS, ...(batch === 0 && first !== undefined ? { seed: first } : {}) };
     const details = await fc.check(property, params);
-    if (details.failed) throw new Error(`fuzz target ${name}: ${fc.defaultReportMessage(details) ?? 'failed'}`);
+    if (details.failed) {
+      const cause = details.errorInstance;
+      const why = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+      throw new Error(`fuzz target ${name}: ${fc.defaultReportMessage(details) ?? 'failed'}\n${why}`, { cause });
+    }
     cases += details.numRuns;
   }
   if (process.env.FUZZ_MS_PER_TARGET) process.stdout.write(`fuzz: ${name}: ${cases} cases in ${(fuzzMsPerTarget() / 1000).toFixed(0)} s\n`);
