@@ -119,9 +119,16 @@ function contentFromRule($: CheerioAPI, selector: string): Element | undefined {
  */
 const MAX_DEPTH = 512;
 
+/**
+ * A UTF-16 surrogate without its pair (text decoded from broken UTF-16, or cut mid-character).
+ * Two in a row make parse5 throw a RangeError (found by fuzzing, issue 13); a browser's decoder
+ * would have given U+FFFD, and so does extractArticle.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 export function extractArticle(source: string, options: ExtractOptions = {}): Extracted {
   const maxDepth = options.maxDepth ?? MAX_DEPTH;
-  const { html, removedTags } = limitNesting(source, maxDepth);
+  const { html, removedTags } = limitNesting(source.replace(LONE_SURROGATE, '\ufffd'), maxDepth);
   const $ = load(html);
   const root = $.root()[0] as ParentNode;
   const documentUrl = absoluteUrl(options.url);

@@ -225,3 +225,11 @@ describe('relative URLs', () => {
     expect(article.canonicalUrl).toBeUndefined();
   });
 });
+
+describe('broken text', () => {
+  it('reads unpaired UTF-16 surrogates as U+FFFD (two in a row made parse5 throw; found by fuzzing, issue 13)', () => {
+    const article = extractArticle(page('<title>T</title>', '', '<p>Broken \udc00\udc00 text and a 😀 kept whole, long enough to be read with the rest of it.</p>'));
+    expect(article.text).toContain('Broken \ufffd\ufffd text');
+    expect(article.text).toContain('😀');
+  });
+});
