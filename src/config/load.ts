@@ -5,7 +5,7 @@
 // Every problem comes back as a ConfigIssue with file:line:column and a fix; none is thrown
 // half-way, so `newswatch validate` can list them all.
 
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { closest } from 'fastest-levenshtein';
 import type { z } from 'zod';
@@ -54,6 +54,9 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
     const rel = relative(process.cwd(), join(dir, name));
     return rel.startsWith('..') ? join(dir, name) : rel;
   };
+  // A wrong --config is one mistake: say it once, not once per file that is not there.
+  const dirProblem = await configDirProblem(dir);
+  if (dirProblem) return { issues: [{ file: display('.'), line: 1, column: 1, severity: 'error', ...dirProblem }] };
 
   const feedsSrc = await readSource(join(dir, CONFIG_FILES.feeds), display(CONFIG_FILES.feeds), env, issues);
   const rulesSrc = await readSource(join(dir, CONFIG_FILES.rules), display(CONFIG_FILES.rules), env, issues);
@@ -161,6 +164,19 @@ async function loadOptional<S extends z.ZodType>(
 /** Two rules for one host would leave the second silently unused. */
 const checkSiteHosts = (issues: ConfigIssue[]) => (file: SiteRulesFile, src: YamlSource) =>
   checkUnique(file.sites.map((s) => s.host), ['sites'], 'host', 'site rule for host', 'merge the two rules into one (content and remove together)', src, issues);
+
+/** Why `dir` cannot be a config directory (missing, or a file), or undefined when it is a directory. */
+async function configDirProblem(dir: string): Promise<{ message: string; hint: string } | undefined> {
+  const hint = 'point --config / NEWSWATCH_CONFIG at your config directory (the repository\'s config/ is an example to copy)';
+  try {
+    if ((await stat(dir)).isDirectory()) return undefined;
+    return { message: 'not a directory', hint };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { message: 'config directory not found', hint };
+    // Unreadable and the like: each file's read reports it with its own cause.
+    return undefined;
+  }
+}
 
 async function readSource(
   path: string,

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../../src/config/errors.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -153,8 +154,25 @@ describe('loadConfig', () => {
   });
 
   it('reports a missing file with what to do', async () => {
-    const { issues } = await loadConfig('/nonexistent-newswatch-dir', {});
-    expect(issues).toHaveLength(3);
+    const dir = await writeConfig({ feeds: FEEDS, rules: RULES, subscriptions: SUBS });
+    await rm(join(dir, 'rules.yaml'));
+    const { config, issues } = await loadConfig(dir, {});
+    expect(config).toBeUndefined();
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ message: 'file not found', severity: 'error' });
+    expect(issues[0]?.file).toMatch(/rules\.yaml$/);
     expect(issues[0]?.hint).toContain('NEWSWATCH_CONFIG');
+  });
+
+  it('reports a config directory that is not there once, not once per file', async () => {
+    const { config, issues } = await loadConfig('/nonexistent-newswatch-dir', {});
+    expect(config).toBeUndefined();
+    expect(issues).toEqual([expect.objectContaining({ file: '/nonexistent-newswatch-dir', message: 'config directory not found', severity: 'error' })]);
+    expect(issues[0]?.hint).toContain('NEWSWATCH_CONFIG');
+  });
+
+  it('reports a file given as the config directory', async () => {
+    const { issues } = await loadConfig(resolve('package.json'), {});
+    expect(issues).toEqual([expect.objectContaining({ message: 'not a directory', severity: 'error' })]);
   });
 });
