@@ -165,9 +165,12 @@ async function loadOptional<S extends z.ZodType>(
 const checkSiteHosts = (issues: ConfigIssue[]) => (file: SiteRulesFile, src: YamlSource) =>
   checkUnique(file.sites.map((s) => s.host), ['sites'], 'host', 'site rule for host', 'merge the two rules into one (content and remove together)', src, issues);
 
+/** The fix for every "this is not where the config is" problem. */
+const CONFIG_DIR_HINT = 'point --config / NEWSWATCH_CONFIG at your config directory';
+
 /** Why `dir` cannot be a config directory (missing, or a file), or undefined when it is a directory. */
 async function configDirProblem(dir: string): Promise<{ message: string; hint: string } | undefined> {
-  const hint = 'point --config / NEWSWATCH_CONFIG at your config directory (the repository\'s config/ is an example to copy)';
+  const hint = `${CONFIG_DIR_HINT} (the repository's config/ is an example to copy)`;
   try {
     if ((await stat(dir)).isDirectory()) return undefined;
     return { message: 'not a directory', hint };
@@ -198,9 +201,9 @@ async function readSource(
       message: code === 'ENOENT' ? 'file not found' : message,
       hint:
         code === 'ENOENT'
-          ? 'create it (copy the example from the README) or point --config / NEWSWATCH_CONFIG at your config directory'
+          ? `create it (copy the example from the README) or ${CONFIG_DIR_HINT}`
           : code === 'ENOTDIR'
-            ? 'point --config / NEWSWATCH_CONFIG at your config directory'
+            ? CONFIG_DIR_HINT
             : hint,
     });
     return undefined;
