@@ -133,6 +133,15 @@ function lowContrast(page: Page): Promise<string[]> {
   })()`);
 }
 
+/** A tab without scripts on the subscribe page, `query` typed and "Preview matches" pressed (the server renders the preview). */
+async function previewWithoutScripts(url: string, query: string): Promise<Page> {
+  const page = await tab({ javaScript: false });
+  await page.goto(`${url}/`);
+  await page.locator('#query').fill(query);
+  await page.locator('button[value="preview"]').click();
+  return page;
+}
+
 /** Waits until the preview shows matches, and returns the highlighted words. */
 async function highlighted(page: Page): Promise<string[]> {
   await page.locator('#preview ol.matches mark').first().waitFor(WAIT);
@@ -256,10 +265,7 @@ describe.skipIf(missing)('the subscribe page in Chromium', () => {
     items = [STORIES[0]!];
     await pollAllAndDrain(p);
 
-    const page = await tab({ javaScript: false });
-    await page.goto(`${web.url}/`);
-    await page.locator('#query').fill('ceasefire talks');
-    await page.locator('button[value="preview"]').click();
+    const page = await previewWithoutScripts(web.url, 'ceasefire talks');
     expect((await highlighted(page)).map((w) => w.toLowerCase())).toEqual(expect.arrayContaining(['ceasefire', 'talks']));
     // The server keeps what was typed.
     expect(await page.locator('#query').inputValue()).toBe('ceasefire talks');
@@ -311,10 +317,7 @@ describe.skipIf(missing)('the subscribe page in Chromium', () => {
     const { p, web } = await start();
     items = [STORIES[0]!];
     await pollAllAndDrain(p);
-    const page = await tab({ javaScript: false });
-    await page.goto(`${web.url}/`);
-    await page.locator('#query').fill('ceasefire talks');
-    await page.locator('button[value="preview"]').click();
+    const page = await previewWithoutScripts(web.url, 'ceasefire talks');
     await highlighted(page);
     expect(await lowContrast(page)).toEqual([]);
     await page.locator('#query').fill('ceasefire AND');
