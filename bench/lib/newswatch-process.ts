@@ -9,6 +9,7 @@
 
 import pino from 'pino';
 import { createMailer } from '../../src/alerts/mailer.js';
+import { addressPolicy } from '../../src/feeds/address-guard.js';
 import { matchInputOf, withPage, type Article } from '../../src/feeds/article.js';
 import { readArticlePage } from '../../src/feeds/article-page.js';
 import { decodeBody } from '../../src/feeds/charset.js';
@@ -46,6 +47,8 @@ export interface ProcessStats {
 
 export interface BareResult {
   articles: number;
+  /** CPU seconds (user + system, sandbox threads included) the round took. */
+  cpuS: number;
   matched: number;
   pages: number;
   started: number;
@@ -119,12 +122,15 @@ async function bare(): Promise<BareResult> {
   // Feeds and pages parsed in sandbox threads, as the workers do.
   bareSandbox ??= new Sandbox(settings.parsing);
   const sandbox = bareSandbox;
-  const result: BareResult = { articles: 0, matched: 0, pages: 0, started: Date.now(), finished: 0 };
+  // The pages get the workers' address guard; the host limiter is left out, as it lives in Redis.
+  const guard = addressPolicy(config.feeds, settings.allowAddresses);
+  const cpu0 = process.cpuUsage();
+  const result: BareResult = { articles: 0, cpuS: 0, matched: 0, pages: 0, started: Date.now(), finished: 0 };
   const articles: { article: Article; fetchPage: boolean; tags?: string[] }[] = [];
   const process1 = async ({ article, fetchPage, tags }: (typeof articles)[number]) => {
     let a = article;
     if (fetchPage && a.url) {
-      a = withPage(a, await readArticlePage(a.url, { settings, siteRules: config.sites, sandbox }));
+      a = withPage(a, await readArticlePage(a.url, { settings, siteRules: config.sites, sandbox, guard }));
       result.pages++;
     }
     if (rules.match(matchInputOf(a, tags)).length > 0) result.matched++;
@@ -141,13 +147,17 @@ async function bare(): Promise<BareResult> {
     }
   });
   await pool(config.feeds, settings.concurrency.poll, async (feed) => {
-    const res = await fetchUrl(feed.url, { userAgent: settings.userAgent, timeoutMs: settings.feedTimeoutMs, maxBytes: settings.feedMaxBytes });
-    const { items } = await sandbox.parseFeed(decodeBody(res.body, res.headers.get('content-type')), res.url, { id: feed.id, url: res.url });
+    // As the poll worker fetches and parses: its limits, its item identity, no content HTML.
+    const res = await fetchUrl(feed.url, { userAgent: settings.userAgent, timeoutMs: settings.feedTimeoutMs, connectTimeoutMs: settings.connectTimeoutMs, maxBytes: settings.feedMaxBytes, maxRedirects: settings.maxRedirects });
+    const ref = { id: feed.id, url: res.url, identity: feed.identity ?? settings.itemIdentity };
+    const { items } = await sandbox.parseFeed(decodeBody(res.body, res.headers.get('content-type')), res.url, ref, { html: false });
     for (const article of items) articles.push({ article, fetchPage: feed.fetchArticle, tags: feed.tags });
   });
   feedsDone = true;
   await Promise.all(articleRunners);
   result.finished = Date.now();
+  const cpu = process.cpuUsage(cpu0);
+  result.cpuS = (cpu.user + cpu.system) / 1e6;
   return result;
 }
 
