@@ -1,9 +1,12 @@
-// One new article: fetch its page and extract the main text when the feed asks for it, keep it
-// among the recent articles (for previews), match it against every rule, assign it to a story (same URL or near-duplicate text within the dedup
-// window), and hand it on per subscription whose rules matched: a delivery job for immediate
-// subscriptions (job id from subscription + story, so copies and retries add nothing), or an
-// entry in the digest bucket for digest subscriptions. Every matching rule and interested
-// subscription also gets the story in its alert feed (once per story, however many copies).
+// New articles: fetch its page and extract the main text when the feed asks for it, keep it
+// among the recent articles (for previews), match it against every rule, assign it to a story
+// (same URL or near-duplicate text within the dedup window), and hand it on per subscription
+// whose rules matched: a delivery job for immediate subscriptions (job id from subscription +
+// story, so copies and retries add nothing), or an entry in the digest bucket for digest
+// subscriptions. Every matching rule and interested subscription also gets the story in its
+// alert feed (once per story, however many copies). A job is one article when its feed has
+// fetchArticle on (the page fetch is the cost; articles go in parallel), else a poll's batch of
+// new articles (processBatch: the queue's own work paid once per batch).
 
 import { DelayedError, type Job } from 'bullmq';
 import { matchedWords } from '../src/alerts/alert-feed.js';
@@ -11,14 +14,16 @@ import { AlertFeedStore, type AlertFeedEntry } from '../src/alerts/alert-feed-st
 import { DigestStore } from '../src/alerts/digest-store.js';
 import { StoryStore } from '../src/alerts/story-store.js';
 import { passesFilters, SubscriptionState, subscriptionOfKeywordRule, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
+import type { FeedConfig } from '../src/config/schema.js';
 import { matchInputOf, withoutHtml, withPage, type Article } from '../src/feeds/article.js';
 import { addressPolicy } from '../src/feeds/address-guard.js';
 import { readArticlePage } from '../src/feeds/article-page.js';
 import { FetchError } from '../src/feeds/fetch.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
 import { RecentArticles } from '../src/feeds/recent-articles.js';
+import type { RuleMatch } from '../src/match/index.js';
 import type { WorkerContext } from '../src/queue/context.js';
-import { deliverJobId, onceWithin, type AlertDelivery, type ArticleJobData, type MatchedRule } from '../src/queue/jobs.js';
+import { deliverJobId, isArticleBatch, onceWithin, type AlertDelivery, type ArticleJobData, type ArticleQueueData, type MatchedRule } from '../src/queue/jobs.js';
 
 export interface ArticleResult {
   matchedRules: string[];
@@ -31,7 +36,33 @@ export interface ArticleResult {
   extracted: boolean;
 }
 
-export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContext, token?: string): Promise<ArticleResult> {
+/** What a batch job did, as counts: a job's result is written to Redis with it, so it stays small. */
+export interface BatchResult {
+  articles: number;
+  /** Articles that matched at least one rule. */
+  matched: number;
+  /** Deliveries queued. */
+  alerts: number;
+  /** Digest entries added (a story, or its source as another copy). */
+  digests: number;
+}
+
+export type ArticleJobResult = ArticleResult | BatchResult;
+
+/** Articles processed, of them matched, and digest entries added, by an article job of either shape. */
+export function articleCounts(result: ArticleJobResult): { articles: number; matched: number; digests: number } {
+  if ('articles' in result) return result;
+  return { articles: 1, matched: result.matchedRules.length > 0 ? 1 : 0, digests: result.digests.length };
+}
+
+export async function processArticle(job: Job<ArticleQueueData>, ctx: WorkerContext, token?: string): Promise<ArticleJobResult> {
+  // The poll queued this job when it first saw the items.
+  const firstSeenAt = new Date(job.timestamp).toISOString();
+  if (isArticleBatch(job.data)) return processBatch(job.data.articles, firstSeenAt, ctx);
+  return processOne(job as Job<ArticleJobData>, firstSeenAt, ctx, token);
+}
+
+async function processOne(job: Job<ArticleJobData>, firstSeenAt: string, ctx: WorkerContext, token?: string): Promise<ArticleResult> {
   const feed = ctx.config.feeds.find((f) => f.id === job.data.article.feed);
   let article = job.data.article;
   let extracted = false;
@@ -60,9 +91,69 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
   ctx.metrics.articles.inc();
   ctx.metrics.matched(matches.map((m) => m.rule));
   if (matches.length === 0) return { matchedRules: [], queuedFor: [], digests: [], extracted };
-  const hitsByRule = new Map(matches.map((m) => [m.rule, m.hits]));
+  const alerts: DeliverJob[] = [];
+  const handed = await handOn(article, matches, ctx, { feed, firstSeenAt, disabled: () => new SubscriptionState(ctx.redis, ctx.keys).disabled() }, alerts);
+  await ctx.queues.deliver.addBulk(alerts);
+  logMatch(ctx, article, handed);
+  return { ...handed, extracted };
+}
 
-  const disabled = await new SubscriptionState(ctx.redis, ctx.keys).disabled();
+/**
+ * A poll's new articles of one feed without page fetch, in one go: kept among the recent
+ * articles by one script call, each matched, and only the few that match handed on, with one
+ * addBulk of their deliveries at the end. A re-run (the worker was killed midway; BullMQ gives
+ * the job to another) repeats every step, and each is idempotent: the recent articles are
+ * replaced, an article finds the story it founded or joined, alert-feed entries are added once
+ * per story (ZADD NX), digest entries once per subscription and story (a marker), and deliveries
+ * are named by subscription and story (onceWithin), so no alert is sent twice and none is lost.
+ */
+async function processBatch(articles: Article[], firstSeenAt: string, ctx: WorkerContext): Promise<BatchResult> {
+  const result: BatchResult = { articles: articles.length, matched: 0, alerts: 0, digests: 0 };
+  if (articles.length === 0) return result;
+  const feedId = articles[0]!.feed;
+  const feed = ctx.config.feeds.find((f) => f.id === feedId);
+  if (ctx.settings.recent.maxArticles > 0) await new RecentArticles(ctx.redis, ctx.keys, ctx.settings.recent).addAll(articles, feed?.tags);
+
+  await ctx.directory.ready;
+  let disabled: Promise<Map<string, string>> | undefined;
+  const on: HandOnContext = { feed, firstSeenAt, disabled: () => (disabled ??= new SubscriptionState(ctx.redis, ctx.keys).disabled()) };
+  const alerts: DeliverJob[] = [];
+  const matched: [Article, Omit<ArticleResult, 'extracted'>][] = [];
+  for (const article of articles) {
+    const matches = ctx.directory.index.match(matchInputOf(article, feed?.tags));
+    if (matches.length === 0) continue;
+    ctx.metrics.matched(matches.map((m) => m.rule));
+    matched.push([article, await handOn(article, matches, ctx, on, alerts)]);
+  }
+  ctx.metrics.articles.inc(articles.length);
+  await ctx.queues.deliver.addBulk(alerts);
+  for (const [article, handed] of matched) {
+    logMatch(ctx, article, handed);
+    result.digests += handed.digests.length;
+  }
+  result.matched = matched.length;
+  result.alerts = alerts.length;
+  return result;
+}
+
+type DeliverJob = { name: string; data: AlertDelivery; opts: ReturnType<typeof onceWithin> };
+
+interface HandOnContext {
+  feed?: FeedConfig;
+  firstSeenAt: string;
+  /** Subscriptions disabled after permanent delivery failures (read once per job). */
+  disabled: () => Promise<Map<string, string>>;
+}
+
+/**
+ * One matched article: its story, the alert feeds of its rules and subscriptions, digest
+ * entries, and (pushed to `alerts`, for the caller to queue) the deliveries of immediate
+ * subscriptions.
+ */
+async function handOn(article: Article, matches: RuleMatch[], ctx: WorkerContext, on: HandOnContext, alerts: DeliverJob[]): Promise<Omit<ArticleResult, 'extracted'>> {
+  const { feed, firstSeenAt } = on;
+  const hitsByRule = new Map(matches.map((m) => [m.rule, m.hits]));
+  const disabled = await on.disabled();
   const interested = ctx.directory.subscriptionsFor(hitsByRule.keys()).flatMap((sub) => {
     if (sub.paused || disabled.has(sub.id) || !passesFilters(sub, article)) return [];
     const rules: MatchedRule[] = subscriptionRuleIds(sub).flatMap((id) => {
@@ -74,13 +165,11 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
   const matchedRules = [...hitsByRule.keys()];
   // Rules have alert feeds of their own; a subscription's keyword rule is in the subscription's.
   const ruleFeeds = matches.filter((m) => subscriptionOfKeywordRule(m.rule) === undefined);
-  if (interested.length === 0 && ruleFeeds.length === 0) return { matchedRules, queuedFor: [], digests: [], extracted };
+  if (interested.length === 0 && ruleFeeds.length === 0) return { matchedRules, queuedFor: [], digests: [] };
 
   const { storyId, isNew } = await new StoryStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs).assign(article);
   const slim = withoutHtml(article);
   const matchedAt = new Date().toISOString();
-  // The poll queued this job when it first saw the item.
-  const firstSeenAt = new Date(job.timestamp).toISOString();
   const source = feed?.title ?? article.feed;
   const feedEntry = (rules: MatchedRule[]): AlertFeedEntry => ({
     storyId,
@@ -97,9 +186,8 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
     ...ruleFeeds.map((m) => ({ owner: { kind: 'rule' as const, id: m.rule }, entry: feedEntry([{ id: m.rule, name: ctx.directory.ruleName(m.rule), hits: m.hits }]) })),
     ...interested.map(({ sub, rules }) => ({ owner: { kind: 'subscription' as const, id: sub.id }, entry: feedEntry(rules) })),
   ]);
-  if (interested.length === 0) return { matchedRules, storyId, copy: !isNew, queuedFor: [], digests: [], extracted };
+  if (interested.length === 0) return { matchedRules, storyId, copy: !isNew, queuedFor: [], digests: [] };
   const digests = new DigestStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs);
-  const alerts: { name: string; data: AlertDelivery; opts: ReturnType<typeof onceWithin> }[] = [];
   const queuedFor: string[] = [];
   const digested: string[] = [];
   for (const { sub, rules } of interested) {
@@ -115,9 +203,12 @@ export async function processArticle(job: Job<ArticleJobData>, ctx: WorkerContex
       queuedFor.push(sub.id);
     }
   }
-  await ctx.queues.deliver.addBulk(alerts);
-  ctx.log.info({ feedId: article.feed, title: article.title, rules: matchedRules, storyId, copy: !isNew, alerts: queuedFor, digests: digested }, 'article matched');
-  return { matchedRules, storyId, copy: !isNew, queuedFor, digests: digested, extracted };
+  return { matchedRules, storyId, copy: !isNew, queuedFor, digests: digested };
+}
+
+function logMatch(ctx: WorkerContext, article: Article, r: Omit<ArticleResult, 'extracted'>): void {
+  if (r.storyId === undefined) return;
+  ctx.log.info({ feedId: article.feed, title: article.title, rules: r.matchedRules, storyId: r.storyId, copy: r.copy, alerts: r.queuedFor, digests: r.digests }, 'article matched');
 }
 
 /**

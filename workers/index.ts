@@ -16,7 +16,7 @@ import {
   digestSchedulerId,
   failedForGood,
   pollSchedulerId,
-  type ArticleJobData,
+  type ArticleQueueData,
   type DeliverJobData,
   type DigestJobData,
   type PollJobData,
@@ -87,7 +87,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const queueOpts = { connection: redis, prefix: settings.prefix };
   const queues: Queues = {
     poll: new Queue<PollJobData>(keys.queue(QUEUES.poll), { ...queueOpts, defaultJobOptions: pollJobOptions(settings) }),
-    article: new Queue<ArticleJobData>(keys.queue(QUEUES.article), {
+    article: new Queue<ArticleQueueData>(keys.queue(QUEUES.article), {
       ...queueOpts,
       defaultJobOptions: {
         attempts: 5,
@@ -194,7 +194,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       // Only the poll and article workers parse (feeds, pages) in sandbox threads.
       if (wanted.includes(QUEUES.poll) || wanted.includes(QUEUES.article)) ctx.sandbox.warmUp();
       if (wanted.includes(QUEUES.poll)) worker<PollJobData>(QUEUES.poll, settings.concurrency.poll, processPoll);
-      if (wanted.includes(QUEUES.article)) worker<ArticleJobData>(QUEUES.article, settings.concurrency.article, processArticle);
+      if (wanted.includes(QUEUES.article)) worker<ArticleQueueData>(QUEUES.article, settings.concurrency.article, processArticle);
       if (wanted.includes(QUEUES.digest)) worker<DigestJobData>(QUEUES.digest, settings.concurrency.digest, processDigest);
       if (wanted.includes(QUEUES.deliver)) worker<DeliverJobData>(QUEUES.deliver, settings.concurrency.deliver, processDeliver);
       return workers;

@@ -1,9 +1,10 @@
 // Poll one feed: skip it while it is backed off, fetch it (conditional GET, per-host limits),
-// parse, normalise, queue an article job per new item, then remember the items. A 304 stops
-// right after the fetch. A failure is recorded in the feed's health with the time of the next
-// try (Retry-After, else exponential backoff) and rethrown; other feeds are unaffected. A feed
-// failing for longer than polling.flagAfter is flagged and the operator told once (and once more
-// when it recovers; src/alerts/operator-notice.ts).
+// parse, normalise, queue the new items (a job per item when the feed fetches article pages, else
+// a job per batch of items), then remember the items. A 304 stops right after the fetch. A
+// failure is recorded in the feed's health with the time of the next try (Retry-After, else
+// exponential backoff) and rethrown; other feeds are unaffected. A feed failing for longer than
+// polling.flagAfter is flagged and the operator told once (and once more when it recovers;
+// src/alerts/operator-notice.ts).
 
 import type { Job } from 'bullmq';
 import { hasOperator, queueOperatorNotices, type NoticeFacts } from '../src/alerts/operator-notice.js';
@@ -17,7 +18,7 @@ import { hostLimiter } from '../src/feeds/host-limiter.js';
 import { SeenStore } from '../src/feeds/seen.js';
 import { ValidatorStore } from '../src/feeds/validators.js';
 import type { WorkerContext } from '../src/queue/context.js';
-import { articleJobId, onceWithin, type PollJobData } from '../src/queue/jobs.js';
+import { articleBatchJobId, articleBatches, articleJobId, onceWithin, type PollJobData } from '../src/queue/jobs.js';
 
 export interface PollResult {
   feedId: string;
@@ -93,8 +94,13 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
     const fresh = articles.filter((a) => newIds.has(a.id));
     const toQueue = firstPoll ? fresh.filter((a) => Date.parse(a.published ?? '') >= cutoff) : fresh;
 
+    // A job per article when its page is fetched (that is the cost, and pages go in parallel);
+    // else a job per batch of new articles, the queue's own work paid once per batch.
+    const keepMs = settings.keepCompletedSeconds * 1000;
     await ctx.queues.article.addBulk(
-      toQueue.map((article) => ({ name: 'article', data: { article: withoutHtml(article) }, opts: onceWithin(articleJobId(article), settings.keepCompletedSeconds * 1000) })),
+      feed.fetchArticle
+        ? toQueue.map((article) => ({ name: 'article', data: { article: withoutHtml(article) }, opts: onceWithin(articleJobId(article), keepMs) }))
+        : articleBatches(toQueue.map(withoutHtml)).map((articles) => ({ name: 'articles', data: { articles }, opts: onceWithin(articleBatchJobId(feed.id, articles), keepMs) })),
     );
     // Remember every item in the feed (refreshing old ones) only after their jobs are queued.
     await seen.remember(feed.id, articles.map((a) => a.id));

@@ -19,6 +19,7 @@ import { keywordRules } from '../../src/alerts/subscriptions.js';
 import { RuleIndex } from '../../src/match/index.js';
 import { defaultSettings } from '../../src/queue/context.js';
 import { Sandbox } from '../../src/sandbox/pool.js';
+import { articleCounts, type ArticleJobResult } from '../../workers/article.js';
 import { createPipeline, type Pipeline } from '../../workers/index.js';
 
 export type Command =
@@ -35,10 +36,10 @@ export interface ProcessStats {
   rssMB: number;
   peakRssMB: number;
   heapMB: number;
-  /** Per queue: jobs completed and failed, and when the last one finished (ms). */
+  /** Per queue: jobs completed (the article queue: articles) and failed, and when the last one finished (ms). */
   completed: Record<string, number>;
   failed: Record<string, number>;
-  /** Article jobs that matched at least one rule. */
+  /** Articles that matched at least one rule. */
   matched: number;
   /** How late each poll job started after its scheduled time (ms), since the last stats. */
   pollLagsMs: number[];
@@ -93,10 +94,12 @@ function start(schedulers: boolean): Promise<void> | void {
   const mailer = createMailer({ smtpUrl: env.SMTP_URL, outboxDir: 'unused', from: settings.mailFrom, connections: settings.smtpConnections });
   pipeline = createPipeline({ redisUrl: env.REDIS_URL!, config, settings, mailer, log });
   for (const w of pipeline.runWorkers()) {
-    w.on('completed', (job, result: { matchedRules?: string[] }) => {
-      completed[w.name] = (completed[w.name] ?? 0) + 1;
+    w.on('completed', (job, result: unknown) => {
+      // An article job is one article or a poll's batch: counted in articles.
+      const counts = w.name === 'article' ? articleCounts(result as ArticleJobResult) : undefined;
+      completed[w.name] = (completed[w.name] ?? 0) + (counts?.articles ?? 1);
       if (w.name === 'poll' && job.processedOn) pollLagsMs.push(job.processedOn - job.timestamp - (job.opts.delay ?? 0));
-      if (result?.matchedRules?.length) matched++;
+      matched += counts?.matched ?? 0;
       lastFinished = Date.now();
     });
     w.on('failed', () => {

@@ -10,7 +10,7 @@
 
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { ArticleResult } from '../../workers/article.js';
+import { articleCounts, type ArticleJobResult } from '../../workers/article.js';
 import type { DeliverResult } from '../../workers/deliver.js';
 import type { PollResult } from '../../workers/poll.js';
 import { redactCredentials } from '../config/credentials.js';
@@ -69,9 +69,10 @@ export async function runOnceCommand(
     worker.on('completed', (job: Job, result: unknown) => {
       if (is(worker, QUEUES.poll) && ownPolls.has(job.id ?? '')) summary.feeds.set((job.data as PollJobData).feedId, { result: result as PollResult });
       if (is(worker, QUEUES.article)) {
-        summary.articles++;
-        if ((result as ArticleResult).matchedRules.length > 0) summary.matched++;
-        summary.digested += (result as ArticleResult).digests.length;
+        const counts = articleCounts(result as ArticleJobResult);
+        summary.articles += counts.articles;
+        summary.matched += counts.matched;
+        summary.digested += counts.digests;
       }
       if (is(worker, QUEUES.deliver)) {
         const r = result as DeliverResult;

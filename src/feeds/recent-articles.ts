@@ -3,7 +3,7 @@
 // - Only what matching reads is kept (title, summary, content, URL, feed, language, date, feed
 //   tags), the content cut to RECENT_CONTENT_CHARS: a preview needs the gist, not the page.
 // - Bounded twice: articles older than `keepMs` and, beyond `maxArticles`, the oldest are dropped
-//   by the same Lua script that adds one, so memory is at most maxArticles × a few KB.
+//   by the same Lua script that adds one or a batch, so memory is at most maxArticles × a few KB.
 // - Adding the same article again (a copy through another feed has another key) replaces it.
 
 import { createHash } from 'node:crypto';
@@ -28,13 +28,15 @@ export interface RecentArticle extends MatchInput {
 }
 
 // KEYS: 1 order (sorted set id → kept at), 2 articles (hash id → JSON)
-// ARGV: 1 id, 2 JSON, 3 now ms, 4 keep ms, 5 max articles
+// ARGV: 1 now ms, 2 keep ms, 3 max articles, then pairs of id and JSON (one or a batch's)
 const ADD_RECENT = `
-local now = tonumber(ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[4]), 'LIMIT', 0, 1000)
-local over = math.min(1000, redis.call('ZCARD', KEYS[1]) - #old - tonumber(ARGV[5]))
+local now = tonumber(ARGV[1])
+for i = 4, #ARGV, 2 do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  redis.call('ZADD', KEYS[1], now, ARGV[i])
+end
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]), 'LIMIT', 0, 1000)
+local over = math.min(1000, redis.call('ZCARD', KEYS[1]) - #old - tonumber(ARGV[3]))
 if over > 0 then
   local oldest = redis.call('ZRANGE', KEYS[1], #old, #old + over - 1)
   for _, id in ipairs(oldest) do old[#old + 1] = id end
@@ -62,10 +64,19 @@ export class RecentArticles {
 
   /** Keeps one article (its feed's tags with it, as `feed:` matches them); drops what is too old or too many. */
   async add(article: Article, feedTags?: string[], now = Date.now()): Promise<void> {
-    const input = matchInputOf({ ...article, content: boundText(article.content, RECENT_CONTENT_CHARS) }, feedTags);
-    const kept: RecentArticle = { ...input, keptAt: now };
-    const id = createHash('sha256').update(`${article.feed}\u0000${article.id}`).digest('base64url').slice(0, 22);
-    await this.redis.nwAddRecent(this.keys.recentOrder(), this.keys.recentArticles(), id, JSON.stringify(kept), now, this.limits.keepMs, this.limits.maxArticles);
+    await this.addAll([article], feedTags, now);
+  }
+
+  /** Keeps articles of one feed in one script call (a batch job's); the same rules as add. */
+  async addAll(articles: Article[], feedTags?: string[], now = Date.now()): Promise<void> {
+    if (articles.length === 0) return;
+    const pairs: string[] = [];
+    for (const article of articles) {
+      const input = matchInputOf({ ...article, content: boundText(article.content, RECENT_CONTENT_CHARS) }, feedTags);
+      const kept: RecentArticle = { ...input, keptAt: now };
+      pairs.push(createHash('sha256').update(`${article.feed}\u0000${article.id}`).digest('base64url').slice(0, 22), JSON.stringify(kept));
+    }
+    await this.redis.nwAddRecent(this.keys.recentOrder(), this.keys.recentArticles(), now, this.limits.keepMs, this.limits.maxArticles, ...pairs);
   }
 
   /**

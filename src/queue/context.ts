@@ -11,7 +11,7 @@ import type { WebhookConfig } from '../config/schema.js';
 import { DEFAULT_SETTINGS_FILE, type SettingsFile } from '../config/settings-schema.js';
 import type { RecentLimits } from '../feeds/recent-articles.js';
 import type { Sandbox, SandboxLimits } from '../sandbox/pool.js';
-import type { ArticleJobData, DeliverJobData, DigestJobData, PollJobData } from './jobs.js';
+import type { ArticleQueueData, DeliverJobData, DigestJobData, PollJobData } from './jobs.js';
 import type { RedisKeys } from './keys.js';
 import type { Metrics } from './metrics.js';
 import type { RedisClient } from './redis.js';
@@ -242,7 +242,7 @@ function publicUrl(text: string | undefined, port: number): string {
 
 export interface Queues {
   poll: Queue<PollJobData>;
-  article: Queue<ArticleJobData>;
+  article: Queue<ArticleQueueData>;
   digest: Queue<DigestJobData>;
   deliver: Queue<DeliverJobData>;
 }

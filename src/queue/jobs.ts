@@ -13,9 +13,50 @@ export interface PollJobData {
   feedId: string;
 }
 
+/** One new article of a feed with fetchArticle on: its page is fetched, so each is a job of its own. */
 export interface ArticleJobData {
   article: Article;
 }
+
+/**
+ * New articles of one feed without fetchArticle, from one poll, processed in one go: the queue
+ * work of a job (several Redis scripts) is paid once per batch instead of once per article.
+ * At most ARTICLE_BATCH_MAX articles and about ARTICLE_BATCH_MAX_CHARS of text (articleBatches).
+ */
+export interface ArticleBatchJobData {
+  articles: Article[];
+}
+
+/** What the article queue carries: one article (page fetch) or a batch (no page fetch). */
+export type ArticleQueueData = ArticleJobData | ArticleBatchJobData;
+
+export const isArticleBatch = (data: ArticleQueueData): data is ArticleBatchJobData => 'articles' in data;
+
+/** Articles per batch job: a feed can list thousands of new items, and one job holds its worker that long. */
+export const ARTICLE_BATCH_MAX = 100;
+/** Characters of text per batch job, so that one payload stays a bounded write to Redis. */
+export const ARTICLE_BATCH_MAX_CHARS = 1_000_000;
+
+/** Splits a poll's new articles into batches, in order, by count and by text length. */
+export function articleBatches(articles: Article[]): Article[][] {
+  const batches: Article[][] = [];
+  let batch: Article[] = [];
+  let chars = 0;
+  for (const article of articles) {
+    const size = textLength(article);
+    if (batch.length > 0 && (batch.length === ARTICLE_BATCH_MAX || chars + size > ARTICLE_BATCH_MAX_CHARS)) {
+      batches.push(batch);
+      batch = [];
+      chars = 0;
+    }
+    batch.push(article);
+    chars += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+const textLength = (a: Article) => (a.title?.length ?? 0) + (a.summary?.length ?? 0) + (a.content?.length ?? 0) + (a.contentHtml?.length ?? 0) + (a.url?.length ?? 0);
 
 export interface MatchedRule {
   id: string;
@@ -93,6 +134,12 @@ export function onceWithin(jobId: string, keepMs: number): { jobId: string; dedu
 }
 
 export const articleJobId = (article: Article) => `a-${hashId(article.feed, article.id)}`;
+/**
+ * A batch is named by its feed and its items' ids: a poll that queued it and crashed before
+ * remembering the items queues the same batch again, a no-op. (Should the feed have changed in
+ * between, the re-run of its items gives no second alert either: see workers/article.ts.)
+ */
+export const articleBatchJobId = (feedId: string, articles: Article[]) => `b-${hashId(feedId, ...articles.map((a) => a.id))}`;
 export const deliverJobId = (subscriptionId: string, storyId: string) => `d-${hashId(subscriptionId, storyId)}`;
 export const pollSchedulerId = (feedId: string) => `feed-${feedId}`;
 export const digestJobId = (subscriptionId: string, digestId: string) => `g-${hashId(subscriptionId, digestId)}`;

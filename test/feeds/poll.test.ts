@@ -10,7 +10,7 @@ import { fetchUrl } from '../../src/feeds/fetch.js';
 import { HealthStore } from '../../src/feeds/health.js';
 import { hostLimiter } from '../../src/feeds/host-limiter.js';
 import type { Settings } from '../../src/queue/context.js';
-import type { ArticleJobData } from '../../src/queue/jobs.js';
+import { isArticleBatch, type ArticleQueueData } from '../../src/queue/jobs.js';
 import type { Pipeline } from '../../workers/index.js';
 import type { PollResult } from '../../workers/poll.js';
 import { rss } from '../helpers/feeds.js';
@@ -51,7 +51,10 @@ async function pipelineFor(feeds: string, settings: Partial<Settings> = {}): Pro
 function articlesProcessed(pipeline: Pipeline): Article[] {
   const seen: Article[] = [];
   const workers = pipeline.workers.length ? pipeline.workers : pipeline.runWorkers();
-  workers.find((w) => w.name === 'article')?.on('completed', (job: Job) => seen.push((job.data as ArticleJobData).article));
+  workers.find((w) => w.name === 'article')?.on('completed', (job: Job) => {
+    const data = job.data as ArticleQueueData;
+    seen.push(...(isArticleBatch(data) ? data.articles : [data.article]));
+  });
   return seen;
 }
 

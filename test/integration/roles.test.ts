@@ -4,7 +4,7 @@
 
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { QUEUES, type QueueName } from '../../src/queue/jobs.js';
+import { isArticleBatch, QUEUES, type ArticleQueueData, type QueueName } from '../../src/queue/jobs.js';
 import { RedisKeys } from '../../src/queue/keys.js';
 import { runCli, spawnCli, waitFor } from '../helpers/cli.js';
 import { rss, type FeedItem } from '../helpers/feeds.js';
@@ -51,13 +51,15 @@ describe('newswatch start --only ROLES', () => {
     const prefix = uniquePrefix();
     const env = { REDIS_URL: inject('redisUrl'), NEWSWATCH_PREFIX: prefix, SMTP_URL: smtp.url, LOG_LEVEL: 'info' };
     const keys = new RedisKeys(prefix, false);
-    const queue = (name: QueueName) => new Queue(keys.queue(name), { connection: { url: inject('redisUrl') }, prefix });
-    const articles = queue(QUEUES.article);
+    const queue = <T>(name: QueueName) => new Queue<T>(keys.queue(name), { connection: { url: inject('redisUrl') }, prefix });
+    const articles = queue<ArticleQueueData>(QUEUES.article);
     const deliveries = queue(QUEUES.deliver);
     const waiting = async (q: Queue) => (await q.getJobCounts('waiting')).waiting;
+    // The feed has no page fetch: its new items wait as one batch job.
+    const articlesWaiting = async () => (await articles.getWaiting()).reduce((n, job) => n + (isArticleBatch(job.data) ? job.data.articles.length : 1), 0);
     const processes = [spawnCli(['start', '--config', dir, '--only', 'web,poll'], env)];
     try {
-      await waitFor(async () => (await waiting(articles)) === TOPICS.length, 90_000, 'the poll process to queue every article');
+      await waitFor(async () => (await articlesWaiting()) === TOPICS.length, 90_000, 'the poll process to queue every article');
       processes.push(spawnCli(['start', '--config', dir, '--only', 'article'], env));
       await waitFor(async () => (await waiting(deliveries)) === TOPICS.length, 90_000, 'the article process to queue every delivery');
       expect(smtp.messages).toHaveLength(0);

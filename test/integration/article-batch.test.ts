@@ -1,0 +1,119 @@
+// A feed without page fetch has its new items queued as batch jobs (one per poll, bounded in
+// size), and a batch job that dies midway and runs again, or runs again after its work was done,
+// still gives each alert, digest entry and alert-feed entry once. Real Redis, SMTP and HTTP.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from 'bullmq';
+import { DigestStore } from '../../src/alerts/digest-store.js';
+import type { WorkerContext } from '../../src/queue/context.js';
+import { ARTICLE_BATCH_MAX, isArticleBatch, type ArticleBatchJobData, type ArticleQueueData } from '../../src/queue/jobs.js';
+import type { Metrics } from '../../src/queue/metrics.js';
+import { processArticle } from '../../workers/article.js';
+import type { Pipeline } from '../../workers/index.js';
+import { processPoll } from '../../workers/poll.js';
+import { rss, type FeedItem } from '../helpers/feeds.js';
+import { waitFor } from '../helpers/cli.js';
+import { startHttpServer, type TestServer } from '../helpers/http.js';
+import { drain, testPipeline, writeConfig } from '../helpers/pipeline.js';
+import { startSmtpServer, type TestSmtp } from '../helpers/smtp.js';
+
+// Distinct vocabulary per story, so that no two are taken for copies of one story.
+const TOPICS = [
+  'harbour cranes idle dockers strike',
+  'railway bridge repairs engineers',
+  'school reopening teachers heating',
+  'hospital generators diesel supply',
+  'farmers harvest wheat exports',
+  'artillery duel border villages',
+];
+
+const wire: FeedItem[] = [
+  ...TOPICS.map((topic, i) => ({ guid: `story-${i}`, title: `Ceasefire watch ${i}: ${topic}`, link: `http://example.invalid/story-${i}`, description: `In Ukraine, ${topic} despite the ceasefire.` })),
+  ...['markets', 'weather', 'football', 'theatre'].map((topic) => ({ guid: topic, title: `Today's ${topic}`, link: `http://example.invalid/${topic}`, description: `Nothing about the war: ${topic}.` })),
+];
+const big: FeedItem[] = Array.from({ length: 2 * ARTICLE_BATCH_MAX + 50 }, (_, i) => ({ guid: `b${i}`, title: `Item ${i}`, link: `http://example.invalid/b/${i}`, description: 'Text.' }));
+
+let http: TestServer;
+let smtp: TestSmtp;
+let pipeline: Pipeline;
+let ctx: WorkerContext;
+
+beforeAll(async () => {
+  http = await startHttpServer();
+  smtp = await startSmtpServer();
+  http.route('/wire.xml', (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(wire)));
+  http.route('/big.xml', (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(big)));
+  const dir = await writeConfig({
+    feeds: `feeds:\n  - { id: wire, url: "${http.url}/wire.xml" }\n  - { id: big, url: "${http.url}/big.xml" }\n`,
+    rules: "rules:\n  - id: ceasefire\n    name: Ceasefire\n    query: 'ukraine AND ceasefire'\n",
+    subscriptions: `subscriptions:
+  - { id: desk, email: desk@example.org, rules: [ceasefire] }
+  - { id: weekly, email: weekly@example.org, rules: [ceasefire], delivery: digest, digest: { cron: '0 7 * * 1' } }
+`,
+  });
+  pipeline = await testPipeline(dir, { smtpUrl: smtp.url });
+  ctx = pipeline.ctx;
+});
+
+afterAll(async () => {
+  await pipeline?.close();
+  await smtp?.close();
+  await http?.close();
+});
+
+const batchesOf = async (feedId: string) =>
+  (await ctx.queues.article.getWaiting()).filter((j): j is Job<ArticleBatchJobData> => isArticleBatch(j.data) && j.data.articles[0]?.feed === feedId);
+
+describe('article batches', { timeout: 120_000 }, () => {
+  it('queues a poll of a feed without page fetch as batch jobs of at most ARTICLE_BATCH_MAX articles, every item in one', async () => {
+    expect(await processPoll({ data: { feedId: 'big' } } as never, ctx)).toMatchObject({ status: 'ok', newItems: big.length });
+    const batches = await batchesOf('big');
+    expect(batches.map((j) => j.data.articles.length).sort((a, b) => b - a)).toEqual([ARTICLE_BATCH_MAX, ARTICLE_BATCH_MAX, 50]);
+    expect(new Set(batches.flatMap((j) => j.data.articles.map((a) => a.id)))).toEqual(new Set(big.map((i) => i.guid)));
+  });
+
+  it('adds nothing when the feed is read again after its seen set was lost (a crash between queueing and remembering)', async () => {
+    const before = (await batchesOf('big')).map((j) => j.id).sort();
+    await ctx.redis.del(ctx.keys.seen('big'));
+    expect(await processPoll({ data: { feedId: 'big' } } as never, ctx)).toMatchObject({ status: 'ok', newItems: big.length });
+    expect((await batchesOf('big')).map((j) => j.id).sort()).toEqual(before);
+  });
+
+  it('gives each alert, digest entry and alert-feed entry once when a batch dies midway and runs again, and again after it finished', async () => {
+    await processPoll({ data: { feedId: 'wire' } } as never, ctx);
+    const [job, ...more] = await batchesOf('wire');
+    expect(more).toHaveLength(0);
+    expect(job!.data.articles).toHaveLength(wire.length);
+
+    // The worker dies as it reaches the third matching article: the first two are handed on.
+    let matchedSoFar = 0;
+    const metrics = Object.create(ctx.metrics) as Metrics;
+    metrics.matched = () => {
+      if (++matchedSoFar === 3) throw new Error('killed');
+    };
+    await expect(processArticle(job as Job<ArticleQueueData>, { ...ctx, metrics })).rejects.toThrow('killed');
+    const feedOf = (kind: 'subscription' | 'rule', id: string) => ctx.redis.zcard(ctx.keys.alertFeedOrder(kind, id));
+    expect(await feedOf('subscription', 'desk')).toBe(2);
+    expect(await ctx.queues.deliver.getWaitingCount()).toBe(0);
+
+    // Another worker takes the job over and runs it whole; then it runs once more, as when a
+    // worker is killed after the work but before the job was marked completed.
+    expect(await processArticle(job as Job<ArticleQueueData>, ctx)).toMatchObject({ articles: wire.length, matched: TOPICS.length, alerts: TOPICS.length });
+    expect(await processArticle(job as Job<ArticleQueueData>, ctx)).toMatchObject({ articles: wire.length, matched: TOPICS.length });
+    expect(await ctx.queues.deliver.getWaitingCount()).toBe(TOPICS.length);
+    expect(await feedOf('subscription', 'desk')).toBe(TOPICS.length);
+    expect(await feedOf('subscription', 'weekly')).toBe(TOPICS.length);
+    expect(await feedOf('rule', 'ceasefire')).toBe(TOPICS.length);
+    const digest = await new DigestStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs).peek('weekly');
+    expect(digest.map((e) => e.article.title).sort()).toEqual(TOPICS.map((t, i) => `Ceasefire watch ${i}: ${t}`).sort());
+
+    await ctx.queues.article.drain();
+    pipeline.runWorkers(['deliver']);
+    await drain(pipeline);
+    await waitFor(() => smtp.messages.length >= TOPICS.length, 60_000, 'every alert');
+    // Give a duplicate, if there were one, the time to arrive.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const subjects = smtp.messages.map((m) => m.subject).sort();
+    expect(subjects).toEqual(TOPICS.map((t, i) => `Ceasefire: Ceasefire watch ${i}: ${t}`).sort());
+  });
+});
