@@ -2,7 +2,7 @@
 // for two worker processes.
 
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { FetchError } from '../../src/feeds/fetch.js';
 import { HostLimiter } from '../../src/feeds/host-limiter.js';
@@ -58,6 +58,20 @@ describe('HostLimiter', () => {
     starts.sort((x, y) => x - y);
     const gaps = starts.slice(1).map((t, i) => t - (starts[i] as number));
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(140);
+  });
+
+  it('asks Redis once per request while requests queue for the gap: a turn after the gap is reserved, not polled for', async () => {
+    const redis = connect();
+    const limiter = new HostLimiter(redis, new RedisKeys(uniquePrefix()), limits({ concurrency: 10, minGapMs: 40 }), { leaseMs: 10_000 });
+    // The first call of a script on a server may send its text once (NOSCRIPT); not counted.
+    await (await limiter.acquire(new URL('https://warm-up.example.org/')))();
+    const sent = vi.spyOn(redis, 'sendCommand');
+    // The gap itself is checked above; here, what it costs. (Start times seen by the client can
+    // bunch up when a loaded Redis sends several replies at once, so they are not compared here.)
+    await Promise.all(Array.from({ length: 6 }, async () => (await limiter.acquire(url))()));
+    const scripts = sent.mock.calls.filter(([command]) => /^eval/.test(command.name));
+    expect(scripts).toHaveLength(6);
+    expect(scripts.every(([command]) => command.name === 'evalsha')).toBe(true);
   });
 
   it('does not hold up other hosts, and applies per-host overrides', async () => {
