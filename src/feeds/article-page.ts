@@ -10,7 +10,6 @@ import type { Extracted, SiteRule } from '../extract/index.js';
 import type { Settings } from '../queue/context.js';
 import type { Sandbox } from '../sandbox/pool.js';
 import type { AddressPolicy } from './address-guard.js';
-import { decodeBody } from './charset.js';
 import { FetchError, fetchUrl, type HostGate } from './fetch.js';
 
 export interface PageReader {
@@ -40,7 +39,8 @@ export async function readArticlePage(url: string, reader: PageReader, baseUrl?:
   if (!isHtml(contentType, page.body)) {
     throw new FetchError('not-html', `${page.url}: not an HTML page (${contentType ? `content type ${contentType.split(';')[0]?.trim()}` : 'no content type, and the body is not markup'}); only HTML and XHTML pages are extracted`);
   }
-  return reader.sandbox.extract(decodeBody(page.body, contentType), { url: baseUrl ?? page.url, siteRules: reader.siteRules });
+  // Decoded in the sandbox thread, which gets the bytes without a copy.
+  return reader.sandbox.extract(page.body, { url: baseUrl ?? page.url, siteRules: reader.siteRules, contentType });
 }
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);

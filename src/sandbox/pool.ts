@@ -26,6 +26,8 @@ export interface SandboxLimits {
   memoryMb: number;
   /** Threads at most; default: the number of CPU cores. */
   threads?: number;
+  /** Threads kept while idle; default 1 (the others end after 30 s without work). */
+  minThreads?: number;
   /** Page elements nested deeper are flattened before parsing; default 512. */
   maxDepth?: number;
 }
@@ -48,15 +50,21 @@ export class Sandbox {
 
   constructor(readonly limits: SandboxLimits) {}
 
-  /** Main text and metadata of an article page (pre-scan, parse, extraction). */
-  extract(html: string, options: { url?: string; siteRules: SiteRule[] }): Promise<Extracted> {
+  /**
+   * Main text and metadata of an article page (pre-scan, parse, extraction). Given the fetched
+   * bytes, the thread decodes them (by `contentType`, as decodeBody does), and the bytes are
+   * handed over to it, not copied: the caller's Buffer is empty afterwards.
+   */
+  extract(page: string | Buffer, options: { url?: string; siteRules: SiteRule[]; contentType?: string | null }): Promise<Extracted> {
+    const html = typeof page === 'string' ? page : ownBytes(page);
     const task: ExtractTask = {
       kind: 'extract',
       id: this.nextId++,
       html,
+      contentType: options.contentType,
       options: { url: options.url, siteRules: options.siteRules, maxDepth: this.limits.maxDepth },
     };
-    return this.run(task, options.url ?? 'the page');
+    return this.run(task, options.url ?? 'the page', typeof html === 'string' ? [] : [html.buffer as ArrayBuffer]);
   }
 
   /** A feed's items, parsed and normalised; `source` names the feed in errors. */
@@ -82,7 +90,7 @@ export class Sandbox {
     const threads = this.limits.threads ?? availableParallelism();
     const pool = new Piscina({
       ...threadOptions(),
-      minThreads: 1,
+      minThreads: Math.min(this.limits.minThreads ?? 1, threads),
       maxThreads: threads,
       idleTimeout: 30_000,
       resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb },
@@ -96,7 +104,7 @@ export class Sandbox {
     return pool;
   }
 
-  private async run<T extends Extracted | ParsedItems>(task: Task, subject: string): Promise<T> {
+  private async run<T extends Extracted | ParsedItems>(task: Task, subject: string, transferList: ArrayBuffer[] = []): Promise<T> {
     const what = task.kind === 'extract' ? 'page extraction' : 'feed parsing';
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -105,7 +113,7 @@ export class Sandbox {
     });
     let result: TaskResult<T>;
     try {
-      result = (await this.threads().run(task, { signal: abort.signal })) as TaskResult<T>;
+      result = (await this.threads().run(task, { signal: abort.signal, transferList })) as TaskResult<T>;
     } catch (err) {
       if (abort.signal.aborted) {
         throw new FetchError(
@@ -129,4 +137,13 @@ export class Sandbox {
     if (task.kind === 'feed') throw new FetchError('not-a-feed', `${subject}: not a readable feed: ${result.message}`);
     throw new Error(`${subject}: extraction failed: ${result.message}`);
   }
+}
+
+/**
+ * The bytes in an ArrayBuffer of their own, which can be transferred: a Buffer that is a slice of
+ * a larger one (Node's pool for small Buffers) is copied, as transferring would take the rest too.
+ */
+function ownBytes(buffer: Buffer): Uint8Array {
+  const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength && buffer.buffer instanceof ArrayBuffer;
+  return whole ? buffer : new Uint8Array(buffer);
 }

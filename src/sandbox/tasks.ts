@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { extractArticle, type ExtractOptions, type Extracted } from '../extract/index.js';
 import type { Article } from '../feeds/article.js';
+import { decodeBody } from '../feeds/charset.js';
 import { FetchError, type FetchErrorClass } from '../feeds/fetch.js';
 import { feedInfo, normaliseFeedItems, type FeedRef, type NormaliseOptions } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
@@ -13,7 +14,9 @@ import { parseFeed } from '../feeds/parse.js';
 export interface ExtractTask {
   kind: 'extract';
   id: number;
-  html: string;
+  /** The page as text, or as the bytes fetched (decoded here by `contentType` and the sniffing rules of charset.ts). */
+  html: string | Uint8Array;
+  contentType?: string | null;
   options: ExtractOptions;
 }
 
@@ -48,7 +51,10 @@ export interface StartedMessage {
 }
 
 async function perform(task: Task): Promise<Extracted | ParsedItems> {
-  if (task.kind === 'extract') return extractArticle(task.html, task.options);
+  if (task.kind === 'extract') {
+    const html = typeof task.html === 'string' ? task.html : decodeBody(Buffer.from(task.html.buffer, task.html.byteOffset, task.html.byteLength), task.contentType);
+    return extractArticle(html, task.options);
+  }
   const parsed = await parseFeed(task.text, task.source);
   return { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, new Date(), task.options) };
 }

@@ -3,6 +3,7 @@
 // naming the page, the budget and the setting, its thread is replaced, and the main thread stays
 // free meanwhile.
 
+import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FetchError } from '../../src/feeds/fetch.js';
 import { Sandbox } from '../../src/sandbox/pool.js';
@@ -37,6 +38,23 @@ describe('Sandbox', () => {
     const err = await failure(sandbox.parseFeed('hello', 'feed.txt', { id: 'f', url: 'http://localhost/' }));
     expect(err.errorClass).toBe('not-a-feed');
     expect(err.message).toContain('feed.txt: not XML or JSON');
+  });
+
+  it('decodes a page given as bytes in its thread, by the content type, and takes the bytes over instead of copying them', async () => {
+    sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 256, threads: 1 });
+    const sentence = 'Переговоры о прекращении огня продолжились в Женеве, сообщили дипломаты обеих сторон.';
+    const html = `<html><body><article>${`<p>${sentence}</p>`.repeat(6)}</article></body></html>`;
+    // A Buffer with an ArrayBuffer of its own, as a fetched page's is; windows-1251 as the header says.
+    const encoded = iconv.encode(html, 'windows-1251');
+    const bytes = Buffer.alloc(encoded.length);
+    encoded.copy(bytes);
+    const page = await sandbox.extract(bytes, { url: 'https://news.example/ru', siteRules: [], contentType: 'text/html; charset=windows-1251' });
+    expect(page.text).toContain(sentence);
+    expect(bytes.byteLength).toBe(0);
+    // A slice of a larger buffer is copied: the rest of it stays the caller's.
+    const shared = Buffer.concat([Buffer.from(ARTICLE), Buffer.from('rest')]);
+    expect((await sandbox.extract(shared.subarray(0, ARTICLE.length), { siteRules: [] })).text).toContain('A paragraph');
+    expect(shared.subarray(ARTICLE.length).toString()).toBe('rest');
   });
 
   it('abandons a task over the time budget, names page and budget, and replaces the thread', async () => {
