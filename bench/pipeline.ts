@@ -25,8 +25,11 @@
 //
 // Then "every item" runs on 50 feeds × 50 items without copies: email to the SMTP sink against
 // rss2email on the same feeds in the same run (when installed: apt-get install rss2email), and
-// webhooks, timed from the release of a full deliver queue. Results: a table on stdout and JSON
-// in bench/results/ (ignored by git).
+// webhooks; then, for both, the deliver stage alone, timed from the release of a full deliver
+// queue. `--baseline <checkout>` runs the "every item" passes also with another checkout's
+// Newswatch (a worktree of the commit to compare with), alternating with this one, `--every-repeat`
+// times each, so old and new meet the same load. Results: a table on stdout and JSON in
+// bench/results/ (ignored by git).
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -55,6 +58,8 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     // Warm rounds per mode, each beside a bare round: the ratio's spread shows how far to trust it.
     repeat: { type: 'string', default: '3' },
+    baseline: { type: 'string' },
+    'every-repeat': { type: 'string', default: '1' },
   },
 });
 const FEEDS = Number(args.feeds);
@@ -67,6 +72,7 @@ const FETCH_FEEDS = Number(args['fetch-feeds']);
 const EVERY_FEEDS = Number(args['every-feeds']);
 const PHASES = new Set(args.only.split(','));
 const REPEAT = Math.max(1, Number(args.repeat));
+const EVERY_REPEAT = Math.max(1, Number(args['every-repeat']));
 // "Every item" feeds are numbered from here, outside the range that has syndicated copies.
 const EVERY_FIRST_FEED = 100_000;
 const TARGETS = { articlesPerS: 3000, fetchRatio: 0.7, emailVsRss2email: 2, webhooksPerS: 1000, redisBytesPerArticle: 1024 };
@@ -303,6 +309,10 @@ const loadAverage = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
 interface EveryItemResult {
   channel: 'email' | 'webhook';
+  /** Whose Newswatch: this checkout's, or the --baseline one's. */
+  code: 'this' | 'baseline';
+  /** The load average (1, 5, 15 min) when the pass ended. */
+  load: string;
   items: number;
   delivered: number;
   seconds: number;
@@ -317,7 +327,7 @@ interface EveryItemResult {
   rss2email?: { seconds: number; perS: number; delivered: number; connections: number; cpuMsPerItem: number } | { skipped: string };
 }
 
-async function everyItem(channel: 'email' | 'webhook', gen: number): Promise<EveryItemResult> {
+async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: string): Promise<EveryItemResult> {
   const feeds = Array.from({ length: EVERY_FEEDS }, (_, n) => ({ id: `e${n}`, url: `${server.base}/f/${EVERY_FIRST_FEED + n}.xml`, interval: '1h', tags: ['all'] }));
   const target = channel === 'email' ? { email: 'reader@bench.test' } : { webhook: { url: hooks.url, secret: 'whsec_' + Buffer.from('bench-secret').toString('base64') } };
   const dir = writeConfigDir({ feeds, rules: [{ id: 'all', query: 'feed:all' }], subscriptions: [{ id: 'every', ...target, rules: ['all'] }], settings: settingsYaml });
@@ -327,7 +337,7 @@ async function everyItem(channel: 'email' | 'webhook', gen: number): Promise<Eve
   server.generation = gen;
   const items = EVERY_FEEDS * ITEMS;
 
-  const children = await Promise.all(Array.from({ length: PROCESSES }, () => forkNewswatch(env, stderrLog, nodeArgs)));
+  const children = await Promise.all(Array.from({ length: PROCESSES }, () => forkNewswatch(env, stderrLog, nodeArgs, checkout)));
   await Promise.all(children.map((c) => c.ask({ cmd: 'start' })));
   const queues = openQueues(redisServer.url, prefix);
   receiver.reset();
@@ -341,6 +351,8 @@ async function everyItem(channel: 'email' | 'webhook', gen: number): Promise<Eve
   const cpuS = sum(afterStats.map((s) => s.cpuS)) - sum(beforeStats.map((s) => s.cpuS));
   const result: EveryItemResult = {
     channel,
+    code: checkout ? 'baseline' : 'this',
+    load: '',
     items,
     delivered: receiver.delivered.size,
     seconds: (t1 - t0) / 1000,
@@ -350,25 +362,24 @@ async function everyItem(channel: 'email' | 'webhook', gen: number): Promise<Eve
     connections: receiver.connections,
   };
 
-  if (channel === 'webhook') {
-    // The deliver stage alone: a full queue released at once (another generation, new stories).
-    server.generation = gen + 1;
-    await Promise.all(children.map((c) => c.ask({ cmd: 'pause', queue: 'deliver' })));
-    await queues.poll!.addBulk(feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `every2-${f.id}` } })));
-    await waitDrained({ poll: queues.poll!, article: queues.article! }, 600_000, 50);
-    receiver.reset();
-    const s0 = await stats(children);
-    const r0 = await redisFigures(redis);
-    const d0 = Date.now();
-    await Promise.all(children.map((c) => c.ask({ cmd: 'resume', queue: 'deliver' })));
-    if (!(await waitDrained(queues, 600_000, 50))) throw new Error('deliver stage: not drained');
-    const s1 = await stats(children);
-    const d1 = Math.max(...s1.map((s) => s.lastFinished));
-    result.deliverStagePerS = receiver.count / ((d1 - d0) / 1000);
-    result.deliverStageCount = receiver.count;
-    result.deliverStageCpuMsPerItem = ((sum(s1.map((s) => s.cpuS)) - sum(s0.map((s) => s.cpuS))) / receiver.count) * 1000;
-    result.deliverStageRedisCpuMsPerItem = (((await redisFigures(redis)).cpuS - r0.cpuS) / receiver.count) * 1000;
-  }
+  // The deliver stage alone: a full queue released at once (another generation, new stories).
+  server.generation = gen + 1;
+  await Promise.all(children.map((c) => c.ask({ cmd: 'pause', queue: 'deliver' })));
+  await queues.poll!.addBulk(feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `every2-${f.id}` } })));
+  await waitDrained({ poll: queues.poll!, article: queues.article! }, 600_000, 50);
+  receiver.reset();
+  const s0 = await stats(children);
+  const r0 = await redisFigures(redis);
+  const d0 = Date.now();
+  await Promise.all(children.map((c) => c.ask({ cmd: 'resume', queue: 'deliver' })));
+  if (!(await waitDrained(queues, 600_000, 50))) throw new Error('deliver stage: not drained');
+  const s1 = await stats(children);
+  const d1 = Math.max(...s1.map((s) => s.lastFinished));
+  result.deliverStagePerS = receiver.count / ((d1 - d0) / 1000);
+  result.deliverStageCount = receiver.count;
+  result.deliverStageCpuMsPerItem = ((sum(s1.map((s) => s.cpuS)) - sum(s0.map((s) => s.cpuS))) / receiver.count) * 1000;
+  result.deliverStageRedisCpuMsPerItem = (((await redisFigures(redis)).cpuS - r0.cpuS) / receiver.count) * 1000;
+  result.load = loadAverage();
   await Promise.all(children.map((c) => c.close()));
   await Promise.all(Object.values(queues).map((q) => q.close()));
   await redis.flushdb();
@@ -418,8 +429,15 @@ try {
   // Generations far apart: each mode's rounds take several.
   if (PHASES.has('fetch')) modes.push(await mode('fetch', rules, 1000));
   const every: EveryItemResult[] = [];
-  if (PHASES.has('email')) every.push(await everyItem('email', 10));
-  if (PHASES.has('webhook')) every.push(await everyItem('webhook', 12));
+  const checkouts = args.baseline ? [undefined, args.baseline] : [undefined];
+  // Each pass uses generations of its own: new stories, so nothing counts as already sent.
+  let gen = 10;
+  for (let n = 0; n < EVERY_REPEAT; n++) {
+    for (const checkout of checkouts) {
+      if (PHASES.has('email')) every.push(await everyItem('email', (gen += 2), checkout));
+      if (PHASES.has('webhook')) every.push(await everyItem('webhook', (gen += 2), checkout));
+    }
+  }
   results.modes = modes;
   results.everyItem = every;
 
@@ -458,7 +476,7 @@ try {
     if (failures.length) out.push(`  FAILED JOBS: ${JSON.stringify(failures.map((r) => r.failed))}`);
   }
   for (const e of every) {
-    let line = `every item by ${e.channel}: ${e.delivered}/${e.items} in ${fmt(e.seconds)} s = ${fmt(e.perS)}/s end to end over ${e.connections} connection(s), ${fmt(e.cpuMsPerItem)} ms Newswatch + ${fmt(e.redisCpuMsPerItem)} ms Redis CPU per item`;
+    let line = `every item by ${e.channel}${e.code === 'baseline' ? ' (baseline)' : ''}: ${e.delivered}/${e.items} in ${fmt(e.seconds)} s = ${fmt(e.perS)}/s end to end over ${e.connections} connection(s), ${fmt(e.cpuMsPerItem)} ms Newswatch + ${fmt(e.redisCpuMsPerItem)} ms Redis CPU per item (load ${e.load})`;
     if (e.deliverStagePerS !== undefined) line += `\n  deliver stage alone: ${e.deliverStageCount} in a burst at ${fmt(e.deliverStagePerS)}/s, ${fmt(e.deliverStageCpuMsPerItem)} ms Newswatch + ${fmt(e.deliverStageRedisCpuMsPerItem)} ms Redis CPU each (cpu-bound ${fmt(1000 / e.deliverStageCpuMsPerItem!)}/s per core)`;
     if (e.rss2email && 'skipped' in e.rss2email) line += `; rss2email: ${e.rss2email.skipped}`;
     else if (e.rss2email) line += `\n  rss2email: ${e.rss2email.delivered} in ${fmt(e.rss2email.seconds)} s = ${fmt(e.rss2email.perS)}/s over ${e.rss2email.connections} connection(s), ${fmt(e.rss2email.cpuMsPerItem)} ms CPU per item`;
@@ -481,13 +499,18 @@ try {
     check('page fetch, warm, end to end / bare work (median of the pairs)', f.warmRatio.wall.median, `≥ ${TARGETS.fetchRatio}`, f.warmRatio.wall.median >= TARGETS.fetchRatio);
     check('page fetch, warm, bare CPU / pipeline CPU per article (median)', f.warmRatio.cpu.median, `≥ ${TARGETS.fetchRatio}`, f.warmRatio.cpu.median >= TARGETS.fetchRatio);
   }
-  const email = every.find((e) => e.channel === 'email');
+  // With --every-repeat, the median pass of this checkout (by items/s).
+  const median = (channel: string) => {
+    const passes = every.filter((e) => e.channel === channel && e.code === 'this').sort((a, b) => a.perS - b.perS);
+    return passes[Math.floor((passes.length - 1) / 2)];
+  };
+  const email = median('email');
   if (email?.rss2email && !('skipped' in email.rss2email)) {
     check('email every item / rss2email, items/s', email.perS / email.rss2email.perS, `≥ ${TARGETS.emailVsRss2email}`, email.perS / email.rss2email.perS >= TARGETS.emailVsRss2email);
     const nw = email.cpuMsPerItem + email.redisCpuMsPerItem;
     check('email every item / rss2email, items per CPU second (Newswatch + Redis)', email.rss2email.cpuMsPerItem / nw, `≥ ${TARGETS.emailVsRss2email}`, email.rss2email.cpuMsPerItem / nw >= TARGETS.emailVsRss2email);
   }
-  const hook = every.find((e) => e.channel === 'webhook');
+  const hook = median('webhook');
   if (hook) {
     check('webhooks/s, deliver stage', hook.deliverStagePerS, `≥ ${TARGETS.webhooksPerS}`, (hook.deliverStagePerS ?? 0) >= TARGETS.webhooksPerS);
     const bound = 1000 / Math.max(hook.deliverStageCpuMsPerItem! / PROCESSES, hook.deliverStageRedisCpuMsPerItem!);

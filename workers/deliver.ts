@@ -50,15 +50,16 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
   if (data.kind === 'notice') return deliverNotice(data, ctx);
   await ctx.directory.ready;
   const sub = ctx.directory.subscription(data.subscriptionId);
-  const disabled = sub !== undefined && (await new SubscriptionState(ctx.redis, ctx.keys).isDisabled(sub.id));
+  const id = data.kind === 'alert' ? deliverJobId(data.subscriptionId, data.storyId) : digestJobId(data.subscriptionId, data.digestId);
+  const sentKey = ctx.keys.sent(id);
+  // Both questions in one round trip: a delivery waits on Redis, not on the CPU.
+  const [disabled, sent] = sub ? await Promise.all([new SubscriptionState(ctx.redis, ctx.keys).isDisabled(sub.id), ctx.redis.exists(sentKey)]) : [false, 0];
   if (!sub || sub.paused || disabled) {
     // Unsubscribed, deleted, paused or disabled since the alert was queued: nothing more goes out.
     ctx.log.warn({ subscriptionId: data.subscriptionId }, `delivery for a subscription that is ${!sub ? 'gone' : disabled ? 'disabled' : 'paused'}; dropped`);
     return { channel: 'none' };
   }
-  const id = data.kind === 'alert' ? deliverJobId(sub.id, data.storyId) : digestJobId(sub.id, data.digestId);
-  const sentKey = ctx.keys.sent(id);
-  if (await ctx.redis.exists(sentKey)) return { channel: sub.email ? 'email' : 'webhook', duplicate: true };
+  if (sent) return { channel: sub.email ? 'email' : 'webhook', duplicate: true };
 
   const channel = sub.email ? 'email' : 'webhook';
   let result: DeliverResult;
@@ -70,16 +71,19 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
   }
   if (result.channel === 'none' || result.disabled) return result;
   const sentAt = new Date().toISOString();
-  await ctx.redis.set(sentKey, sentAt, 'EX', SENT_TTL_SECONDS);
-  await new LastDeliveryStore(ctx.redis, ctx.keys).record({
-    at: sentAt,
-    subscriptionId: sub.id,
-    kind: data.kind,
-    storyId: data.kind === 'alert' ? data.storyId : data.digestId,
-    title: describeDelivery(data),
-    channel: result.channel,
-    to: result.to ?? '',
-  });
+  // The sent-marker only after the send; the status line beside it, in the same round trip.
+  await Promise.all([
+    ctx.redis.set(sentKey, sentAt, 'EX', SENT_TTL_SECONDS),
+    new LastDeliveryStore(ctx.redis, ctx.keys).record({
+      at: sentAt,
+      subscriptionId: sub.id,
+      kind: data.kind,
+      storyId: data.kind === 'alert' ? data.storyId : data.digestId,
+      title: describeDelivery(data),
+      channel: result.channel,
+      to: result.to ?? '',
+    }),
+  ]);
   ctx.metrics.delivered(data.kind, channel, 'sent', data.kind === 'alert' ? data.firstSeenAt : undefined);
   ctx.log.info({ subscriptionId: sub.id, kind: data.kind, channel: result.channel, to: result.to, receipt: result.receipt }, 'delivered');
   return result;

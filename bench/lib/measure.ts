@@ -19,9 +19,13 @@ export interface NewswatchChild {
   close(): Promise<void>;
 }
 
-/** Forks bench/lib/newswatch-process.ts with the given environment (config, Redis, SMTP, prefix). */
-export async function forkNewswatch(env: Record<string, string>, stderr?: string, nodeArgs: string[] = []): Promise<NewswatchChild> {
-  const child: ChildProcess = fork(join(import.meta.dirname, 'newswatch-process.ts'), [], {
+/**
+ * Forks bench/lib/newswatch-process.ts with the given environment (config, Redis, SMTP, prefix);
+ * `checkout`: of another checkout (a baseline commit), to compare two versions in one run.
+ */
+export async function forkNewswatch(env: Record<string, string>, stderr?: string, nodeArgs: string[] = [], checkout?: string): Promise<NewswatchChild> {
+  const script = checkout ? join(checkout, 'bench', 'lib', 'newswatch-process.ts') : join(import.meta.dirname, 'newswatch-process.ts');
+  const child: ChildProcess = fork(script, [], {
     env: { ...process.env, ...env },
     execArgv: ['--import', 'tsx', ...nodeArgs],
     stdio: ['ignore', 'inherit', stderr ? 'pipe' : 'inherit', 'ipc'],

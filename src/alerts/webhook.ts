@@ -2,8 +2,8 @@
 // Standard Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature). A 2xx answer is
 // success; anything else is a WebhookError that the deliver queue retries with backoff.
 
-import { Webhook } from 'standardwebhooks';
-import { fetch, type Response } from 'undici';
+import { createHmac } from 'node:crypto';
+import { request } from 'undici';
 import { basicAuth, redactCredentials } from '../config/credentials.js';
 import { ADDRESS_REFUSED, guardedAgent, type AddressPolicy } from '../feeds/address-guard.js';
 import { formatTime, snippetOf, type Alert } from './alert.js';
@@ -116,9 +116,24 @@ export class WebhookError extends Error {
   }
 }
 
-/** Standard Webhooks secrets are "whsec_" + base64; any other string is used as raw key bytes. */
-export function signer(secret: string): Webhook {
-  return secret.startsWith('whsec_') ? new Webhook(secret) : new Webhook(secret, { format: 'raw' });
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Standard Webhooks signing: "v1," + base64 HMAC-SHA256 of "<id>.<unix seconds>.<body>". Secrets
+ * are "whsec_" + base64; any other string is used as raw key bytes (the standardwebhooks
+ * library's "raw" format, which the tests verify against). node:crypto rather than that
+ * library's pure-JavaScript SHA-256: a quarter of the time per signature.
+ */
+export function signer(secret: string): { sign(messageId: string, timestamp: Date, body: string): string } {
+  let key: Buffer;
+  if (secret.startsWith('whsec_')) {
+    const encoded = secret.slice('whsec_'.length);
+    if (!BASE64.test(encoded)) throw new Error('webhook secret: what follows "whsec_" is not base64; use whsec_ and base64, or a secret without the prefix');
+    key = Buffer.from(encoded, 'base64');
+  } else key = Buffer.from(Uint8Array.from(secret, (c) => c.charCodeAt(0))); // as the library reads a raw secret
+  return {
+    sign: (messageId, timestamp, body) => `v1,${createHmac('sha256', key).update(`${messageId}.${Math.floor(timestamp.getTime() / 1000)}.${body}`).digest('base64')}`,
+  };
 }
 
 export async function postWebhook(
@@ -137,24 +152,28 @@ export async function postWebhook(
     'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
   };
   if (target.secret) headers['webhook-signature'] = signer(target.secret).sign(messageId, timestamp, body);
-  let response: Response;
+  let status: number;
   try {
     const { url, authorization } = basicAuth(new URL(target.url));
     if (authorization) headers.authorization = authorization;
-    response = await fetch(url, {
+    // undici's request rather than fetch: about a third of the CPU per webhook (no WHATWG
+    // Request, Response and streams per call). It follows no redirect: a 3xx is an error.
+    const response = await request(url, {
       method: 'POST',
       headers,
       body,
-      redirect: 'error',
       signal: AbortSignal.timeout(options.timeoutMs),
       ...(options.guard ? { dispatcher: guardedAgent(options.guard, options.timeoutMs) } : {}),
     });
+    status = response.statusCode;
+    // The answer's body is not read; dump() discards a bounded amount so the socket is reused.
+    await response.body.dump();
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
+    if (e.code === ADDRESS_REFUSED) throw new WebhookError(`${target.url}: ${e.message}`, undefined, true);
     if (e.cause?.code === ADDRESS_REFUSED) throw new WebhookError(`${target.url}: ${e.cause.message}`, undefined, true);
-    throw new WebhookError(`${target.url}: ${e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? e.message)}`);
+    throw new WebhookError(`${target.url}: ${e.name === 'TimeoutError' ? 'timed out' : (e.code ?? e.cause?.code ?? e.message)}`);
   }
-  await response.body?.cancel();
-  if (!response.ok) throw new WebhookError(`${target.url}: HTTP ${response.status}`, response.status);
-  return response.status;
+  if (status < 200 || status > 299) throw new WebhookError(`${target.url}: HTTP ${status}`, status);
+  return status;
 }

@@ -8,6 +8,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMailer } from '../../src/alerts/mailer.js';
 import type { RenderedEmail } from '../../src/alerts/render-email.js';
+import { rawHeader } from '../helpers/smtp.js';
 
 const USER = 'desk@example.org';
 const PASS = 'p@ss:w/rd';
@@ -16,6 +17,8 @@ interface Received {
   mail: ParsedMail;
   secure: boolean;
   user: unknown;
+  /** MAIL FROM and RCPT TO, as the server was told them. */
+  envelope: { from: string | false; to: string[] };
 }
 
 const servers: SMTPServer[] = [];
@@ -35,7 +38,8 @@ async function start(options: SMTPServerOptions): Promise<{ port: number; receiv
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((mail) => {
-          received.push({ mail, secure: session.secure, user: session.user });
+          const { mailFrom, rcptTo } = session.envelope;
+          received.push({ mail, secure: session.secure, user: session.user, envelope: { from: mailFrom && mailFrom.address, to: rcptTo.map((r) => r.address) } });
           callback();
         })
         .catch(callback);
@@ -88,6 +92,31 @@ describe('SMTP_URL with TLS and authentication', () => {
     const { port, received } = await start({ secure: true, authOptional: true });
     await expect(send(`smtps://127.0.0.1:${port}`)).rejects.toThrow(/certificate/i);
     expect(received).toHaveLength(0);
+  });
+});
+
+describe('the message', () => {
+  it('goes to the envelope of its sender address and recipient, with its subject, Message-ID, List-Unsubscribe headers and both parts', async () => {
+    const { port, received } = await start({ authOptional: true, disabledCommands: ['STARTTLS'] });
+    const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, outboxDir: '/nonexistent', from: 'Newswatch <nw@test.local>' });
+    const headers = { 'List-Unsubscribe': '<https://nw.test/u/abc>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+    try {
+      await mailer.send('desk@example.org', { ...email, subject: 'Waffenstillstand – Gespräche in Kyjiw', headers });
+    } finally {
+      mailer.close();
+    }
+    expect(received).toHaveLength(1);
+    const { mail, envelope } = received[0]!;
+    expect(envelope).toEqual({ from: 'nw@test.local', to: ['desk@example.org'] });
+    expect(mail.from?.value).toEqual([{ name: 'Newswatch', address: 'nw@test.local' }]);
+    expect(mail.to).toMatchObject({ text: 'desk@example.org' });
+    expect(mail.subject).toBe('Waffenstillstand – Gespräche in Kyjiw');
+    expect(mail.messageId).toBe('<t1@newswatch.test>');
+    expect(rawHeader(mail, 'list-unsubscribe')).toBe('<https://nw.test/u/abc>');
+    expect(rawHeader(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+    expect(mail.date).toBeInstanceOf(Date);
+    expect(mail.text).toBe('Kyiv ready for truce talks');
+    expect(mail.html).toBe('<p>Kyiv ready for truce talks</p>');
   });
 });
 
