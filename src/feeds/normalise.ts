@@ -16,6 +16,7 @@ import type { Article } from './article.js';
 import { boundArticle, boundHtml, boundText, FIELD_LIMITS, precut } from './bounds.js';
 import { fixC1Controls } from './charset.js';
 import { parseFeedDate } from './dates.js';
+import { simpleHtmlText } from './html-text.js';
 import { detectLanguage, languageCode } from './language.js';
 import type { ParsedFeed, RawItem } from './parse.js';
 
@@ -45,7 +46,11 @@ export function canonicalUrl(link: string | undefined, base?: string): string | 
 /** Text of an HTML fragment: tags stripped, entities decoded, non-text elements left out, white space folded. */
 export function htmlToText(html: string | undefined): string | undefined {
   if (!html) return undefined;
-  if (isMarkup(html)) return parsedText(cheerio.load(html, null, false));
+  if (isMarkup(html)) {
+    // Most feed HTML is simple enough to read without a DOM, to the same text (html-text.ts).
+    const simple = simpleHtmlText(html);
+    return simple === undefined ? parsedText(cheerio.load(html, null, false)) : fixC1Controls(simple) || undefined;
+  }
   return fixC1Controls(html).replace(/\s+/g, ' ').trim() || undefined;
 }
 
@@ -97,10 +102,9 @@ function absoluteLinks($: cheerio.CheerioAPI, base: string): string {
  * (links do not change the text, so it is read before they are rewritten).
  */
 function contentFields(html: string | undefined, base: string, keepHtml: boolean): { content?: string; contentHtml?: string } {
-  if (!html || !isMarkup(html)) return { content: htmlToText(html), contentHtml: keepHtml ? html : undefined };
+  if (!html || !isMarkup(html) || !keepHtml) return { content: htmlToText(html), contentHtml: keepHtml ? html : undefined };
   const $ = cheerio.load(html, null, false);
   const content = parsedText($);
-  if (!keepHtml) return { content };
   return { content, contentHtml: hasLinks(html) ? absoluteLinks($, base) : html };
 }
 
