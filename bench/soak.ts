@@ -11,8 +11,9 @@
 // reaches its steady state within the warm-up: with the real windows (3 to 30 days) memory grows
 // for days by design, and a leak could not be told from it.
 //
-// The same script checks polling at scale: `--feeds 10000 --interval 5m --new-per-poll 0
-// --minutes 11` keeps every feed answering 304 and reports CPU per core and lateness.
+// The same script checks polling at scale: `--feeds 10000 --interval 5m --new-per-poll 0 --items 1
+// --minutes 8 --warmup 5` keeps every feed answering 304 and reports CPU per core and lateness;
+// `--feed-latency 250ms` makes the feed server answer as slowly as one across the internet.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +38,10 @@ const { values: args } = parseArgs({
     'keep-window': { type: 'string', default: '2m' },
     'max-lag': { type: 'string', default: '30' },
     'sample-seconds': { type: 'string', default: '60' },
+    // How long the feed server takes to answer, as a server across the internet would.
+    'feed-latency': { type: 'string' },
+    // Polls in flight in the worker; default the worker's own.
+    'poll-concurrency': { type: 'string' },
     out: { type: 'string', default: join(import.meta.dirname, 'results') },
   },
 });
@@ -51,7 +56,7 @@ mkdirSync(args.out, { recursive: true });
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const news = new News({ itemsPerFeed: Number(args.items), copyShare: 0.03, copyFeeds: FEEDS });
-const server = await startFeedServer(news, { newPerPoll: NEW_PER_POLL });
+const server = await startFeedServer(news, { newPerPoll: NEW_PER_POLL, latencyMs: parseDuration(args['feed-latency'] ?? '') ?? 0 });
 const hooks = await startWebhookReceiver();
 const smtp = await startSmtpSink();
 const redisServer = await startManagedRedis();
@@ -92,11 +97,13 @@ try {
     settings: { hosts: { overrides: { '127.0.0.1': { concurrency: 100, minGap: '1ms' } } } },
   });
   const child = await forkNewswatch(
-    { NEWSWATCH_CONFIG: dir, REDIS_URL: redisServer.url, SMTP_URL: smtp.url, NEWSWATCH_PREFIX: prefix, BENCH_KEEP_WINDOW_MS: String(KEEP_MS) },
+    { NEWSWATCH_CONFIG: dir, REDIS_URL: redisServer.url, SMTP_URL: smtp.url, NEWSWATCH_PREFIX: prefix, BENCH_KEEP_WINDOW_MS: String(KEEP_MS), ...(args['poll-concurrency'] ? { BENCH_POLL_CONCURRENCY: args['poll-concurrency'] } : {}) },
     join(args.out, 'soak-newswatch.log'),
   );
-  log(`soak: ${FEEDS} feeds every ${args.interval}, ${NEW_PER_POLL} new items per poll, ${rules.length} rules, 40 subscriptions, keep windows ${args['keep-window']}, ${MINUTES} min (warm-up ${WARMUP})`);
+  log(`soak: ${FEEDS} feeds every ${args.interval}, ${NEW_PER_POLL} new items per poll, ${rules.length} rules, 40 subscriptions, keep windows ${args['keep-window']}, feeds answer after ${args['feed-latency'] ?? '0 ms'}, ${MINUTES} min (warm-up ${WARMUP})`);
+  const starting = Date.now();
   await child.ask({ cmd: 'start', schedulers: true });
+  log(`started in ${fmt((Date.now() - starting) / 1000)} s (workers and ${FEEDS} feed schedulers)`);
 
   let prev = { at: Date.now(), stats: await child.ask<ProcessStats>({ cmd: 'stats' }), redis: await redisFigures(redis), deliveries: 0 };
   const rows: (string | number)[][] = [['min', 'RSS MB', 'heap MB', 'NW cpu %', 'Redis MB', 'Redis cpu %', 'waiting poll/article/deliver', 'polls', 'poll lag p95/max s', 'articles', 'deliveries', 'latency p95 s']];

@@ -9,6 +9,7 @@ import { SubscriptionDirectory } from '../src/alerts/directory.js';
 import { scheduleDigest } from '../src/alerts/digest-schedule.js';
 import { linkSecret } from '../src/alerts/unsubscribe.js';
 import type { Config } from '../src/config/load.js';
+import { schedulePolls } from '../src/feeds/poll-schedule.js';
 import { Sandbox } from '../src/sandbox/pool.js';
 import type { Queues, Settings, WorkerContext } from '../src/queue/context.js';
 import {
@@ -22,6 +23,7 @@ import {
   type PollJobData,
   type QueueName,
 } from '../src/queue/jobs.js';
+import { inParallel } from '../src/queue/in-parallel.js';
 import { RedisKeys } from '../src/queue/keys.js';
 import { Metrics } from '../src/queue/metrics.js';
 import { OutageLog } from '../src/queue/outage.js';
@@ -47,8 +49,9 @@ export interface Pipeline {
   /** Starts processing in this process: the workers of the given queues (default all four). */
   runWorkers(queues?: readonly QueueName[]): Worker[];
   /**
-   * One poll scheduler per configured feed and one digest scheduler per digest subscription;
-   * schedulers no longer wanted by the config are removed.
+   * One poll scheduler per configured feed (only missing or changed ones are written; new ones
+   * spread their first polls, src/feeds/poll-schedule.ts) and one digest scheduler per digest
+   * subscription; schedulers no longer wanted by the config are removed.
    */
   syncSchedulers(): Promise<{ upserted: number; removed: string[] }>;
   /**
@@ -176,12 +179,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const wanted = new Set([...ctx.config.feeds.map((f) => pollSchedulerId(f.id)), ...(await digestSubscriptions()).map((s) => digestSchedulerId(s.id))]);
     const removed: string[] = [];
     for (const queue of [queues.poll, queues.digest] as Queue[]) {
-      for (const scheduler of await queue.getJobSchedulers(0, -1)) {
-        if (!wanted.has(scheduler.key)) {
-          await queue.removeJobScheduler(scheduler.key);
-          removed.push(scheduler.key);
-        }
-      }
+      const stale = (await queue.getJobSchedulers(0, -1)).map((s) => s.key).filter((key) => !wanted.has(key));
+      await inParallel(stale, 50, (key) => queue.removeJobScheduler(key));
+      removed.push(...stale);
     }
     return removed;
   };
@@ -205,16 +205,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       directory.replaceYaml(config);
     },
     async syncSchedulers() {
-      for (const feed of ctx.config.feeds) {
-        await queues.poll.upsertJobScheduler(
-          pollSchedulerId(feed.id),
-          { every: feed.interval },
-          { name: 'poll', data: { feedId: feed.id }, opts: pollJobOptions(ctx.settings) },
-        );
-      }
+      const polls = await schedulePolls(queues.poll, ctx.config.feeds, pollJobOptions(ctx.settings));
       const digests = await digestSubscriptions();
       for (const sub of digests) await scheduleDigest(queues.digest, sub);
-      return { upserted: ctx.config.feeds.length + digests.length, removed: await removeStaleSchedulers() };
+      return { upserted: polls + digests.length, removed: await removeStaleSchedulers() };
     },
     removeStaleSchedulers,
     async pending() {

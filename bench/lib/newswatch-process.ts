@@ -19,6 +19,7 @@ import { loadConfigOrThrow } from '../../src/config/load.js';
 import { keywordRules } from '../../src/alerts/subscriptions.js';
 import { RuleIndex } from '../../src/match/index.js';
 import { defaultSettings } from '../../src/queue/context.js';
+import { inParallel } from '../../src/queue/in-parallel.js';
 import { Sandbox } from '../../src/sandbox/pool.js';
 import { articleCounts, type ArticleJobResult } from '../../workers/article.js';
 import { createPipeline, type Pipeline } from '../../workers/index.js';
@@ -69,6 +70,8 @@ if (env.BENCH_KEEP_WINDOW_MS) {
 // Every parsing thread kept: here they run from TypeScript source, and a thread that ended while
 // the other process had its round would cost seconds of tsx start-up in the next one.
 Object.assign(settings, { parsing: { ...settings.parsing, minThreads: settings.parsing.threads ?? availableParallelism() } });
+// The soak's --poll-concurrency: polls in flight, to compare against the default in one run.
+if (env.BENCH_POLL_CONCURRENCY) settings.concurrency = { ...settings.concurrency, poll: Number(env.BENCH_POLL_CONCURRENCY) };
 const log = pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
 const completed: Record<string, number> = {};
 const failed: Record<string, number> = {};
@@ -114,15 +117,6 @@ function start(schedulers: boolean): Promise<void> | void {
   if (schedulers) return pipeline.syncSchedulers().then(() => undefined);
 }
 
-/** At most `limit` of fn at once over the items, as a worker's concurrency allows. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
-}
-
 /** Every configured feed once: fetch, parse, normalise; each item: page (fetchArticle), match. */
 async function bare(): Promise<BareResult> {
   const rules = RuleIndex.build([...config.rules, ...keywordRules(config.subscriptions)]);
@@ -153,7 +147,7 @@ async function bare(): Promise<BareResult> {
       else await new Promise((r) => setImmediate(r));
     }
   });
-  await pool(config.feeds, settings.concurrency.poll, async (feed) => {
+  await inParallel(config.feeds, settings.concurrency.poll, async (feed) => {
     // As the poll worker fetches and parses: its limits, its item identity, no content HTML.
     const res = await fetchUrl(feed.url, { userAgent: settings.userAgent, timeoutMs: settings.feedTimeoutMs, connectTimeoutMs: settings.connectTimeoutMs, maxBytes: settings.feedMaxBytes, maxRedirects: settings.maxRedirects });
     const ref = { id: feed.id, url: res.url, identity: feed.identity ?? settings.itemIdentity };

@@ -4,7 +4,7 @@
 // connection, so it would measure itself rather than the sender. Each records when an item was
 // first served and when it was delivered, for first-sighting-to-delivery latencies.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { itemKeyIn, type News } from './news.js';
@@ -25,9 +25,10 @@ export interface FeedServer {
 /**
  * `newPerPoll`: when set, every request for a feed moves it on by that many new items (the oldest
  * drop out), as a busy news feed between two polls; 0 keeps every feed as it is, so each answers
- * 304 from its second poll on. Unset: feeds change only with `generation`.
+ * 304 from its second poll on. Unset: feeds change only with `generation`. `latencyMs`: every
+ * answer waits that long, as from a server across the internet rather than on this machine.
  */
-export async function startFeedServer(news: News, options: { newPerPoll?: number } = {}): Promise<FeedServer> {
+export async function startFeedServer(news: News, options: { newPerPoll?: number; latencyMs?: number } = {}): Promise<FeedServer> {
   const cache = new Map<string, string>();
   const polls = new Map<number, number>();
   const state: FeedServer = {
@@ -38,6 +39,10 @@ export async function startFeedServer(news: News, options: { newPerPoll?: number
     close: () => closeServer(server),
   };
   const server = createServer((req, res) => {
+    if (options.latencyMs) setTimeout(() => answer(req, res), options.latencyMs);
+    else answer(req, res);
+  });
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const feed = /^\/f\/(\d+)\.xml/.exec(url);
     if (feed) {
@@ -78,7 +83,7 @@ export async function startFeedServer(news: News, options: { newPerPoll?: number
       return;
     }
     res.writeHead(404).end();
-  });
+  };
   state.base = await listen(server);
   return state;
 }
