@@ -2,12 +2,15 @@
 // directory as .eml files so a new user sees what would have been sent. Outbox files are named
 // by Message-ID, so a retried delivery overwrites instead of adding a second copy. SMTP goes
 // through a pool of kept-open connections (PIPELINING where the server offers it): connecting,
-// STARTTLS and AUTH per email cost more than the email.
+// STARTTLS and AUTH per email cost more than the email. Each SMTP message is composed here into
+// one buffer (mimeMessage) and handed to the pool whole.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { foldLines } from 'nodemailer/lib/mime-funcs';
+import MimeNode from 'nodemailer/lib/mime-node';
 import type { RenderedEmail } from './render-email.js';
 
 export interface Mailer {
@@ -39,11 +42,46 @@ function smtpMailer(smtpUrl: string, from: string, connections: number): Mailer 
   return {
     target: `${shown.protocol}//${shown.host}`,
     async send(to, email) {
-      const info = await transport.sendMail({ from, to, ...email });
+      const info = await transport.sendMail({ envelope: { from, to }, raw: mimeMessage(from, to, email) });
       return `smtp ${String(info.response ?? '')}`.trim();
     },
     close: () => transport.close(),
   };
+}
+
+/** nodemailer's header encoding (RFC 2047 words, addresses, IDN, no CR/LF), one node for every message. */
+const headerEncoder = new MimeNode();
+
+// Text in canonical form (CRLF line breaks, RFC 2046) before it is encoded.
+const base64Lines = (text: string) => Buffer.from(text.replace(/\r?\n/g, '\r\n')).toString('base64').replace(/.{76}(?=.)/g, '$&\r\n');
+
+/**
+ * An email as one MIME message: headers encoded as nodemailer encodes them and folded at 76,
+ * then a text and an HTML part in base64. Why not nodemailer's composer: it streams the message
+ * to the socket in about 12 writes and spends about twice the CPU per email (quoted-printable
+ * is a loop in JavaScript, base64 is native); composed here, the pool sends it in 5 writes.
+ */
+export function mimeMessage(from: string, to: string, email: RenderedEmail, date = new Date()): Buffer {
+  // Base64 never holds a "-", so no line of a part can look like this boundary.
+  const boundary = `nw-${randomBytes(12).toString('hex')}`;
+  const header = (key: string, value: string | Date) => foldLines(`${key}: ${headerEncoder.encodeHeaderValue(key, value)}`, 76);
+  const part = (type: string, body: string) => [`--${boundary}`, `Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: base64', '', base64Lines(body)];
+  const lines = [
+    header('From', from),
+    header('To', to),
+    header('Subject', email.subject),
+    header('Message-ID', email.messageId),
+    header('Date', date),
+    ...Object.entries(email.headers).map(([key, value]) => header(key, value)),
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/alternative; boundary="${boundary}"`,
+    '',
+    ...part('text/plain', email.text),
+    ...part('text/html', email.html),
+    `--${boundary}--`,
+    '',
+  ];
+  return Buffer.from(lines.join('\r\n'));
 }
 
 function outboxMailer(dir: string, from: string): Mailer {

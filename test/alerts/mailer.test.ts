@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMailer } from '../../src/alerts/mailer.js';
+import { createMailer, mimeMessage } from '../../src/alerts/mailer.js';
 import type { RenderedEmail } from '../../src/alerts/render-email.js';
 import { rawHeader } from '../helpers/smtp.js';
 
@@ -117,6 +117,34 @@ describe('the message', () => {
     expect(mail.date).toBeInstanceOf(Date);
     expect(mail.text).toBe('Kyiv ready for truce talks');
     expect(mail.html).toBe('<p>Kyiv ready for truce talks</p>');
+  });
+});
+
+describe('mimeMessage', () => {
+  it('keeps a CR/LF in the subject from starting a header of its own, and the subject reads back whole', async () => {
+    const subject = 'Gespräche in Kyjiw\r\nBcc: someone@else.example';
+    const raw = mimeMessage('nw@test.local', 'desk@example.org', { ...email, subject });
+    const mail = await simpleParser(raw);
+    expect(mail.bcc).toBeUndefined();
+    expect(mail.subject).toBe('Gespräche in Kyjiw Bcc: someone@else.example');
+  });
+
+  it('folds a long header (within 998 characters a line) and a reader unfolds it to the same value', async () => {
+    const url = `https://nw.test/unsubscribe?s=sub&t=${'a'.repeat(90)}`;
+    const raw = mimeMessage('nw@test.local', 'desk@example.org', { ...email, headers: { 'List-Unsubscribe': `<${url}>, <mailto:u@nw.test?subject=unsubscribe%20sub>` } });
+    const head = raw.toString('utf8').split('\r\n\r\n')[0]!;
+    expect(head.split('\r\n').every((line) => line.length <= 998)).toBe(true);
+    expect(rawHeader(await simpleParser(raw), 'list-unsubscribe').replace(/\r\n\s*/g, ' ')).toBe(`<${url}>, <mailto:u@nw.test?subject=unsubscribe%20sub>`);
+  });
+
+  it('writes an internationalised domain as punycode and keeps every line of the parts within 76 characters', async () => {
+    const text = `${'Ein langer Absatz über den Waffenstillstand. '.repeat(20)}\nZweite Zeile`;
+    const raw = mimeMessage('Newswatch <nw@test.local>', 'desk@exämple.org', { ...email, text });
+    const mail = await simpleParser(raw);
+    expect(rawHeader(mail, 'to')).toBe('desk@xn--exmple-cua.org');
+    expect(mail.text).toBe(text);
+    const body = raw.toString('utf8').split('\r\n\r\n').slice(1).join('\r\n\r\n');
+    expect(body.split('\r\n').every((line) => line.length <= 76)).toBe(true);
   });
 });
 
