@@ -188,8 +188,10 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     keepCompletedSeconds: 3 * 86_400,
     seenRetentionMs: 30 * 86_400_000,
     // Deliveries mostly wait on a receiver or a mail server: 16 in flight keep a 50 ms receiver
-    // at 300/s, where 4 capped it at 80/s.
-    concurrency: { poll: 8, article: 8, digest: 2, deliver: 16 },
+    // at 300/s, where 4 capped it at 80/s. Polls too wait on Redis and on feed servers (the
+    // per-host limits stay in force): 10,000 feeds every 5 minutes need 33 polls/s, which 8 in
+    // flight cannot give from servers that take 250 ms to answer.
+    concurrency: { poll: 50, article: 8, digest: 2, deliver: 16 },
     mailFrom: env.MAIL_FROM || 'Newswatch <newswatch@localhost>',
     unsubscribeMailto: file.delivery.unsubscribeMailto,
     dedupWindowMs: file.alerts.dedupWindow,
