@@ -1,6 +1,7 @@
-// Poll one feed: skip it while it is backed off, fetch it (conditional GET, per-host limits),
-// parse, normalise, queue the new items (a job per item when the feed fetches article pages, else
-// a job per batch of items), then remember the items. A 304 stops right after the fetch. A
+// Poll one feed: skip it while it is backed off or while another poll of it runs (poll-lock.ts),
+// fetch it (conditional GET, per-host limits), parse, normalise, queue the new items (a job per
+// item when the feed fetches article pages, else a job per batch of items), then remember the
+// items. A 304 stops right after the fetch. A
 // failure is recorded in the feed's health with the time of the next try (Retry-After, else
 // exponential backoff) and rethrown; other feeds are unaffected. A feed failing for longer than
 // polling.flagAfter is flagged and the operator told once (and once more when it recovers;
@@ -15,6 +16,7 @@ import { FetchError, fetchUrl } from '../src/feeds/fetch.js';
 import { withoutHtml } from '../src/feeds/article.js';
 import { HealthStore } from '../src/feeds/health.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
+import { PollLock, pollLockMs } from '../src/feeds/poll-lock.js';
 import { SeenStore } from '../src/feeds/seen.js';
 import { ValidatorStore } from '../src/feeds/validators.js';
 import type { WorkerContext } from '../src/queue/context.js';
@@ -41,6 +43,29 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
     ctx.metrics.polls.inc({ outcome: 'unknown_feed' });
     return { ...empty, status: 'unknown-feed' };
   }
+  // A scheduled poll that finds the last one still running (it took longer than the interval)
+  // is skipped: it would fetch the same feed again, or a failing feed again before its backoff
+  // is recorded. Any other poll (run-once, a test) waits its turn, as it is someone's own poll.
+  const lock = new PollLock(ctx.redis, ctx.keys);
+  const lockMs = pollLockMs(ctx.settings);
+  const token = await lock.take(feed.id, lockMs, job.repeatJobKey === undefined ? lockMs : 0);
+  if (token === undefined) {
+    ctx.log.debug({ feedId }, 'a poll of this feed is still running; this one skipped');
+    ctx.metrics.polls.inc({ outcome: 'deferred' });
+    return { ...empty, status: 'deferred' };
+  }
+  try {
+    return await pollHeld(job, ctx, feed);
+  } finally {
+    // Should Redis fail here, the lock expires on its own; the poll's outcome stands.
+    await lock.release(feed.id, token).catch((err: Error) => ctx.log.warn({ feedId, err: err.message }, 'could not release the poll lock; it expires on its own'));
+  }
+}
+
+/** The poll itself, while it holds its feed's lock. */
+async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedConfig): Promise<PollResult> {
+  const { feedId } = job.data;
+  const empty = { feedId, itemsInFeed: 0, newItems: 0, skippedOld: 0 };
   const { settings } = ctx;
   const health = new HealthStore(ctx.redis, ctx.keys);
   const seen = new SeenStore(ctx.redis, ctx.keys, settings.seenRetentionMs);

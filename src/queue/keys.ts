@@ -43,6 +43,12 @@ export const KEY_FAMILIES = {
     owner: 'src/feeds/validators.ts',
     lifetime: 'one per feed that sends ETag or Last-Modified',
   },
+  pollLock: {
+    pattern: 'poll-lock:<feed>',
+    type: 'string',
+    owner: 'src/feeds/poll-lock.ts',
+    lifetime: 'while a poll of the feed runs (one at a time across processes); expires after the feed timeout + parsing timeout + 30 s if its holder dies',
+  },
   hostLeases: {
     pattern: 'host:{<host…>}:leases',
     type: 'sorted set',
@@ -237,6 +243,10 @@ export class RedisKeys {
 
   validators(feedId: string): string {
     return this.key('validators', feedId);
+  }
+
+  pollLock(feedId: string): string {
+    return this.key('poll-lock', feedId);
   }
 
   hostLeases(host: string): string {

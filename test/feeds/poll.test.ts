@@ -167,6 +167,40 @@ describe('polling a feed', () => {
     expect(health.lastSuccess).toBeDefined();
   });
 
+  it('polls a feed once at a time: a scheduled poll skips while the last one runs, a manual one waits its turn', async () => {
+    // A scheduler adds a feed's next poll when the last one starts; on a slow server they overlapped.
+    const http = await server();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    http.route('/slow.xml', (_req, res) => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(items(1, http.url)));
+      }, 600);
+    });
+    const pipeline = await pipelineFor(`feeds:\n  - id: slow\n    url: ${http.url}/slow.xml\n    interval: 150ms\n`);
+    const outcomes: string[] = [];
+    const [poll] = pipeline.runWorkers();
+    poll?.on('completed', (_job: Job, result: PollResult) => void outcomes.push(result.status));
+    await pipeline.syncSchedulers();
+    const deadline = Date.now() + 30_000;
+    while (http.requests.filter((r) => r.path === '/slow.xml').length < 3 && Date.now() < deadline) await sleep(50);
+    await pipeline.ctx.queues.poll.removeJobScheduler('feed-slow');
+    await drain(pipeline);
+    expect(maxInFlight).toBe(1);
+    expect(outcomes).toContain('deferred');
+
+    // Two polls of one's own (not scheduled) both happen, one after the other.
+    outcomes.length = 0;
+    const before = http.requests.filter((r) => r.path === '/slow.xml').length;
+    await pipeline.ctx.queues.poll.addBulk(['a', 'b'].map((n) => ({ name: 'poll', data: { feedId: 'slow' }, opts: { jobId: `own-${n}` } })));
+    await drain(pipeline);
+    expect(http.requests.filter((r) => r.path === '/slow.xml').length - before).toBe(2);
+    expect(outcomes).toEqual(['ok', 'ok']);
+    expect(maxInFlight).toBe(1);
+  });
+
   it('flags a feed that keeps failing for longer than flagAfter, and keeps polling it', async () => {
     const http = await server();
     http.route('/dead.xml', (_req, res) => void res.writeHead(404).end());

@@ -10,6 +10,7 @@ function sampleKeys(keys: RedisKeys): Record<Exclude<KeyFamilyName, 'queue'>, st
     seen: keys.seen('bbc-world'),
     health: keys.health('bbc-world'),
     validators: keys.validators('bbc-world'),
+    pollLock: keys.pollLock('bbc-world'),
     hostLeases: keys.hostLeases('feeds.bbci.co.uk'),
     hostNotBefore: keys.hostNotBefore('[::1]'),
     story: keys.story('AbC_12-x'),

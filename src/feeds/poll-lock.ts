@@ -1,0 +1,48 @@
+// One poll of a feed at a time, across every worker process. A feed's scheduler adds its next
+// poll when the last one starts, so a poll that takes longer than the feed's interval (a slow
+// server, a loaded machine, many polls in flight) would overlap the next: both would read the
+// same health and fetch, and a failing feed would be fetched twice per backoff step. The lock
+// expires on its own, so a worker killed while polling holds up the feed for at most its TTL.
+
+import { randomUUID } from 'node:crypto';
+import type { RedisKeys } from '../queue/keys.js';
+import type { RedisClient } from '../queue/redis.js';
+
+// Deletes the lock only if it is still ours: after an expiry another poll may hold it.
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+type WithScript = RedisClient & { nwReleasePollLock(key: string, token: string): Promise<number> };
+
+export class PollLock {
+  private readonly redis: WithScript;
+
+  constructor(
+    redis: RedisClient,
+    private readonly keys: RedisKeys,
+  ) {
+    if (!('nwReleasePollLock' in redis)) redis.defineCommand('nwReleasePollLock', { numberOfKeys: 1, lua: RELEASE });
+    this.redis = redis as WithScript;
+  }
+
+  /**
+   * A token when the feed's lock is ours, for at most `ttlMs`; undefined when another poll holds
+   * it and still did after waiting up to `waitMs` (0: do not wait).
+   */
+  async take(feedId: string, ttlMs: number, waitMs = 0): Promise<string | undefined> {
+    const token = randomUUID();
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const taken = await this.redis.set(this.keys.pollLock(feedId), token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+      if (taken === 'OK') return token;
+      if (Date.now() >= deadline) return undefined;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async release(feedId: string, token: string): Promise<void> {
+    await this.redis.nwReleasePollLock(this.keys.pollLock(feedId), token);
+  }
+}
+
+/** Longest a poll can hold its feed: the fetch, the parse in its sandbox thread, and a margin for the Redis writes. */
+export const pollLockMs = (s: { feedTimeoutMs: number; parsing: { timeoutMs: number } }) => s.feedTimeoutMs + s.parsing.timeoutMs + 30_000;
