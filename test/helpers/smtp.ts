@@ -10,18 +10,24 @@ export interface TestSmtp {
   messages: ParsedMail[];
   /** Every RCPT TO address the server was given, accepted or not. */
   recipients: string[];
+  /** Messages held (holdAfter) whose clients are still connected. */
+  held(): number;
+  /** Accepts the held messages and every later one at once. */
+  release(): void;
   close(): Promise<void>;
 }
 
 /**
- * `acceptDelayMs` holds each message that long before answering 250; a message whose client went
- * away meanwhile was never accepted and is not recorded, as a real server would not deliver it.
+ * `holdAfter: n` accepts the first n messages at once and holds every later one (its data
+ * received, no answer yet) until `release()`; a held message whose client went away meanwhile was
+ * never accepted and is not recorded, as a real server would not deliver it. `held()` counts the
+ * held messages whose clients are still connected.
  * `login` makes AUTH required (over plain text, as this server has no TLS) with that user name
  * and password.
  */
 export async function startSmtpServer(
   options: {
-    acceptDelayMs?: number;
+    holdAfter?: number;
     login?: { user: string; pass: string };
     /** Recipients refused at RCPT TO with this code and text, e.g. 550 "mailbox unavailable". */
     refuse?: Record<string, { code: number; message: string }>;
@@ -30,6 +36,9 @@ export async function startSmtpServer(
   const messages: ParsedMail[] = [];
   const recipients: string[] = [];
   const closed = new Set<string>();
+  let holdAfter = options.holdAfter ?? Infinity;
+  // Held messages by session (a session sends one message at a time): accept() records and answers.
+  const held = new Map<string, () => void>();
   const server = new SMTPServer({
     authOptional: !options.login,
     allowInsecureAuth: true,
@@ -48,13 +57,16 @@ export async function startSmtpServer(
     },
     onClose(session) {
       closed.add(session.id);
+      held.delete(session.id);
     },
     onData(stream, session, callback) {
       simpleParser(stream)
-        .then(async (mail) => {
-          if (options.acceptDelayMs) await new Promise((r) => setTimeout(r, options.acceptDelayMs));
-          if (!closed.has(session.id)) messages.push(mail);
-          callback();
+        .then((mail) => {
+          if (closed.has(session.id)) return;
+          if (messages.length < holdAfter) {
+            messages.push(mail);
+            callback();
+          } else held.set(session.id, () => (messages.push(mail), callback()));
         })
         .catch(callback);
     },
@@ -68,6 +80,12 @@ export async function startSmtpServer(
     url: `smtp://127.0.0.1:${port}`,
     messages,
     recipients,
+    held: () => held.size,
+    release() {
+      holdAfter = Infinity;
+      for (const accept of held.values()) accept();
+      held.clear();
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
