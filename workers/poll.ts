@@ -34,10 +34,13 @@ export interface PollResult {
 
 const FEED_ACCEPT = 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8';
 
+/** The counts of a poll that read no items (skipped, deferred, 304, or a feed no longer configured). */
+const noItems = (feedId: string) => ({ feedId, itemsInFeed: 0, newItems: 0, skippedOld: 0 });
+
 export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Promise<PollResult> {
   const { feedId } = job.data;
   const feed = ctx.config.feeds.find((f) => f.id === feedId);
-  const empty = { feedId, itemsInFeed: 0, newItems: 0, skippedOld: 0 };
+  const empty = noItems(feedId);
   if (!feed) {
     ctx.log.warn({ feedId }, 'poll for a feed that is no longer configured; skipped');
     ctx.metrics.polls.inc({ outcome: 'unknown_feed' });
@@ -65,7 +68,7 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
 /** The poll itself, while it holds its feed's lock. */
 async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedConfig): Promise<PollResult> {
   const { feedId } = job.data;
-  const empty = { feedId, itemsInFeed: 0, newItems: 0, skippedOld: 0 };
+  const empty = noItems(feedId);
   const { settings } = ctx;
   const health = new HealthStore(ctx.redis, ctx.keys);
   const seen = new SeenStore(ctx.redis, ctx.keys, settings.seenRetentionMs);
