@@ -21,3 +21,19 @@ ${items
   .join('\n')}
 </channel></rss>`;
 }
+
+/** Distinct vocabulary per story, so that no two are taken for copies of one story. */
+export const STORY_TOPICS = [
+  'harbour cranes idle dockers strike',
+  'railway bridge repairs engineers',
+  'school reopening teachers heating',
+  'hospital generators diesel supply',
+  'farmers harvest wheat exports',
+  'artillery duel border villages',
+  'drone debris apartment block',
+  'prisoner exchange families reunited',
+  'power station turbines repaired',
+  'refugees return western regions',
+  'sanctions package banks frozen',
+  'parliament vote budget defence',
+];

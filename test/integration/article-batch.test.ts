@@ -11,21 +11,13 @@ import type { Metrics } from '../../src/queue/metrics.js';
 import { processArticle } from '../../workers/article.js';
 import type { Pipeline } from '../../workers/index.js';
 import { processPoll } from '../../workers/poll.js';
-import { rss, type FeedItem } from '../helpers/feeds.js';
+import { rss, STORY_TOPICS, type FeedItem } from '../helpers/feeds.js';
 import { waitFor } from '../helpers/cli.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { drain, testPipeline, writeConfig } from '../helpers/pipeline.js';
 import { startSmtpServer, type TestSmtp } from '../helpers/smtp.js';
 
-// Distinct vocabulary per story, so that no two are taken for copies of one story.
-const TOPICS = [
-  'harbour cranes idle dockers strike',
-  'railway bridge repairs engineers',
-  'school reopening teachers heating',
-  'hospital generators diesel supply',
-  'farmers harvest wheat exports',
-  'artillery duel border villages',
-];
+const TOPICS = STORY_TOPICS.slice(0, 6);
 
 const wire: FeedItem[] = [
   ...TOPICS.map((topic, i) => ({ guid: `story-${i}`, title: `Ceasefire watch ${i}: ${topic}`, link: `http://example.invalid/story-${i}`, description: `In Ukraine, ${topic} despite the ceasefire.` })),

@@ -3,27 +3,12 @@
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { rss, type FeedItem } from '../helpers/feeds.js';
+import { rss, STORY_TOPICS as TOPICS, type FeedItem } from '../helpers/feeds.js';
 import { spawnCli, waitFor } from '../helpers/cli.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { uniquePrefix, writeConfig } from '../helpers/pipeline.js';
 import { startSmtpServer, type TestSmtp } from '../helpers/smtp.js';
 
-// Distinct vocabulary per story, so that no two are taken for copies of one story.
-const TOPICS = [
-  'harbour cranes idle dockers strike',
-  'railway bridge repairs engineers',
-  'school reopening teachers heating',
-  'hospital generators diesel supply',
-  'farmers harvest wheat exports',
-  'artillery duel border villages',
-  'drone debris apartment block',
-  'prisoner exchange families reunited',
-  'power station turbines repaired',
-  'refugees return western regions',
-  'sanctions package banks frozen',
-  'parliament vote budget defence',
-];
 
 describe('exactly-once delivery', () => {
   let http: TestServer;
