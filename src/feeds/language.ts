@@ -1,10 +1,10 @@
 // An article's language as an ISO 639-1 code ("uk", "en"): the item's own tag, else the feed's,
-// else detected from its text with franc-min (trigram statistics, the 82 most spoken languages)
-// when there is enough text and the best guess clearly beats the runner-up; no guess beats a
-// wrong one. Tags such as "en-GB", "EN_us" or "ukr" are reduced to
-// their two-letter language through the platform's locale data.
+// else detected from its text by franc-min's trigram statistics (the 82 most spoken languages,
+// scored as franc does by trigram-scores.ts) when there is enough text and the best guess
+// clearly beats the runner-up; no guess beats a wrong one. Tags such as "en-GB", "EN_us" or
+// "ukr" are reduced to their two-letter language through the platform's locale data.
 
-import { francAll } from 'franc-min';
+import { languageScores } from './trigram-scores.js';
 
 /** Enough letters for trigram detection to be worth trying on news text. */
 const MIN_DETECT_LENGTH = 50;
@@ -31,7 +31,7 @@ export function languageCode(tag: string | undefined): string | undefined {
 export function detectLanguage(text: string | undefined): string | undefined {
   if (!text || text.length < MIN_DETECT_LENGTH) return undefined;
   const sample = text.slice(0, MAX_DETECT_LENGTH);
-  const [best, runnerUp] = francAll(sample, { minLength: MIN_DETECT_LENGTH });
+  const [best, runnerUp] = languageScores(sample, MIN_DETECT_LENGTH);
   if (!best || best[0] === 'und' || (runnerUp && runnerUp[1] >= maxRunnerUp(sample.length))) return undefined;
   return languageCode(best[0]);
 }
