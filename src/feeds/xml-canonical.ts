@@ -11,7 +11,8 @@
 //   wrapping XHTML <div> dropped; Atom `type="text"` (the default) and Media RSS `type="plain"`
 //   are HTML-escaped, so "a &lt;b&gt; tag" stays text; Atom 0.3 `mode="base64"` (and Atom 1.0
 //   non-text types) are decoded. The `type`/`mode` attributes are then dropped: downstream every
-//   text construct is HTML.
+//   text construct is HTML. It is written as CDATA (cheaper for xml2js to read than escaped
+//   markup), unless it is white space alone.
 // - `xml:base` and `xml:lang` on the `<rss>` root are carried down to `<channel>`, where
 //   parse.ts looks for them.
 // - Comments, processing instructions and the DOCTYPE are dropped (no entity is ever expanded).
@@ -164,7 +165,7 @@ export function canonicalFeedXml(text: string): CanonicalXml {
       return;
     }
     if (capture && stack.length + 1 === capture.depth) {
-      out.push(capture.start, escapeXml(finishCapture(capture)), capture.end);
+      out.push(capture.start, textSection(finishCapture(capture)), capture.end);
       capture = undefined;
       return;
     }
@@ -294,6 +295,13 @@ function attributeText(attrs: Record<string, string>): string {
     .map(([key, value]) => ` ${key}="${escapeAttribute(value)}"`)
     .join('');
 }
+
+/**
+ * A text construct's HTML as CDATA, which sax reads in one scan where escaped markup costs it an
+ * entity per "<", ">" and "&"; white space alone stays text (xml2js keeps a CDATA of white space
+ * as a value where it drops white-space text).
+ */
+const textSection = (s: string) => (/\S/.test(s) ? `<![CDATA[${s.replaceAll(']]>', ']]]]><![CDATA[>')}]]>` : escapeXml(s));
 
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const escapeHtml = escapeXml;

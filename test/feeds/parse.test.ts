@@ -26,6 +26,15 @@ describe('parseFeed', () => {
     expect(feed.items[0]).toMatchObject({ guid: '1', link: 'https://e.org/j', title: 'Jay', contentHtml: '<p>x</p>', categories: ['t'] });
   });
 
+  it('keeps "]]>" and markup in titles and descriptions', async () => {
+    const feed = await parseFeed(
+      `<rss version="2.0"><channel><title>F</title>
+        <item><title>a ]]&gt; b</title><description><![CDATA[<p>x]]]]><![CDATA[>y</p>]]></description><guid>1</guid></item></channel></rss>`,
+      't',
+    );
+    expect(feed.items[0]).toMatchObject({ title: 'a ]]> b', summary: '<p>x]]>y</p>' });
+  });
+
   it.each([
     ['plain text', 'hello'],
     ['HTML page', '<html><body>not a feed</body></html>'],
