@@ -34,6 +34,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { Redis } from 'ioredis';
@@ -324,6 +325,12 @@ interface EveryItemResult {
   deliverStageCount?: number;
   deliverStageCpuMsPerItem?: number;
   deliverStageRedisCpuMsPerItem?: number;
+  /**
+   * Where the deliver stage's wall clock goes: busy share of Newswatch's event loop and of this
+   * process's (the receivers), cores of CPU used by Newswatch and by Redis, and the mean number
+   * of deliveries in flight (absent for a baseline checkout that does not report them).
+   */
+  deliverStageBusy?: { newswatchLoop?: number; receiverLoop: number; newswatchCores: number; redisCores: number; inFlight?: number };
   rss2email?: { seconds: number; perS: number; delivered: number; connections: number; cpuMsPerItem: number } | { skipped: string };
 }
 
@@ -370,6 +377,7 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
   receiver.reset();
   const s0 = await stats(children);
   const r0 = await redisFigures(redis);
+  const e0 = performance.eventLoopUtilization();
   const d0 = Date.now();
   await Promise.all(children.map((c) => c.ask({ cmd: 'resume', queue: 'deliver' })));
   if (!(await waitDrained(queues, 600_000, 50))) throw new Error('deliver stage: not drained');
@@ -378,7 +386,18 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
   result.deliverStagePerS = receiver.count / ((d1 - d0) / 1000);
   result.deliverStageCount = receiver.count;
   result.deliverStageCpuMsPerItem = ((sum(s1.map((s) => s.cpuS)) - sum(s0.map((s) => s.cpuS))) / receiver.count) * 1000;
-  result.deliverStageRedisCpuMsPerItem = (((await redisFigures(redis)).cpuS - r0.cpuS) / receiver.count) * 1000;
+  const r1 = await redisFigures(redis);
+  result.deliverStageRedisCpuMsPerItem = ((r1.cpuS - r0.cpuS) / receiver.count) * 1000;
+  const wallMs = d1 - d0;
+  const loops = s0.map((a, i) => [a.elu, s1[i]!.elu] as const).filter((x): x is [NonNullable<ProcessStats['elu']>, NonNullable<ProcessStats['elu']>] => !!x[0] && !!x[1]);
+  const inFlight = s0.map((a, i) => (s1[i]!.inFlightMs?.deliver ?? NaN) - (a.inFlightMs?.deliver ?? NaN));
+  result.deliverStageBusy = {
+    newswatchLoop: loops.length ? sum(loops.map(([a, b]) => performance.eventLoopUtilization(b, a).utilization)) / loops.length : undefined,
+    receiverLoop: performance.eventLoopUtilization(e0).utilization,
+    newswatchCores: (sum(s1.map((s) => s.cpuS)) - sum(s0.map((s) => s.cpuS))) / (wallMs / 1000),
+    redisCores: (r1.cpuS - r0.cpuS) / (wallMs / 1000),
+    inFlight: inFlight.every(Number.isFinite) ? sum(inFlight) / wallMs : undefined,
+  };
   result.load = loadAverage();
   await Promise.all(children.map((c) => c.close()));
   await Promise.all(Object.values(queues).map((q) => q.close()));
@@ -478,6 +497,8 @@ try {
   for (const e of every) {
     let line = `every item by ${e.channel}${e.code === 'baseline' ? ' (baseline)' : ''}: ${e.delivered}/${e.items} in ${fmt(e.seconds)} s = ${fmt(e.perS)}/s end to end over ${e.connections} connection(s), ${fmt(e.cpuMsPerItem)} ms Newswatch + ${fmt(e.redisCpuMsPerItem)} ms Redis CPU per item (load ${e.load})`;
     if (e.deliverStagePerS !== undefined) line += `\n  deliver stage alone: ${e.deliverStageCount} in a burst at ${fmt(e.deliverStagePerS)}/s, ${fmt(e.deliverStageCpuMsPerItem)} ms Newswatch + ${fmt(e.deliverStageRedisCpuMsPerItem)} ms Redis CPU each (cpu-bound ${fmt(1000 / e.deliverStageCpuMsPerItem!)}/s per core)`;
+    const b = e.deliverStageBusy;
+    if (b) line += `\n  deliver stage busy: Newswatch event loop ${b.newswatchLoop === undefined ? 'n/a' : fmt(b.newswatchLoop * 100)} %, receivers' ${fmt(b.receiverLoop * 100)} %; CPU ${fmt(b.newswatchCores, 2)} core(s) Newswatch, ${fmt(b.redisCores, 2)} Redis; ${b.inFlight === undefined ? 'n/a' : fmt(b.inFlight, 1)} in flight on average`;
     if (e.rss2email && 'skipped' in e.rss2email) line += `; rss2email: ${e.rss2email.skipped}`;
     else if (e.rss2email) line += `\n  rss2email: ${e.rss2email.delivered} in ${fmt(e.rss2email.seconds)} s = ${fmt(e.rss2email.perS)}/s over ${e.rss2email.connections} connection(s), ${fmt(e.rss2email.cpuMsPerItem)} ms CPU per item`;
     out.push(line);

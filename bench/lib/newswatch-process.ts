@@ -8,6 +8,7 @@
 // It answers "stats" with its CPU time, RSS and the time its last job finished.
 
 import { availableParallelism } from 'node:os';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import pino from 'pino';
 import { createMailer } from '../../src/alerts/mailer.js';
 import { addressPolicy } from '../../src/feeds/address-guard.js';
@@ -46,6 +47,10 @@ export interface ProcessStats {
   /** How late each poll job started after its scheduled time (ms), since the last stats. */
   pollLagsMs: number[];
   lastFinished: number;
+  /** This process's event loop: time busy and idle since it started (ms). */
+  elu?: EventLoopUtilization;
+  /** Per queue: jobs in flight integrated over time since the start (job-ms), for the mean in flight. */
+  inFlightMs?: Record<string, number>;
 }
 
 export interface BareResult {
@@ -72,6 +77,7 @@ if (env.BENCH_KEEP_WINDOW_MS) {
 Object.assign(settings, { parsing: { ...settings.parsing, minThreads: settings.parsing.threads ?? availableParallelism() } });
 // The soak's --poll-concurrency: polls in flight, to compare against the default in one run.
 if (env.BENCH_POLL_CONCURRENCY) settings.concurrency = { ...settings.concurrency, poll: Number(env.BENCH_POLL_CONCURRENCY) };
+if (env.BENCH_DELIVER_CONCURRENCY) settings.concurrency = { ...settings.concurrency, deliver: Number(env.BENCH_DELIVER_CONCURRENCY) };
 const log = pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
 const completed: Record<string, number> = {};
 const failed: Record<string, number> = {};
@@ -80,6 +86,16 @@ let matched = 0;
 const pollLagsMs: number[] = [];
 let pipeline: Pipeline | undefined;
 let bareSandbox: Sandbox | undefined;
+const inFlight: Record<string, { now: number; since: number; jobMs: number }> = {};
+
+/** Jobs in flight per queue, integrated over time: the mean over a stretch is Δ jobMs / Δ ms. */
+function inFlightChange(queue: string, delta: number): void {
+  const t = performance.now();
+  const q = (inFlight[queue] ??= { now: 0, since: t, jobMs: 0 });
+  q.jobMs += q.now * (t - q.since);
+  q.since = t;
+  q.now += delta;
+}
 
 function stats(): ProcessStats {
   const cpu = process.cpuUsage();
@@ -94,6 +110,8 @@ function stats(): ProcessStats {
     matched,
     pollLagsMs: pollLagsMs.splice(0),
     lastFinished,
+    elu: performance.eventLoopUtilization(),
+    inFlightMs: Object.fromEntries(Object.keys(inFlight).map((q) => (inFlightChange(q, 0), [q, inFlight[q]!.jobMs]))),
   };
 }
 
@@ -101,7 +119,9 @@ function start(schedulers: boolean): Promise<void> | void {
   const mailer = createMailer({ smtpUrl: env.SMTP_URL, outboxDir: 'unused', from: settings.mailFrom, connections: settings.smtpConnections });
   pipeline = createPipeline({ redisUrl: env.REDIS_URL!, config, settings, mailer, log });
   for (const w of pipeline.runWorkers()) {
+    w.on('active', () => inFlightChange(w.name, 1));
     w.on('completed', (job, result: unknown) => {
+      inFlightChange(w.name, -1);
       // An article job is one article or a poll's batch: counted in articles.
       const counts = w.name === 'article' ? articleCounts(result as ArticleJobResult) : undefined;
       completed[w.name] = (completed[w.name] ?? 0) + (counts?.articles ?? 1);
@@ -110,6 +130,7 @@ function start(schedulers: boolean): Promise<void> | void {
       lastFinished = Date.now();
     });
     w.on('failed', () => {
+      inFlightChange(w.name, -1);
       failed[w.name] = (failed[w.name] ?? 0) + 1;
       lastFinished = Date.now();
     });
