@@ -1,6 +1,8 @@
 // Prepares an article once for any number of rules: segments title, summary and content into
 // words (segment.ts), normalises and stems each (cached per raw word), adds the joined form of
 // hyphenated words ("cease-fire" → also "ceasefire"), and indexes words and stems to positions.
+// The words are prepared on first use: rules that only look at metadata (`feed:`, `lang:`,
+// `site:`, `url:`) on an index small enough to evaluate every rule never need them.
 import { PREFIX_KEY_LENGTH } from './required.js';
 import { type MatchInput } from './types.js';
 import { fold, literalHaystack, normalizeWord, possessiveLength } from './normalize.js';
@@ -67,15 +69,8 @@ function isHyphen(code: number): boolean {
   return code === 0x2d || code === 0x2010 || code === 0x2011;
 }
 
-/** An article prepared for matching. Build with prepareArticle(); treat as read-only. */
-export class PreparedArticle {
-  /** Snowball language used for stems ("english" when unknown). */
-  readonly stemLanguage: string;
-  readonly stemmer: CachedStemmer;
-  /** Language tag, lower case with "-" ("en-gb"), or "" when unknown. */
-  readonly langTag: string;
-  /** Raw text of title, summary, content (index = field bit index). */
-  readonly texts: [string, string, string];
+/** The words of an article and where they occur, built by PreparedArticle on first use. */
+class Words {
   readonly norms = new Map<string, NormInfo>();
   readonly stems = new Map<string, StemInfo>();
   count = 0;
@@ -84,52 +79,22 @@ export class PreparedArticle {
   tokEnd: Uint32Array;
   tokPos: Int32Array;
   tokEndPos: Int32Array;
-  /** Lower-cased URL, its host name, and the [start, end) of the host in the URL. */
-  readonly url: string;
-  readonly host: string;
-  readonly hostAt: number;
-  /** Folded feed id and feed tags. */
-  readonly feeds: string[];
   /** wordIds of the distinct norms and stems, in the generation `idGeneration`. */
-  private normIdList: number[] = [];
-  private stemIdList: number[] = [];
+  normIdList: number[] = [];
+  stemIdList: number[] = [];
   /** Prefix ids of the distinct norms long enough to have one (repeats possible). */
-  private prefixIdList: number[] = [];
-  private idGeneration = wordIds.generation;
-  /**
-   * Lower-cased text of the segments that are not words but hold ASCII letters or digits, for
-   * regex literals (see segmentWords); "" for nearly every article.
-   */
+  prefixIdList: number[] = [];
+  idGeneration = wordIds.generation;
   looseText = '';
-  private sortedNorms: NormInfo[] | undefined;
-  private prefixScans = 0;
 
-  constructor(readonly input: MatchInput) {
-    this.stemLanguage = stemLanguage(input.language);
-    this.stemmer = stemmerFor(this.stemLanguage);
-    this.langTag = input.language ? input.language.trim().toLowerCase().replace(/_/g, '-') : '';
-    this.texts = [input.title ?? '', input.summary ?? '', input.content ?? ''];
-    const cap = Math.max(16, (this.texts[0].length + this.texts[1].length + this.texts[2].length) >> 2);
+  constructor(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer) {
+    const cap = Math.max(16, (texts[0]!.length + texts[1]!.length + texts[2]!.length) >> 2);
     this.tokField = new Uint8Array(cap);
     this.tokStart = new Uint32Array(cap);
     this.tokEnd = new Uint32Array(cap);
     this.tokPos = new Int32Array(cap);
     this.tokEndPos = new Int32Array(cap);
-    this.url = input.url ? input.url.trim() : '';
-    let host = '';
-    let hostAt = 0;
-    if (this.url) {
-      try {
-        host = new URL(this.url).hostname.toLowerCase();
-        hostAt = Math.max(0, this.url.toLowerCase().indexOf(host));
-      } catch {
-        host = '';
-      }
-    }
-    this.host = host;
-    this.hostAt = hostAt;
-    this.feeds = [input.feed, ...(input.feedTags ?? [])].filter((f): f is string => !!f).map(fold);
-    this.tokenize();
+    this.tokenize(texts, stemLanguage, stemmer);
   }
 
   private grow(): void {
@@ -178,14 +143,13 @@ export class PreparedArticle {
     }
   }
 
-  private tokenize(): void {
-    const cache = formCache(this.stemLanguage);
-    const stemmer = this.stemmer;
+  private tokenize(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer): void {
+    const cache = formCache(stemLanguage);
     const generation = this.idGeneration;
     const loose: string[] = [];
     let pos = 0;
     for (let f = 0; f < 3; f++) {
-      const text = this.texts[f]!;
+      const text = texts[f]!;
       if (text === '') continue;
       const field = 1 << f;
       // Hyphen group in progress: the parts' norms, first start and position.
@@ -198,7 +162,7 @@ export class PreparedArticle {
         if (groupNorms.length > 1) {
           const joined = groupNorms.join('');
           const stem = stemmer.stem(joined);
-          this.add(joined, stem, field, groupStart, prevEnd, groupPos, pos - 1, wordIds.norm(joined), wordIds.stem(this.stemLanguage, stem), prefixIdOf(joined));
+          this.add(joined, stem, field, groupStart, prevEnd, groupPos, pos - 1, wordIds.norm(joined), wordIds.stem(stemLanguage, stem), prefixIdOf(joined));
         }
         groupNorms = [];
       };
@@ -213,7 +177,7 @@ export class PreparedArticle {
         }
         if (form.generation !== generation) {
           form.normId = wordIds.norm(form.norm);
-          form.stemId = wordIds.stem(this.stemLanguage, form.stem);
+          form.stemId = wordIds.stem(stemLanguage, form.stem);
           form.prefixId = prefixIdOf(form.norm);
           form.generation = generation;
         }
@@ -236,19 +200,113 @@ export class PreparedArticle {
     }
     if (loose.length > 0) this.looseText = literalHaystack(loose);
   }
+}
+
+/** An article prepared for matching. Build with prepareArticle(); treat as read-only. */
+export class PreparedArticle {
+  /** Snowball language used for stems ("english" when unknown). */
+  readonly stemLanguage: string;
+  readonly stemmer: CachedStemmer;
+  /** Language tag, lower case with "-" ("en-gb"), or "" when unknown. */
+  readonly langTag: string;
+  /** Raw text of title, summary, content (index = field bit index). */
+  readonly texts: [string, string, string];
+  /** Lower-cased URL, its host name, and the [start, end) of the host in the URL. */
+  readonly url: string;
+  readonly host: string;
+  readonly hostAt: number;
+  /** Folded feed id and feed tags. */
+  readonly feeds: string[];
+  private prepared: Words | undefined;
+  private sortedNorms: NormInfo[] | undefined;
+  private prefixScans = 0;
+
+  constructor(readonly input: MatchInput) {
+    this.stemLanguage = stemLanguage(input.language);
+    this.stemmer = stemmerFor(this.stemLanguage);
+    this.langTag = input.language ? input.language.trim().toLowerCase().replace(/_/g, '-') : '';
+    this.texts = [input.title ?? '', input.summary ?? '', input.content ?? ''];
+    this.url = input.url ? input.url.trim() : '';
+    let host = '';
+    let hostAt = 0;
+    if (this.url) {
+      try {
+        host = new URL(this.url).hostname.toLowerCase();
+        hostAt = Math.max(0, this.url.toLowerCase().indexOf(host));
+      } catch {
+        host = '';
+      }
+    }
+    this.host = host;
+    this.hostAt = hostAt;
+    this.feeds = [input.feed, ...(input.feedTags ?? [])].filter((f): f is string => !!f).map(fold);
+  }
+
+  /** Whether the words have been prepared (only a rule that looks at words asks for them). */
+  get wordsPrepared(): boolean {
+    return this.prepared !== undefined;
+  }
+
+  /** The words, segmented and indexed the first time anything asks for them. */
+  private get words(): Words {
+    return (this.prepared ??= new Words(this.texts, this.stemLanguage, this.stemmer));
+  }
+
+  /** Distinct normalised words and where they occur. */
+  get norms(): Map<string, NormInfo> {
+    return this.words.norms;
+  }
+
+  get stems(): Map<string, StemInfo> {
+    return this.words.stems;
+  }
+
+  /** Tokens: field bit, character start and end, word position and end position (hyphen groups span several). */
+  get count(): number {
+    return this.words.count;
+  }
+
+  get tokField(): Uint8Array {
+    return this.words.tokField;
+  }
+
+  get tokStart(): Uint32Array {
+    return this.words.tokStart;
+  }
+
+  get tokEnd(): Uint32Array {
+    return this.words.tokEnd;
+  }
+
+  get tokPos(): Int32Array {
+    return this.words.tokPos;
+  }
+
+  get tokEndPos(): Int32Array {
+    return this.words.tokEndPos;
+  }
+
+  /**
+   * Lower-cased text of the segments that are not words but hold ASCII letters or digits, for
+   * regex literals (see segmentWords); "" for nearly every article.
+   */
+  get looseText(): string {
+    return this.words.looseText;
+  }
 
   /**
    * wordIds of the article's distinct norms, stems and prefixes, for the rule index. Asked for
    * again when the ids have moved to a new generation since the article was prepared.
    */
   wordIdLists(): { norms: readonly number[]; stems: readonly number[]; prefixes: readonly number[] } {
-    if (this.idGeneration !== wordIds.generation) {
-      this.idGeneration = wordIds.generation;
-      this.normIdList = [...this.norms.keys()].map((n) => wordIds.norm(n));
-      this.stemIdList = [...this.stems.keys()].map((s) => wordIds.stem(this.stemLanguage, s));
-      this.prefixIdList = [...this.norms.keys()].map(prefixIdOf).filter((id) => id >= 0);
+    const w = this.words;
+    if (w.idGeneration !== wordIds.generation) {
+      w.idGeneration = wordIds.generation;
+      w.normIdList = [...w.norms.keys()].map((n) => wordIds.norm(n));
+      w.stemIdList = [...w.stems.keys()].map((s) => wordIds.stem(this.stemLanguage, s));
+      w.prefixIdList = [...w.norms.keys()].map(prefixIdOf).filter((id) => id >= 0);
     }
-    return { norms: this.normIdList, stems: this.stemIdList, prefixes: this.prefixIdList };
+    return { norms: w.normIdList, stems: w.stemIdList, prefixes: w.prefixIdList };
   }
 
   /** Fields (bit set) in which some word starts with `prefix`; 0 when none. */

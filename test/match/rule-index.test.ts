@@ -109,6 +109,15 @@ describe('RuleIndex', () => {
     expect(stats.evaluated).toBe(2);
   });
 
+  it('prepares no words for rules that only look at metadata', () => {
+    const article = prepareArticle({ id: 'a', title: 'Ceasefire talks', feed: 'bbc', feedTags: ['europe'], language: 'en', url: 'https://www.bbc.co.uk/news/1' });
+    const meta = RuleIndex.build([{ id: 'feed', query: 'feed:bbc' }, { id: 'tag-site', query: 'feed:europe site:bbc.co.uk lang:en url:/news/' }, { id: 'other', query: 'feed:cnn' }]);
+    expect(meta.match(article).map((m) => m.rule)).toEqual(['feed', 'tag-site']);
+    expect(article.wordsPrepared).toBe(false);
+    expect(RuleIndex.build([{ id: 'words', query: 'feed:bbc ceasefire' }]).match(article).map((m) => m.rule)).toEqual(['words']);
+    expect(article.wordsPrepared).toBe(true);
+  });
+
   it('selects site: rules for subdomains', () => {
     const index = RuleIndex.build([{ id: 's', query: 'site:bbc.co.uk' }], { minIndexedRules: 0 });
     expect(index.match({ id: 'a', url: 'https://www.news.bbc.co.uk/x' })).toHaveLength(1);
