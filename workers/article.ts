@@ -92,10 +92,10 @@ async function processOne(job: Job<ArticleJobData>, firstSeenAt: string, ctx: Wo
   ctx.metrics.matched(matches.map((m) => m.rule));
   if (matches.length === 0) return { matchedRules: [], queuedFor: [], digests: [], extracted };
   const alerts: DeliverJob[] = [];
-  const handed = await handOn(article, matches, ctx, { feed, firstSeenAt, disabled: () => new SubscriptionState(ctx.redis, ctx.keys).disabled() }, alerts);
+  const [handed] = await handOn([{ article, matches }], ctx, { feed, firstSeenAt, disabled: () => new SubscriptionState(ctx.redis, ctx.keys).disabled() }, alerts);
   await ctx.queues.deliver.addBulk(alerts);
-  logMatch(ctx, article, handed);
-  return { ...handed, extracted };
+  logMatch(ctx, article, handed!);
+  return { ...handed!, extracted };
 }
 
 /**
@@ -118,19 +118,20 @@ async function processBatch(articles: Article[], firstSeenAt: string, ctx: Worke
   let disabled: Promise<Map<string, string>> | undefined;
   const on: HandOnContext = { feed, firstSeenAt, disabled: () => (disabled ??= new SubscriptionState(ctx.redis, ctx.keys).disabled()) };
   const alerts: DeliverJob[] = [];
-  const matched: [Article, Omit<ArticleResult, 'extracted'>][] = [];
+  const matched: Matched[] = [];
   for (const article of articles) {
     const matches = ctx.directory.index.match(matchInputOf(article, feed?.tags));
     if (matches.length === 0) continue;
     ctx.metrics.matched(matches.map((m) => m.rule));
-    matched.push([article, await handOn(article, matches, ctx, on, alerts)]);
+    matched.push({ article, matches });
   }
+  const handed = await handOn(matched, ctx, on, alerts);
   ctx.metrics.articles.inc(articles.length);
   await ctx.queues.deliver.addBulk(alerts);
-  for (const [article, handed] of matched) {
-    logMatch(ctx, article, handed);
-    result.digests += handed.digests.length;
-  }
+  matched.forEach(({ article }, i) => {
+    logMatch(ctx, article, handed[i]!);
+    result.digests += handed[i]!.digests.length;
+  });
   result.matched = matched.length;
   result.alerts = alerts.length;
   return result;
@@ -145,65 +146,89 @@ interface HandOnContext {
   disabled: () => Promise<Map<string, string>>;
 }
 
-/**
- * One matched article: its story, the alert feeds of its rules and subscriptions, digest
- * entries, and (pushed to `alerts`, for the caller to queue) the deliveries of immediate
- * subscriptions.
- */
-async function handOn(article: Article, matches: RuleMatch[], ctx: WorkerContext, on: HandOnContext, alerts: DeliverJob[]): Promise<Omit<ArticleResult, 'extracted'>> {
-  const { feed, firstSeenAt } = on;
-  const hitsByRule = new Map(matches.map((m) => [m.rule, m.hits]));
-  const disabled = await on.disabled();
-  const interested = ctx.directory.subscriptionsFor(hitsByRule.keys()).flatMap((sub) => {
-    if (sub.paused || disabled.has(sub.id) || !passesFilters(sub, article)) return [];
-    const rules: MatchedRule[] = subscriptionRuleIds(sub).flatMap((id) => {
-      const hits = hitsByRule.get(id);
-      return hits ? [{ id, name: ctx.directory.ruleName(id), hits }] : [];
-    });
-    return rules.length > 0 ? [{ sub, rules }] : [];
-  });
-  const matchedRules = [...hitsByRule.keys()];
-  // Rules have alert feeds of their own; a subscription's keyword rule is in the subscription's.
-  const ruleFeeds = matches.filter((m) => subscriptionOfKeywordRule(m.rule) === undefined);
-  if (interested.length === 0 && ruleFeeds.length === 0) return { matchedRules, queuedFor: [], digests: [] };
+type Matched = { article: Article; matches: RuleMatch[] };
 
-  const { storyId, isNew } = await new StoryStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs).assign(article);
-  const slim = withoutHtml(article);
-  const matchedAt = new Date().toISOString();
-  const source = feed?.title ?? article.feed;
-  const feedEntry = (rules: MatchedRule[]): AlertFeedEntry => ({
-    storyId,
-    title: article.title,
-    url: article.url,
-    summary: article.summary,
-    published: article.published,
-    source,
-    matchedAt,
-    rules: rules.map((r) => r.name),
-    words: matchedWords(article, rules),
-  });
-  await new AlertFeedStore(ctx.redis, ctx.keys).add([
-    ...ruleFeeds.map((m) => ({ owner: { kind: 'rule' as const, id: m.rule }, entry: feedEntry([{ id: m.rule, name: ctx.directory.ruleName(m.rule), hits: m.hits }]) })),
-    ...interested.map(({ sub, rules }) => ({ owner: { kind: 'subscription' as const, id: sub.id }, entry: feedEntry(rules) })),
-  ]);
-  if (interested.length === 0) return { matchedRules, storyId, copy: !isNew, queuedFor: [], digests: [] };
-  const digests = new DigestStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs);
-  const queuedFor: string[] = [];
-  const digested: string[] = [];
-  for (const { sub, rules } of interested) {
-    if (sub.delivery === 'digest') {
-      const outcome = await digests.add(sub.id, { storyId, article: slim, source, rules, matchedAt, also: [] }, !isNew);
-      if (outcome === 'added' || outcome === 'also') digested.push(sub.id);
-    } else {
-      alerts.push({
-        name: 'alert',
-        data: { kind: 'alert', subscriptionId: sub.id, storyId, article: slim, rules, matchedAt, firstSeenAt },
-        opts: onceWithin(deliverJobId(sub.id, storyId), ctx.settings.keepCompletedSeconds * 1000),
+/**
+ * Matched articles of one job, in order: their stories, the alert feeds of their rules and
+ * subscriptions, digest entries, and (pushed to `alerts`, for the caller to queue) the
+ * deliveries of immediate subscriptions. The Redis steps go for all the articles at once: the
+ * story scripts in one pipeline (run in order, so a copy finds the story an earlier article
+ * founded, as one after the other), then the alert-feed entries in one pipeline per feed.
+ */
+async function handOn(found: Matched[], ctx: WorkerContext, on: HandOnContext, alerts: DeliverJob[]): Promise<Omit<ArticleResult, 'extracted'>[]> {
+  if (found.length === 0) return [];
+  const { feed, firstSeenAt } = on;
+  const disabled = await on.disabled();
+  const plans = found.map(({ article, matches }) => {
+    const hitsByRule = new Map(matches.map((m) => [m.rule, m.hits]));
+    const interested = ctx.directory.subscriptionsFor(hitsByRule.keys()).flatMap((sub) => {
+      if (sub.paused || disabled.has(sub.id) || !passesFilters(sub, article)) return [];
+      const rules: MatchedRule[] = subscriptionRuleIds(sub).flatMap((id) => {
+        const hits = hitsByRule.get(id);
+        return hits ? [{ id, name: ctx.directory.ruleName(id), hits }] : [];
       });
-      queuedFor.push(sub.id);
-    }
+      return rules.length > 0 ? [{ sub, rules }] : [];
+    });
+    // Rules have alert feeds of their own; a subscription's keyword rule is in the subscription's.
+    const ruleFeeds = matches.filter((m) => subscriptionOfKeywordRule(m.rule) === undefined);
+    return { article, matchedRules: [...hitsByRule.keys()], interested, ruleFeeds };
+  });
+  const storied = plans.filter((p) => p.interested.length > 0 || p.ruleFeeds.length > 0);
+  const stories = await new StoryStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs).assignAll(storied.map((p) => p.article));
+  const storyOf = new Map(storied.map((p, i) => [p, stories[i]!]));
+  const matchedAt = new Date().toISOString();
+  const sourceOf = (article: Article) => feed?.title ?? article.feed;
+  const feedEntries: Parameters<AlertFeedStore['add']>[0] = [];
+  for (const p of storied) {
+    const { article } = p;
+    const { storyId } = storyOf.get(p)!;
+    const feedEntry = (rules: MatchedRule[]): AlertFeedEntry => ({
+      storyId,
+      title: article.title,
+      url: article.url,
+      summary: article.summary,
+      published: article.published,
+      source: sourceOf(article),
+      matchedAt,
+      rules: rules.map((r) => r.name),
+      words: matchedWords(article, rules),
+    });
+    feedEntries.push(
+      ...p.ruleFeeds.map((m) => ({ owner: { kind: 'rule' as const, id: m.rule }, entry: feedEntry([{ id: m.rule, name: ctx.directory.ruleName(m.rule), hits: m.hits }]) })),
+      ...p.interested.map(({ sub, rules }) => ({ owner: { kind: 'subscription' as const, id: sub.id }, entry: feedEntry(rules) })),
+    );
   }
-  return { matchedRules, storyId, copy: !isNew, queuedFor, digests: digested };
+  await new AlertFeedStore(ctx.redis, ctx.keys).add(feedEntries);
+
+  const digests = new DigestStore(ctx.redis, ctx.keys, ctx.settings.dedupWindowMs);
+  const results: Omit<ArticleResult, 'extracted'>[] = [];
+  for (const p of plans) {
+    const { article, matchedRules, interested } = p;
+    const story = storyOf.get(p);
+    if (!story) {
+      results.push({ matchedRules, queuedFor: [], digests: [] });
+      continue;
+    }
+    const { storyId, isNew } = story;
+    const queuedFor: string[] = [];
+    const digested: string[] = [];
+    const slim = interested.length > 0 ? withoutHtml(article) : article;
+    for (const { sub, rules } of interested) {
+      if (sub.delivery === 'digest') {
+        const outcome = await digests.add(sub.id, { storyId, article: slim, source: sourceOf(article), rules, matchedAt, also: [] }, !isNew);
+        if (outcome === 'added' || outcome === 'also') digested.push(sub.id);
+      } else {
+        alerts.push({
+          name: 'alert',
+          data: { kind: 'alert', subscriptionId: sub.id, storyId, article: slim, rules, matchedAt, firstSeenAt },
+          opts: onceWithin(deliverJobId(sub.id, storyId), ctx.settings.keepCompletedSeconds * 1000),
+        });
+        queuedFor.push(sub.id);
+      }
+    }
+    results.push({ matchedRules, storyId, copy: !isNew, queuedFor, digests: digested });
+  }
+  return results;
 }
 
 function logMatch(ctx: WorkerContext, article: Article, r: Omit<ArticleResult, 'extracted'>): void {

@@ -67,20 +67,27 @@ export class AlertFeedStore {
     this.redis = redis as WithScripts;
   }
 
-  /** Adds one story to each owner's feed (one script per owner; owners live in different slots). */
+  /**
+   * Adds each entry to its owner's feed, in order (of two entries for one story in one owner's
+   * feed, the first stays). One pipeline per owner (both of an owner's keys share its slot;
+   * owners live in different slots): one write and one round trip for all its entries.
+   */
   async add(entries: { owner: FeedOwnerRef; entry: AlertFeedEntry }[]): Promise<void> {
+    const byOwner = new Map<string, { owner: FeedOwnerRef; entries: AlertFeedEntry[] }>();
+    for (const { owner, entry } of entries) {
+      const key = `${owner.kind}\u0000${owner.id}`;
+      const group = byOwner.get(key);
+      if (group) group.entries.push(entry);
+      else byOwner.set(key, { owner, entries: [entry] });
+    }
     await Promise.all(
-      entries.map(({ owner, entry }) =>
-        this.redis.nwAddAlertFeedEntry(
-          this.keys.alertFeedOrder(owner.kind, owner.id),
-          this.keys.alertFeedEntries(owner.kind, owner.id),
-          entry.storyId,
-          Date.parse(entry.matchedAt) || Date.now(),
-          JSON.stringify(entry),
-          ALERT_FEED_LENGTH,
-          ALERT_FEED_IDLE_MS,
-        ),
-      ),
+      [...byOwner.values()].map(async ({ owner, entries: list }) => {
+        const pipeline = this.redis.pipeline() as unknown as { nwAddAlertFeedEntry(...args: (string | number)[]): void; exec(): Promise<[Error | null, unknown][] | null> };
+        const order = this.keys.alertFeedOrder(owner.kind, owner.id);
+        const stored = this.keys.alertFeedEntries(owner.kind, owner.id);
+        for (const entry of list) pipeline.nwAddAlertFeedEntry(order, stored, entry.storyId, Date.parse(entry.matchedAt) || Date.now(), JSON.stringify(entry), ALERT_FEED_LENGTH, ALERT_FEED_IDLE_MS);
+        for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+      }),
     );
   }
 

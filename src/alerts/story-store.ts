@@ -97,24 +97,44 @@ export class StoryStore {
   }
 
   /** The story of an article; the article's own id founds a new one when none matches. */
-  async assign(
-    article: { feed: string; id: string; url?: string; title?: string; summary?: string; content?: string },
-    now = Date.now(),
-  ): Promise<StoryAssignment> {
-    const features = storyFeatures(article);
-    const newId = hashId(article.feed, article.id);
-    const [storyId, isNew] = await this.redis.nwAssignStory(
-      this.keys.story(newId),
-      this.keys.storyBase(),
-      article.url ? hashId(article.url) : '',
-      newId,
-      now,
-      this.windowMs,
-      SAME_STORY_MIN_OVERLAP,
-      MIN_STORY_WORDS,
-      [...features].join(' '),
-      ...bandKeys(minhash(features)),
-    );
-    return { storyId, isNew: isNew === 1 };
+  async assign(article: StoryArticle, now = Date.now()): Promise<StoryAssignment> {
+    return (await this.assignAll([article], now))[0]!;
+  }
+
+  /**
+   * The stories of several articles, as if assigned one after the other in this order (a copy
+   * finds the story an earlier one in the list founded): the scripts go in one pipeline, which
+   * Redis runs in order, in one write and one round trip. Every key is in the story slot, so
+   * the pipeline is valid on a cluster too.
+   */
+  async assignAll(articles: readonly StoryArticle[], now = Date.now()): Promise<StoryAssignment[]> {
+    if (articles.length === 0) return [];
+    const pipeline = this.redis.pipeline() as unknown as { nwAssignStory(...args: (string | number)[]): void; exec(): Promise<[Error | null, unknown][] | null> };
+    const newIds = articles.map((article) => {
+      const features = storyFeatures(article);
+      const newId = hashId(article.feed, article.id);
+      pipeline.nwAssignStory(
+        this.keys.story(newId),
+        this.keys.storyBase(),
+        article.url ? hashId(article.url) : '',
+        newId,
+        now,
+        this.windowMs,
+        SAME_STORY_MIN_OVERLAP,
+        MIN_STORY_WORDS,
+        [...features].join(' '),
+        ...bandKeys(minhash(features)),
+      );
+      return newId;
+    });
+    const replies = (await pipeline.exec()) ?? [];
+    return newIds.map((_, i) => {
+      const [err, reply] = replies[i] ?? [new Error('story assignment: no reply from Redis'), undefined];
+      if (err) throw err;
+      const [storyId, isNew] = reply as [string, number];
+      return { storyId, isNew: isNew === 1 };
+    });
   }
 }
+
+type StoryArticle = { feed: string; id: string; url?: string; title?: string; summary?: string; content?: string };

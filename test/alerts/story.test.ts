@@ -62,6 +62,27 @@ describe('StoryStore', () => {
     expect(sameUrl).toEqual({ storyId: first.storyId, isNew: false });
   });
 
+  it('assigns a list in one call as one after the other: a later copy joins the story an earlier one founded', async () => {
+    const keys = new RedisKeys(uniquePrefix());
+    const store = new StoryStore(redis, keys, 3_600_000);
+    const list = [
+      { feed: 'wire', id: '1', url: 'https://a.example/1', ...wire },
+      { feed: 'wire', id: '2', url: 'https://a.example/2', ...other },
+      { feed: 'paper', id: '3', url: 'https://b.example/3', ...retitled },
+      { feed: 'blog', id: '4', url: 'https://a.example/2', title: 'Short' },
+    ];
+    const together = await store.assignAll(list);
+    expect(together.map((r) => r.isNew)).toEqual([true, true, false, false]);
+    expect(together[2]!.storyId).toBe(together[0]!.storyId);
+    expect(together[3]!.storyId).toBe(together[1]!.storyId);
+    // The same as one at a time, in a fresh store.
+    const alone = new StoryStore(redis, new RedisKeys(uniquePrefix()), 3_600_000);
+    const oneByOne = [];
+    for (const a of list) oneByOne.push(await alone.assign(a));
+    expect(oneByOne).toEqual(together);
+    expect(await store.assignAll([])).toEqual([]);
+  });
+
   it('founds separate stories for different news and forgets stories after the window', async () => {
     const store = new StoryStore(redis, new RedisKeys(uniquePrefix()), 200);
     const a = await store.assign({ feed: 'wire', id: '1', ...wire });
