@@ -29,14 +29,22 @@ redis.call('HSET', KEYS[1], 'at', ARGV[1], 'subscriptionId', ARGV[2], 'kind', AR
 return 1
 `;
 
+type WithRecord = RedisClient & { nwRecordLastDelivery(...args: string[]): Promise<number> };
+
 export class LastDeliveryStore {
+  private readonly redis: WithRecord;
+
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    // EVALSHA: written after every delivery, so the script's text is not sent each time.
+    if (!('nwRecordLastDelivery' in redis)) redis.defineCommand('nwRecordLastDelivery', { numberOfKeys: 1, lua: RECORD });
+    this.redis = redis as WithRecord;
+  }
 
   async record(d: LastDelivery): Promise<void> {
-    await this.redis.eval(RECORD, 1, this.keys.lastDelivery(), ...FIELDS.map((f) => d[f]));
+    await this.redis.nwRecordLastDelivery(this.keys.lastDelivery(), ...FIELDS.map((f) => d[f]));
   }
 
   async get(): Promise<LastDelivery | undefined> {

@@ -52,6 +52,13 @@ function smtpMailer(smtpUrl: string, from: string, connections: number): Mailer 
 /** nodemailer's header encoding (RFC 2047 words, addresses, IDN, no CR/LF), one node for every message. */
 const headerEncoder = new MimeNode();
 
+/**
+ * From and To as encoded, by value: a worker writes to the same addresses again and again, and
+ * parsing and encoding an address list was a third of composing a message. Bounded.
+ */
+const addressHeaders = new Map<string, string>();
+const ADDRESS_HEADERS_MAX = 10_000;
+
 // Text in canonical form (CRLF line breaks, RFC 2046) before it is encoded.
 const base64Lines = (text: string) => Buffer.from(text.replace(/\r?\n/g, '\r\n')).toString('base64').replace(/.{76}(?=.)/g, '$&\r\n');
 
@@ -65,10 +72,20 @@ export function mimeMessage(from: string, to: string, email: RenderedEmail, date
   // Base64 never holds a "-", so no line of a part can look like this boundary.
   const boundary = `nw-${randomBytes(12).toString('hex')}`;
   const header = (key: string, value: string | Date) => foldLines(`${key}: ${headerEncoder.encodeHeaderValue(key, value)}`, 76);
+  const addressHeader = (key: 'From' | 'To', value: string) => {
+    const cacheKey = `${key}\u0000${value}`;
+    let encoded = addressHeaders.get(cacheKey);
+    if (encoded === undefined) {
+      if (addressHeaders.size >= ADDRESS_HEADERS_MAX) addressHeaders.clear();
+      encoded = header(key, value);
+      addressHeaders.set(cacheKey, encoded);
+    }
+    return encoded;
+  };
   const part = (type: string, body: string) => [`--${boundary}`, `Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: base64', '', base64Lines(body)];
   const lines = [
-    header('From', from),
-    header('To', to),
+    addressHeader('From', from),
+    addressHeader('To', to),
     header('Subject', email.subject),
     header('Message-ID', email.messageId),
     header('Date', date),

@@ -24,17 +24,30 @@ export function manageUrl(publicUrl: string, secret: string, address: string): s
   return publicLink(publicUrl, 'manage', { a: normal(address), t: signToken(secret, 'manage', normal(address)) });
 }
 
+type Links = Pick<EmailContext, 'unsubscribeUrl' | 'unsubscribeMailto' | 'manageUrl'>;
+
+/** Each subscription's links as last built (two HMACs per email otherwise); bounded. */
+const linksBuilt = new Map<string, Links>();
+const LINKS_MAX = 10_000;
+
 /** The links of every alert and digest email: one-click unsubscribe (with its mailto when configured) and the manage page. */
 export async function emailLinks(ctx: Pick<SelfServiceContext, 'settings' | 'linkSecret'>, sub: SubscriptionConfig): Promise<EmailContext> {
   const secret = await ctx.linkSecret();
-  const oneClick = unsubscribeUrl(ctx.settings.publicUrl, secret, sub.id);
-  const mailto = ctx.settings.unsubscribeMailto;
-  return {
-    timezone: sub.timezone,
-    unsubscribeUrl: oneClick,
-    unsubscribeMailto: mailto ? unsubscribeMailto(mailto, sub.id, oneClick) : undefined,
-    manageUrl: sub.email ? manageUrl(ctx.settings.publicUrl, secret, sub.email) : undefined,
-  };
+  const { publicUrl, unsubscribeMailto: mailto } = ctx.settings;
+  // Everything a link is made of, so a changed secret, URL or address makes new links.
+  const key = [secret, publicUrl, mailto ?? '', sub.id, sub.email ?? ''].join('\u0000');
+  let links = linksBuilt.get(key);
+  if (links === undefined) {
+    const oneClick = unsubscribeUrl(publicUrl, secret, sub.id);
+    links = {
+      unsubscribeUrl: oneClick,
+      unsubscribeMailto: mailto ? unsubscribeMailto(mailto, sub.id, oneClick) : undefined,
+      manageUrl: sub.email ? manageUrl(publicUrl, secret, sub.email) : undefined,
+    };
+    if (linksBuilt.size >= LINKS_MAX) linksBuilt.clear();
+    linksBuilt.set(key, links);
+  }
+  return { timezone: sub.timezone, ...links };
 }
 
 export const checkManageToken = (secret: string, address: string, token: string): boolean => checkToken(secret, 'manage', normal(address), token) === 'valid';

@@ -1,6 +1,9 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { snippetOf, type Alert } from '../../src/alerts/alert.js';
+import { emailLinks, manageUrl } from '../../src/alerts/manage.js';
+import type { SubscriptionConfig } from '../../src/config/schema.js';
+import type { Settings } from '../../src/queue/context.js';
 import { renderAlertEmail, renderDigestEmail } from '../../src/alerts/render-email.js';
 import { signer, webhookPayload } from '../../src/alerts/webhook.js';
 
@@ -177,5 +180,25 @@ describe('webhook payload and signature', () => {
     expect(() => new Webhook(secret).verify(`${body} `, headers)).toThrow();
     const raw = signer('plain secret').sign('d-abc', now, body);
     expect(new Webhook('plain secret', { format: 'raw' }).verify(body, { ...headers, 'webhook-signature': raw })).toBeTruthy();
+  });
+});
+
+describe('emailLinks', () => {
+  const settings = (publicUrl: string, unsubscribeMailto?: string) => ({ settings: { publicUrl, unsubscribeMailto } as Settings, linkSecret: async () => 'secret-1' });
+  const sub = { id: 'desk', email: 'desk@example.org', rules: [], timezone: 'Europe/Kyiv' } as unknown as SubscriptionConfig;
+
+  it('gives each subscription its links, new ones when the URL, the mailto, the secret or the address change', async () => {
+    const first = await emailLinks(settings('https://news.example.org'), sub);
+    expect(first).toMatchObject({ timezone: 'Europe/Kyiv', unsubscribeMailto: undefined });
+    expect(first.unsubscribeUrl).toMatch(/^https:\/\/news\.example\.org\/unsubscribe\?s=desk&t=/);
+    expect(first.manageUrl).toBe(manageUrl('https://news.example.org', 'secret-1', 'desk@example.org'));
+    expect(await emailLinks(settings('https://news.example.org'), sub)).toEqual(first);
+    expect((await emailLinks(settings('https://other.example.org'), sub)).unsubscribeUrl).toMatch(/^https:\/\/other\.example\.org\//);
+    expect((await emailLinks(settings('https://news.example.org', 'u@example.org'), sub)).unsubscribeMailto).toMatch(/^mailto:u@example\.org\?/);
+    const rekeyed = await emailLinks({ ...settings('https://news.example.org'), linkSecret: async () => 'secret-2' }, sub);
+    expect(rekeyed.unsubscribeUrl).not.toBe(first.unsubscribeUrl);
+    const moved = await emailLinks(settings('https://news.example.org'), { ...sub, email: 'new@example.org' } as SubscriptionConfig);
+    expect(moved.manageUrl).toBe(manageUrl('https://news.example.org', 'secret-1', 'new@example.org'));
+    expect(await emailLinks(settings('https://news.example.org'), { ...sub, timezone: 'UTC' } as SubscriptionConfig)).toMatchObject({ timezone: 'UTC', unsubscribeUrl: first.unsubscribeUrl });
   });
 });
