@@ -330,9 +330,37 @@ interface EveryItemResult {
    * process's (the receivers), cores of CPU used by Newswatch and by Redis, and the mean number
    * of deliveries in flight (absent for a baseline checkout that does not report them).
    */
-  deliverStageBusy?: { newswatchLoop?: number; receiverLoop: number; newswatchCores: number; redisCores: number; inFlight?: number };
+  deliverStageBusy?: Busy;
+  /** The same for the whole pass (in flight: deliveries). */
+  busy?: Busy;
   rss2email?: { seconds: number; perS: number; delivered: number; connections: number; cpuMsPerItem: number } | { skipped: string };
 }
+
+interface Busy {
+  newswatchLoop?: number;
+  receiverLoop: number;
+  newswatchCores: number;
+  redisCores: number;
+  inFlight?: number;
+}
+
+/** Busy shares between two stats of the children (see EveryItemResult.deliverStageBusy). */
+function busyBetween(s0: ProcessStats[], s1: ProcessStats[], redis0: { cpuS: number }, redis1: { cpuS: number }, receiverElu: ReturnType<typeof performance.eventLoopUtilization>, wallMs: number): Busy {
+  const loops = s0.map((a, i) => [a.elu, s1[i]!.elu] as const).filter((x): x is [NonNullable<ProcessStats['elu']>, NonNullable<ProcessStats['elu']>] => !!x[0] && !!x[1]);
+  // A process that reports its event loop counts jobs in flight; no deliver entry yet is none so far.
+  const inFlightMs = (s: ProcessStats) => (s.elu ? (s.inFlightMs?.deliver ?? 0) : NaN);
+  const inFlight = s0.map((a, i) => inFlightMs(s1[i]!) - inFlightMs(a));
+  return {
+    newswatchLoop: loops.length ? sum(loops.map(([a, b]) => performance.eventLoopUtilization(b, a).utilization)) / loops.length : undefined,
+    receiverLoop: performance.eventLoopUtilization(receiverElu).utilization,
+    newswatchCores: (sum(s1.map((s) => s.cpuS)) - sum(s0.map((s) => s.cpuS))) / (wallMs / 1000),
+    redisCores: (redis1.cpuS - redis0.cpuS) / (wallMs / 1000),
+    inFlight: inFlight.every(Number.isFinite) ? sum(inFlight) / wallMs : undefined,
+  };
+}
+
+const busyLine = (label: string, b: Busy) =>
+  `\n  ${label} busy: Newswatch event loop ${b.newswatchLoop === undefined ? 'n/a' : fmt(b.newswatchLoop * 100)} %, receivers' ${fmt(b.receiverLoop * 100)} %; CPU ${fmt(b.newswatchCores, 2)} core(s) Newswatch, ${fmt(b.redisCores, 2)} Redis; ${b.inFlight === undefined ? 'n/a' : fmt(b.inFlight, 1)} deliveries in flight on average`;
 
 async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: string): Promise<EveryItemResult> {
   const feeds = Array.from({ length: EVERY_FEEDS }, (_, n) => ({ id: `e${n}`, url: `${server.base}/f/${EVERY_FIRST_FEED + n}.xml`, interval: '1h', tags: ['all'] }));
@@ -350,6 +378,7 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
   receiver.reset();
   const beforeStats = await stats(children);
   const redisBefore = await redisFigures(redis);
+  const elu0 = performance.eventLoopUtilization();
   const t0 = Date.now();
   await queues.poll!.addBulk(feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `every-${f.id}` } })));
   if (!(await waitDrained(queues, 600_000, 50))) throw new Error(`every item (${channel}): not drained`);
@@ -368,6 +397,7 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
     redisCpuMsPerItem: (((await redisFigures(redis)).cpuS - redisBefore.cpuS) / receiver.delivered.size) * 1000,
     connections: receiver.connections,
   };
+  result.busy = busyBetween(beforeStats, afterStats, redisBefore, await redisFigures(redis), elu0, t1 - t0);
 
   // The deliver stage alone: a full queue released at once (another generation, new stories).
   server.generation = gen + 1;
@@ -388,16 +418,7 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
   result.deliverStageCpuMsPerItem = ((sum(s1.map((s) => s.cpuS)) - sum(s0.map((s) => s.cpuS))) / receiver.count) * 1000;
   const r1 = await redisFigures(redis);
   result.deliverStageRedisCpuMsPerItem = ((r1.cpuS - r0.cpuS) / receiver.count) * 1000;
-  const wallMs = d1 - d0;
-  const loops = s0.map((a, i) => [a.elu, s1[i]!.elu] as const).filter((x): x is [NonNullable<ProcessStats['elu']>, NonNullable<ProcessStats['elu']>] => !!x[0] && !!x[1]);
-  const inFlight = s0.map((a, i) => (s1[i]!.inFlightMs?.deliver ?? NaN) - (a.inFlightMs?.deliver ?? NaN));
-  result.deliverStageBusy = {
-    newswatchLoop: loops.length ? sum(loops.map(([a, b]) => performance.eventLoopUtilization(b, a).utilization)) / loops.length : undefined,
-    receiverLoop: performance.eventLoopUtilization(e0).utilization,
-    newswatchCores: (sum(s1.map((s) => s.cpuS)) - sum(s0.map((s) => s.cpuS))) / (wallMs / 1000),
-    redisCores: (r1.cpuS - r0.cpuS) / (wallMs / 1000),
-    inFlight: inFlight.every(Number.isFinite) ? sum(inFlight) / wallMs : undefined,
-  };
+  result.deliverStageBusy = busyBetween(s0, s1, r0, r1, e0, d1 - d0);
   result.load = loadAverage();
   await Promise.all(children.map((c) => c.close()));
   await Promise.all(Object.values(queues).map((q) => q.close()));
@@ -497,8 +518,8 @@ try {
   for (const e of every) {
     let line = `every item by ${e.channel}${e.code === 'baseline' ? ' (baseline)' : ''}: ${e.delivered}/${e.items} in ${fmt(e.seconds)} s = ${fmt(e.perS)}/s end to end over ${e.connections} connection(s), ${fmt(e.cpuMsPerItem)} ms Newswatch + ${fmt(e.redisCpuMsPerItem)} ms Redis CPU per item (load ${e.load})`;
     if (e.deliverStagePerS !== undefined) line += `\n  deliver stage alone: ${e.deliverStageCount} in a burst at ${fmt(e.deliverStagePerS)}/s, ${fmt(e.deliverStageCpuMsPerItem)} ms Newswatch + ${fmt(e.deliverStageRedisCpuMsPerItem)} ms Redis CPU each (cpu-bound ${fmt(1000 / e.deliverStageCpuMsPerItem!)}/s per core)`;
-    const b = e.deliverStageBusy;
-    if (b) line += `\n  deliver stage busy: Newswatch event loop ${b.newswatchLoop === undefined ? 'n/a' : fmt(b.newswatchLoop * 100)} %, receivers' ${fmt(b.receiverLoop * 100)} %; CPU ${fmt(b.newswatchCores, 2)} core(s) Newswatch, ${fmt(b.redisCores, 2)} Redis; ${b.inFlight === undefined ? 'n/a' : fmt(b.inFlight, 1)} in flight on average`;
+    if (e.deliverStageBusy) line += busyLine('deliver stage', e.deliverStageBusy);
+    if (e.busy) line += busyLine('end to end', e.busy);
     if (e.rss2email && 'skipped' in e.rss2email) line += `; rss2email: ${e.rss2email.skipped}`;
     else if (e.rss2email) line += `\n  rss2email: ${e.rss2email.delivered} in ${fmt(e.rss2email.seconds)} s = ${fmt(e.rss2email.perS)}/s over ${e.rss2email.connections} connection(s), ${fmt(e.rss2email.cpuMsPerItem)} ms CPU per item`;
     out.push(line);
