@@ -1,7 +1,8 @@
 // Feed text to raw items: rss-parser for RSS 0.9x/1.0/2.0 and Atom, json-feed.ts for JSON Feed
 // 1.0/1.1 (rss-parser does not read it). XML is first put in canonical form (xml-canonical.ts:
-// namespaces resolved, every text construct one HTML string); a feed that is not well-formed XML
-// gets one more try after repairXml. Where a feed leaves a field out, the fallbacks publishers
+// namespaces resolved, every text construct one HTML string), and rss-parser is handed the tree
+// its xml2js would read from that form, built from the same pass (xml2js-tree.ts); a feed that
+// is not well-formed XML gets one more try after repairXml. Where a feed leaves a field out, the fallbacks publishers
 // rely on are read: Media RSS (also inside media:group) for title, description and categories,
 // Dublin Core and dcterms for description, author and dates, iTunes for summary, author and
 // categories, rdf:about for the id. Values stay raw here (dates as written, HTML as given,
@@ -13,6 +14,7 @@ import { FetchError } from './fetch.js';
 import { parseJsonFeed } from './json-feed.js';
 import { canonicalFeedXml, type CanonicalXml } from './xml-canonical.js';
 import { repairXml } from './xml-repair.js';
+import { replay, replayable } from './xml2js-tree.js';
 
 export interface RawItem {
   guid?: string;
@@ -99,12 +101,32 @@ const PARSER_OPTIONS = {
   },
 } as Parser.ParserOptions<FeedFields, RssItem>;
 
+type Xml2jsCallback = (err: unknown, result?: unknown) => void;
+
 /**
  * A new parser per feed: an xml2js parser that failed once may never call back on its next
- * document, which would hang the poll. Creating one is cheap.
+ * document, which would hang the poll. Creating one is cheap. rss-parser reads the tree xml2js
+ * would make of the canonical XML, built from the canonical pass's events (xml2js-tree.ts)
+ * rather than by parsing the XML text a second time, where the events allow it.
  */
-function createParser(): Parser<FeedFields, RssItem> {
+function createParser(canonical: CanonicalXml): Parser<FeedFields, RssItem> {
   const parser = new Parser<FeedFields, RssItem>(PARSER_OPTIONS);
+  if (replayable(canonical.events)) {
+    // As xml2js: a failure while building the tree is the callback's error; one in rss-parser's
+    // callback is thrown to its caller.
+    (parser as unknown as { xmlParser: { parseString(xml: string, cb: Xml2jsCallback): void } }).xmlParser = {
+      parseString(_xml, cb) {
+        let tree: unknown;
+        try {
+          tree = replay(canonical.events);
+        } catch (err) {
+          cb(err);
+          return;
+        }
+        cb(null, tree);
+      },
+    };
+  }
   // rss-parser turns Atom dates into ISO strings with Date#toISOString, which throws on a date
   // it cannot read and so loses the whole feed. We read dates ourselves, so an entry whose dates
   // rss-parser cannot read is parsed again without them.
@@ -141,7 +163,7 @@ export async function parseFeed(text: string, source: string): Promise<ParsedFee
   }
   let feed: Parser.Output<RssItem> & FeedFields;
   try {
-    feed = await createParser().parseString(canonical.xml);
+    feed = await createParser(canonical).parseString(canonical.xml);
   } catch (err) {
     throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${explain(err, canonical.xml)}`);
   }

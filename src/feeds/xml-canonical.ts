@@ -20,12 +20,15 @@
 // Not well-formed input throws (sax's message, with line and column); parse.ts repairs and retries.
 
 import sax from 'sax';
+import type { XmlEvent } from './xml2js-tree.js';
 
 export type FeedRoot = 'rss' | 'rdf' | 'atom' | 'other';
 
 export interface CanonicalXml {
   xml: string;
   root: FeedRoot;
+  /** The elements and text of `xml` as sax reads them back, for xml2js-tree.ts. */
+  events: XmlEvent[];
 }
 
 const RSS_NAMESPACES = new Set([
@@ -76,6 +79,8 @@ interface Capture {
   kind: Kind;
   /** For base64: how to read what it decodes to. */
   decodedKind?: 'html' | 'text';
+  name: string;
+  attrs: Record<string, string>;
   start: string;
   end: string;
   parts: string[];
@@ -91,6 +96,7 @@ interface Capture {
 export function canonicalFeedXml(text: string): CanonicalXml {
   const parser = sax.parser(true, { xmlns: false, position: true });
   const out: string[] = [];
+  const events: XmlEvent[] = [];
   const stack: Frame[] = [];
   let root: FeedRoot | undefined;
   let rootAttrs: Record<string, string> = {};
@@ -140,6 +146,7 @@ export function canonicalFeedXml(text: string): CanonicalXml {
     const kind = textKind(element.name, element.uri, attrs, root === 'atom');
     if (!kind) {
       out.push(`<${element.name}${attributeText(attrs)}>`);
+      events.push({ open: element.name, attrs });
       return;
     }
     delete attrs.type;
@@ -148,6 +155,8 @@ export function canonicalFeedXml(text: string): CanonicalXml {
       depth: stack.length,
       kind: kind.kind,
       decodedKind: kind.decoded,
+      name: element.name,
+      attrs,
       start: `<${element.name}${attributeText(attrs)}>`,
       end: `</${element.name}>`,
       parts: [],
@@ -165,15 +174,23 @@ export function canonicalFeedXml(text: string): CanonicalXml {
       return;
     }
     if (capture && stack.length + 1 === capture.depth) {
-      out.push(capture.start, textSection(finishCapture(capture)), capture.end);
+      const html = finishCapture(capture);
+      out.push(capture.start, textSection(html), capture.end);
+      events.push({ open: capture.name, attrs: capture.attrs });
+      if (html) events.push({ text: html });
+      events.push({ close: true });
       capture = undefined;
       return;
     }
     out.push(`</${frame.name}>`);
+    events.push({ close: true });
   };
   const onText = (value: string) => {
     if (!capture) {
-      if (stack.length) out.push(escapeXml(value));
+      if (stack.length && value) {
+        out.push(escapeXml(value));
+        events.push({ text: value });
+      }
       return;
     }
     if (stack.length === capture.depth && /\S/.test(value)) capture.topText = true;
@@ -185,7 +202,7 @@ export function canonicalFeedXml(text: string): CanonicalXml {
   parser.oncdata = onText;
 
   parser.write(text).close();
-  return { xml: out.join(''), root: root ?? 'other' };
+  return { xml: out.join(''), root: root ?? 'other', events };
 }
 
 function rootOf(name: string, uri: string | undefined): FeedRoot {
