@@ -18,6 +18,11 @@
 // The same script checks polling at scale: `--feeds 10000 --interval 5m --new-per-poll 0 --items 1
 // --minutes 8 --warmup 5` keeps every feed answering 304 and reports CPU per core and lateness;
 // `--feed-latency 250ms` makes the feed server answer as slowly as one across the internet.
+//
+// The worker runs from TypeScript source under tsx unless --built (the compiled dist/ of `npm run
+// build`, as `npm start` runs it: build first); --baseline <checkout> runs that checkout's worker
+// instead, for before/after runs of one command. The GC column is the main thread's garbage
+// collection pauses, in % of the minute (wall clock, so load inflates it).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +52,10 @@ const { values: args } = parseArgs({
     // Polls in flight in the worker; default the worker's own.
     'poll-concurrency': { type: 'string' },
     out: { type: 'string', default: join(import.meta.dirname, 'results') },
+    // The worker as `npm start` runs it: the compiled JavaScript of `npm run build`, without tsx.
+    built: { type: 'boolean', default: false },
+    // Another checkout's worker (say main at an earlier commit), to compare in alternating runs.
+    baseline: { type: 'string' },
   },
 });
 const MINUTES = Number(args.minutes);
@@ -73,6 +82,8 @@ interface Sample {
   rssMB: number;
   heapMB: number;
   cpuPctOfCore: number;
+  /** Main-thread garbage collection pauses, % of the minute. */
+  gcPct: number;
   redisMB: number;
   redisCpuPct: number;
   depths: Record<string, number>;
@@ -103,14 +114,18 @@ try {
   const child = await forkNewswatch(
     { NEWSWATCH_CONFIG: dir, REDIS_URL: redisServer.url, SMTP_URL: smtp.url, NEWSWATCH_PREFIX: prefix, BENCH_KEEP_WINDOW_MS: String(KEEP_MS), ...(args['poll-concurrency'] ? { BENCH_POLL_CONCURRENCY: args['poll-concurrency'] } : {}) },
     join(args.out, 'soak-newswatch.log'),
+    [],
+    args.baseline,
+    args.built,
   );
+  log(`worker: ${args.baseline ?? 'this checkout'}, ${args.built ? 'built (dist/)' : 'from TypeScript source (tsx)'}`);
   log(`soak: ${FEEDS} feeds every ${args.interval}, ${NEW_PER_POLL} new items per poll, ${rules.length} rules, 40 subscriptions, keep windows ${args['keep-window']}, feeds answer after ${args['feed-latency'] ?? '0 ms'}, ${MINUTES} min (warm-up ${WARMUP})`);
   const starting = Date.now();
   await child.ask({ cmd: 'start', schedulers: true });
   log(`started in ${fmt((Date.now() - starting) / 1000)} s (workers and ${FEEDS} feed schedulers)`);
 
   let prev = { at: Date.now(), stats: await child.ask<ProcessStats>({ cmd: 'stats' }), redis: await redisFigures(redis), deliveries: 0 };
-  const rows: (string | number)[][] = [['min', 'RSS MB', 'heap MB', 'NW cpu %', 'Redis MB', 'Redis cpu %', 'waiting poll/article/deliver', 'polls', 'poll lag p95/max s', 'articles', 'deliveries', 'latency p95 s']];
+  const rows: (string | number)[][] = [['min', 'RSS MB', 'heap MB', 'NW cpu %', 'GC %', 'Redis MB', 'Redis cpu %', 'waiting poll/article/deliver', 'polls', 'poll lag p95/max s', 'articles', 'deliveries', 'latency p95 s']];
   for (let minute = 1; minute <= MINUTES; minute++) {
     await new Promise((r) => setTimeout(r, SAMPLE_MS));
     const now = Date.now();
@@ -132,6 +147,7 @@ try {
       rssMB: stats.rssMB,
       heapMB: stats.heapMB,
       cpuPctOfCore: ((stats.cpuS - prev.stats.cpuS) / ((now - prev.at) / 1000)) * 100,
+      gcPct: ((stats.gcS - prev.stats.gcS) / ((now - prev.at) / 1000)) * 100,
       redisMB: rf.usedMemory / 2 ** 20,
       redisCpuPct: ((rf.cpuS - prev.redis.cpuS) / ((now - prev.at) / 1000)) * 100,
       depths: d,
@@ -143,7 +159,7 @@ try {
       latencyP95S: (percentiles(recent, [95])[0] ?? NaN) / 1000,
     };
     samples.push(s);
-    rows.push([minute, fmt(s.rssMB), fmt(s.heapMB), fmt(s.cpuPctOfCore), fmt(s.redisMB), fmt(s.redisCpuPct), `${d.poll}/${d.article}/${d.deliver}`, s.polls, `${fmt(s.pollLagP95S)}/${fmt(s.pollLagMaxS)}`, s.articles, s.deliveries, fmt(s.latencyP95S)]);
+    rows.push([minute, fmt(s.rssMB), fmt(s.heapMB), fmt(s.cpuPctOfCore), fmt(s.gcPct), fmt(s.redisMB), fmt(s.redisCpuPct), `${d.poll}/${d.article}/${d.deliver}`, s.polls, `${fmt(s.pollLagP95S)}/${fmt(s.pollLagMaxS)}`, s.articles, s.deliveries, fmt(s.latencyP95S)]);
     console.log(minute === 1 ? table(rows) : table(rows).split('\n').at(-1));
     prev = { at: now, stats, redis: rf, deliveries };
   }

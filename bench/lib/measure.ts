@@ -23,11 +23,13 @@ export interface NewswatchChild {
  * Forks bench/lib/newswatch-process.ts with the given environment (config, Redis, SMTP, prefix);
  * `checkout`: of another checkout (a baseline commit), to compare two versions in one run.
  */
-export async function forkNewswatch(env: Record<string, string>, stderr?: string, nodeArgs: string[] = [], checkout?: string): Promise<NewswatchChild> {
-  const script = checkout ? join(checkout, 'bench', 'lib', 'newswatch-process.ts') : join(import.meta.dirname, 'newswatch-process.ts');
+export async function forkNewswatch(env: Record<string, string>, stderr?: string, nodeArgs: string[] = [], checkout?: string, built = false): Promise<NewswatchChild> {
+  const root = checkout ?? join(import.meta.dirname, '..', '..');
+  // Built: the compiled JavaScript of `npm run build`, run by plain node as `npm start` runs.
+  const script = built ? join(root, 'dist', 'bench', 'lib', 'newswatch-process.js') : join(root, 'bench', 'lib', 'newswatch-process.ts');
   const child: ChildProcess = fork(script, [], {
     env: { ...process.env, ...env },
-    execArgv: ['--import', 'tsx', ...nodeArgs],
+    execArgv: built ? nodeArgs : ['--import', 'tsx', ...nodeArgs],
     stdio: ['ignore', 'inherit', stderr ? 'pipe' : 'inherit', 'ipc'],
   });
   if (stderr && child.stderr) {

@@ -8,7 +8,7 @@
 // It answers "stats" with its CPU time, RSS and the time its last job finished.
 
 import { availableParallelism } from 'node:os';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { performance, PerformanceObserver, type EventLoopUtilization } from 'node:perf_hooks';
 import pino from 'pino';
 import { createMailer } from '../../src/alerts/mailer.js';
 import { addressPolicy } from '../../src/feeds/address-guard.js';
@@ -39,6 +39,8 @@ export interface ProcessStats {
   rssMB: number;
   peakRssMB: number;
   heapMB: number;
+  /** Main-thread garbage collection pauses, seconds since the process started. */
+  gcS: number;
   /** Per queue: jobs completed (the article queue: articles) and failed, and when the last one finished (ms). */
   completed: Record<string, number>;
   failed: Record<string, number>;
@@ -84,6 +86,10 @@ const failed: Record<string, number> = {};
 let lastFinished = 0;
 let matched = 0;
 const pollLagsMs: number[] = [];
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
 let pipeline: Pipeline | undefined;
 let bareSandbox: Sandbox | undefined;
 const inFlight: Record<string, { now: number; since: number; jobMs: number }> = {};
@@ -105,6 +111,7 @@ function stats(): ProcessStats {
     rssMB: mem.rss / 2 ** 20,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     heapMB: mem.heapUsed / 2 ** 20,
+    gcS: gcMs / 1000,
     completed,
     failed,
     matched,
