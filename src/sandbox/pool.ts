@@ -42,6 +42,14 @@ function threadOptions(): { filename: string; execArgv?: string[] } {
   return fromSource && !hasLoader ? { filename, execArgv: [...process.execArgv, '--import', 'tsx'] } : { filename };
 }
 
+/**
+ * Young generation of each thread, in MB. With V8's default (48 MB: two 16 MB semi-spaces) a
+ * parsing thread's heap stood at 53-82 MB for about 23 MB of live objects, 51-52 MB with 16 MB;
+ * parsing took no measurably longer (12 MB cost 15 % more CPU). The old generation keeps the
+ * `memory` cap, so a task that needs more is stopped as before.
+ */
+const YOUNG_GENERATION_MB = 16;
+
 export class Sandbox {
   private pool: Piscina | undefined;
   private nextId = 1;
@@ -93,7 +101,7 @@ export class Sandbox {
       minThreads: Math.min(this.limits.minThreads ?? 1, threads),
       maxThreads: threads,
       idleTimeout: 30_000,
-      resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb },
+      resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     pool.on('message', (message: Partial<StartedMessage>) => {
       if (typeof message?.sandboxTaskStarted === 'number') this.started.get(message.sandboxTaskStarted)?.();
