@@ -17,6 +17,7 @@ import { readArticlePage } from '../../src/feeds/article-page.js';
 import { decodeBody } from '../../src/feeds/charset.js';
 import { fetchUrl } from '../../src/feeds/fetch.js';
 import { loadConfigOrThrow } from '../../src/config/load.js';
+import { limitHeapGrowth } from '../../src/cli/heap.js';
 import { keywordRules } from '../../src/alerts/subscriptions.js';
 import { RuleIndex } from '../../src/match/index.js';
 import { defaultSettings } from '../../src/queue/context.js';
@@ -68,6 +69,8 @@ export interface BareResult {
 const env = process.env;
 const config = await loadConfigOrThrow(env.NEWSWATCH_CONFIG ?? 'config', env);
 const settings = defaultSettings(env, config.settings);
+// As `start` does (src/cli/runtime.ts).
+limitHeapGrowth(settings.heapGrowthPercent);
 // The soak shrinks every keep window (job ids, story dedup, seen items) so that Redis reaches its
 // steady state within the warm-up; a leak then shows as growth.
 if (env.BENCH_KEEP_WINDOW_MS) {

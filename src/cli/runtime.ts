@@ -10,6 +10,7 @@ import { defaultSettings, type Settings } from '../queue/context.js';
 import { resolveRedis, waitForRedis, type RedisTarget } from '../queue/redis.js';
 import { createPipeline, type Pipeline } from '../../workers/index.js';
 import { CliError, loadConfigForRun, type GlobalOptions } from './common.js';
+import { limitHeapGrowth } from './heap.js';
 
 export interface Runtime {
   config: Config;
@@ -40,6 +41,7 @@ export async function openRuntime(
   });
   log.info({ redis: redis.source === 'managed' ? `${redis.url} (managed, data in ${join(opts.dataDir, 'redis')})` : redactCredentials(redis.url) }, 'redis');
   const settings = tune(defaultSettings(env, config.settings));
+  limitHeapGrowth(settings.heapGrowthPercent);
   const mailer = createMailer({ smtpUrl: env.SMTP_URL, outboxDir: join(opts.dataDir, 'outbox'), from: settings.mailFrom, connections: settings.smtpConnections });
   const pipeline = createPipeline({ redisUrl: redis.url, config, settings, mailer, log });
   return {

@@ -73,6 +73,12 @@ export interface Settings {
   /** BullMQ job lock: a worker that dies holding a job gives it back after about this long. */
   lockDurationMs: number;
   /**
+   * NEWSWATCH_HEAP_GROWTH: how far, in % of what survived the last full garbage collection, a
+   * worker process's JavaScript heap may grow before the next one (src/cli/heap.ts); 0 leaves it
+   * to V8.
+   */
+  heapGrowthPercent: number;
+  /**
    * Where readers reach this install (PUBLIC_URL, default http://localhost:$HTTP_PORT): the start
    * of every confirmation, manage, unsubscribe and feed link.
    */
@@ -196,6 +202,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
     unsubscribeMailto: file.delivery.unsubscribeMailto,
     dedupWindowMs: file.alerts.dedupWindow,
     lockDurationMs: Number(env.NEWSWATCH_LOCK_MS) || 30_000,
+    heapGrowthPercent: heapGrowth(env.NEWSWATCH_HEAP_GROWTH),
     publicUrl: publicUrl(env.PUBLIC_URL, port),
     pages: {
       publicForm: file.web.publicForm,
@@ -225,6 +232,15 @@ function httpPort(text: string | undefined): number {
     throw new Error(`HTTP_PORT must be a port number from 1 to 65535 (got "${text}"); unset it for the default 8080`);
   }
   return port;
+}
+
+function heapGrowth(text: string | undefined): number {
+  if (text === undefined || text === '') return 50;
+  const percent = Number(text);
+  if (!Number.isInteger(percent) || percent < 0 || percent > 1000) {
+    throw new Error(`NEWSWATCH_HEAP_GROWTH must be a whole percentage from 0 to 1000 (got "${text}"); 0 leaves heap growth to V8, unset it for the default 50`);
+  }
+  return percent;
 }
 
 function publicUrl(text: string | undefined, port: number): string {

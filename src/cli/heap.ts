@@ -1,0 +1,15 @@
+// How much garbage a worker process lets its JavaScript heaps hold. V8 collects the old
+// generation when it has grown by a factor of what survived the last full collection, and picks
+// the factor itself, up to 4 when allocation is fast and the heap limit large (4 GB on a machine
+// with 16 GB or more): a worker with 77 MB of live objects kept 310-340 MB of heap. A fixed growth
+// (--heap-growing-percent, which V8 reads at every collection, so it can be set after start)
+// bounds that in the main thread and the parsing threads alike. 50 % took that heap to about
+// 140 MB for about 5 % more CPU (-4 to +10 % in four soaks side by side); 30 % saved 20 MB more
+// for 17 % more CPU.
+
+import { setFlagsFromString } from 'node:v8';
+
+/** Lets each heap grow by at most `percent` % of its live objects between full collections; 0 leaves V8's own factor. */
+export function limitHeapGrowth(percent: number): void {
+  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
+}
