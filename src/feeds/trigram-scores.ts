@@ -19,8 +19,12 @@ const MAX_DIFFERENCE = 300;
 
 interface ScriptIndex {
   languages: string[];
-  /** Per trigram (as `key` gives it): the languages whose table has it and its rank there, as [language, rank, …]. */
-  ranks: Map<number, number[]>;
+  /** A number per trigram (as `key` gives it) that some language's table has. */
+  ids: Map<number, number>;
+  /** Per trigram number: the languages whose table has it and its rank there, as [language, rank, …]. */
+  ranks: number[][];
+  /** Occurrences of each trigram number in the text being scored; all 0 between calls. */
+  counts: Int32Array;
 }
 
 /**
@@ -37,7 +41,8 @@ function key(text: string, at: number): number {
 const indexes = new Map<string, ScriptIndex>();
 for (const [script, models] of Object.entries(data)) {
   const languages = Object.keys(models);
-  const ranks = new Map<number, number[]>();
+  const ids = new Map<number, number>();
+  const ranks: number[][] = [];
   languages.forEach((language, l) => {
     const table = models[language]!.split('|');
     const seen = new Set<string>();
@@ -45,12 +50,15 @@ for (const [script, models] of Object.entries(data)) {
     table.forEach((trigram, rank) => {
       if (seen.has(trigram)) return;
       seen.add(trigram);
-      let entry = ranks.get(key(trigram, 0));
-      if (!entry) ranks.set(key(trigram, 0), (entry = []));
-      entry.push(l, rank);
+      let id = ids.get(key(trigram, 0));
+      if (id === undefined) {
+        id = ranks.push([]) - 1;
+        ids.set(key(trigram, 0), id);
+      }
+      ranks[id]!.push(l, rank);
     });
   });
-  indexes.set(script, { languages, ranks });
+  indexes.set(script, { languages, ids, ranks, counts: new Int32Array(ranks.length) });
 }
 
 const scripts = Object.entries(expressions);
@@ -62,7 +70,7 @@ export function languageScores(value: string, minLength = 10): LanguageScore[] {
   const [script, share] = topScript(text);
   const index = script === undefined ? undefined : indexes.get(script);
   if (!index) return script === undefined || share === 0 ? [['und', 1]] : [[script, 1]];
-  const distances = distancesTo(index, trigramCounts(text));
+  const distances = distancesTo(index, text);
   const best = distances[0]![1];
   const max = text.length * MAX_DIFFERENCE - best;
   return distances.map(([language, distance]) => [language, 1 - (distance - best) / max || 0]);
@@ -106,24 +114,28 @@ function unitCounts(text: string): number[] {
   return counts;
 }
 
-/** trigram-utils' trigrams: ASCII punctuation and digits to spaces, white space folded, lower case, padded. */
-function trigramCounts(text: string): Map<number, number> {
+/**
+ * Each language's distance, smallest first (languages in table order on a tie, as franc's stable
+ * sort). The text's trigrams are trigram-utils' (ASCII punctuation and digits to spaces, white
+ * space folded, lower case, padded); those no table has only count towards the distinct ones.
+ */
+function distancesTo(index: ScriptIndex, text: string): LanguageScore[] {
   const clean = ` ${text.replace(/[\u0021-\u0040]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase()} `;
-  const counts = new Map<number, number>();
+  const { ids, ranks, counts } = index;
+  const found: number[] = [];
+  const others = new Set<number>();
   for (let i = 0; i + 3 <= clean.length; i++) {
     const trigram = key(clean, i);
-    counts.set(trigram, (counts.get(trigram) ?? 0) + 1);
+    const id = ids.get(trigram);
+    if (id === undefined) others.add(trigram);
+    else if (counts[id]!++ === 0) found.push(id);
   }
-  return counts;
-}
-
-/** Each language's distance, smallest first (languages in table order on a tie, as franc's stable sort). */
-function distancesTo(index: ScriptIndex, counts: Map<number, number>): LanguageScore[] {
-  // Every trigram costs the maximum until a language's table has it.
-  const distance = new Array<number>(index.languages.length).fill(counts.size * MAX_DIFFERENCE);
-  for (const [trigram, count] of counts) {
-    const entry = index.ranks.get(trigram);
-    if (!entry) continue;
+  // Every distinct trigram costs the maximum until a language's table has it.
+  const distance = new Array<number>(index.languages.length).fill((found.length + others.size) * MAX_DIFFERENCE);
+  for (const id of found) {
+    const count = counts[id]!;
+    counts[id] = 0;
+    const entry = ranks[id]!;
     for (let k = 0; k < entry.length; k += 2) {
       const language = entry[k]!;
       distance[language] = distance[language]! + Math.abs(count - entry[k + 1]! - 1) - MAX_DIFFERENCE;
