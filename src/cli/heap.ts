@@ -5,8 +5,8 @@
 // (--heap-growing-percent, which V8 reads at every collection, so it can be set after start)
 // bounds that. The flag holds for every thread of the process, but only the main thread's heap
 // changed measurably: a parsing thread's heap cap (parsing.memory) already keeps V8's factor
-// small there. 50 % took the main heap to about 140 MB for about 5 % more CPU (-4 to +10 % in
-// four soaks side by side); 30 % saved 20 MB more for 17 % more CPU.
+// small there. 50 % took the main heap to about 140 MB at a CPU cost lost in the noise (-22 to
+// +10 % in five soaks side by side); 30 % saved 20 MB more for 17 % more CPU.
 
 import { setFlagsFromString } from 'node:v8';
 
