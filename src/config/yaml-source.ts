@@ -20,9 +20,50 @@ export interface YamlSource {
   atOffsetIn(path: readonly PathKey[], offset: number, message: string, hint?: string, severity?: ConfigIssue['severity']): ConfigIssue;
 }
 
+/**
+ * Syntax errors listed per file. A mangled file can have thousands (one per stray bracket), and
+ * each names a line: past the first few they repeat the first mistake's consequences.
+ */
+const MAX_SYNTAX_ISSUES = 20;
+/** A line longer than this is shown only around the column, this many characters each side. */
+const EXCERPT_MAX = 200;
+const EXCERPT_CONTEXT = 80;
+
+/**
+ * The offending line with a caret under the column; a long line is cut to the part around the
+ * column (a one-line file of thousands of characters gave every issue a copy of all of it).
+ */
+function excerptAt(source: string, col: number): string {
+  if (source.length <= EXCERPT_MAX) return `  ${source}\n  ${' '.repeat(Math.max(0, col - 1))}^`;
+  const start = Math.max(0, col - 1 - EXCERPT_CONTEXT);
+  const end = Math.min(source.length, col - 1 + EXCERPT_CONTEXT);
+  const before = start > 0 ? '…' : '';
+  const shown = `${before}${source.slice(start, end)}${end < source.length ? '…' : ''}`;
+  return `  ${shown}\n  ${' '.repeat(Math.max(0, col - 1 - start + before.length))}^`;
+}
+
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 export function readYaml(file: string, text: string, env: NodeJS.ProcessEnv): YamlSource {
+  try {
+    return readYamlDocument(file, text, env);
+  } catch (err) {
+    // The yaml library parses and walks nested collections recursively: thousands of levels
+    // ("- - - - …", a fuzz find) overflow the stack. No config needs more than a few.
+    if (!(err instanceof RangeError) || !/call stack/i.test(err.message)) throw err;
+    const issue: ConfigIssue = {
+      file,
+      line: 1,
+      column: 1,
+      message: 'the YAML nests lists or maps too deeply to be read (thousands of levels)',
+      hint: 'a config file needs a few levels of indentation; look for a long run of "- ", "[" or "{"',
+      severity: 'error',
+    };
+    return { file, text, data: undefined, issues: [issue], at: () => issue, atKey: () => issue, atOffsetIn: () => issue };
+  }
+}
+
+function readYamlDocument(file: string, text: string, env: NodeJS.ProcessEnv): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lines = text.split(/\r?\n/);
@@ -35,11 +76,15 @@ export function readYaml(file: string, text: string, env: NodeJS.ProcessEnv): Ya
   ): ConfigIssue => {
     const { line, col } = lineCounter.linePos(offset);
     const source = lines[line - 1];
-    const excerpt = source === undefined ? undefined : `  ${source}\n  ${' '.repeat(Math.max(0, col - 1))}^`;
-    return { file, line, column: col, message, hint, excerpt, severity };
+    return { file, line, column: col, message, hint, excerpt: source === undefined ? undefined : excerptAt(source, col), severity };
   };
 
-  const issues: ConfigIssue[] = doc.errors.map((e) => unclosedQuote(doc, e, issueAt) ?? issueAt(e.pos[0], e.message.split('\n')[0] ?? e.message, 'check the YAML syntax at this point (indentation, quotes, a missing ":")'));
+  const syntax = 'check the YAML syntax at this point (indentation, quotes, a missing ":")';
+  const issues: ConfigIssue[] = doc.errors
+    .slice(0, MAX_SYNTAX_ISSUES)
+    .map((e) => unclosedQuote(doc, e, issueAt) ?? issueAt(e.pos[0], e.message.split('\n')[0] ?? e.message, syntax));
+  const more = doc.errors.length - MAX_SYNTAX_ISSUES;
+  if (more > 0) issues.push(issueAt(doc.errors[MAX_SYNTAX_ISSUES]!.pos[0], `${more} more YAML syntax errors from here on are not listed`, 'fix the ones above first: one mistake often causes the rest'));
 
   if (issues.length === 0) collectionKeys(doc, issues, issueAt);
   if (issues.length === 0) unresolvedAliases(doc, issues, issueAt);
@@ -120,8 +165,11 @@ function unclosedQuote(doc: Document, e: YAMLError, issueAt: (offset: number, me
 function collectionKeys(doc: Document, issues: ConfigIssue[], issueAt: (offset: number, message: string, hint?: string) => ConfigIssue): void {
   visit(doc, {
     Pair(_key, pair) {
-      if (!isCollection(pair.key)) return;
-      issues.push(issueAt(pair.key.range?.[0] ?? 0, 'a list or map is used as a key here', 'keys are plain names such as "id:" or "url:"; check the indentation, or quote the text if it is meant as a key'));
+      const hint = 'keys are plain names such as "id:" or "url:"; check the indentation, or quote the text if it is meant as a key';
+      if (isCollection(pair.key)) issues.push(issueAt(pair.key.range?.[0] ?? 0, 'a list or map is used as a key here', hint));
+      // A tagged scalar read as an object (`!!binary …` is bytes) is stringified with a process
+      // warning, as a collection would be (a fuzz find).
+      else if (isScalar(pair.key) && typeof pair.key.value === 'object' && pair.key.value !== null) issues.push(issueAt(pair.key.range?.[0] ?? 0, `a ${pair.key.tag?.replace('tag:yaml.org,2002:', '!!') ?? 'tagged'} value is used as a key here`, hint));
     },
   });
 }

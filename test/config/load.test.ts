@@ -39,6 +39,44 @@ describe('loadConfig', () => {
     expect(config?.feeds.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('lists at most 20 syntax errors of a mangled file, each with a short excerpt (the fuzz found one of 10,800 brackets on one line)', async () => {
+    // The long fuzz run's counterexample, seed 1347948003: before, every one of thousands of
+    // issues carried the whole line, and the loader ran out of memory.
+    const line = ('{'.repeat(54) + '}'.repeat(54)).repeat(200);
+    const { config, issues } = await load({ feeds: line });
+    expect(config).toBeUndefined();
+    expect(issues).toHaveLength(21);
+    expect(issues.at(-1)?.message).toMatch(/^\d+ more YAML syntax errors from here on are not listed$/);
+    for (const issue of issues) {
+      expect(issue).toMatchObject({ file: expect.stringMatching(/feeds\.yaml$/), line: 1 });
+      const [shown, caret] = issue.excerpt!.split('\n');
+      expect(shown!.length).toBeLessThanOrEqual(2 + 1 + 160 + 1);
+      // The caret stands under the character the column names.
+      const at = caret!.indexOf('^');
+      expect(shown![at]).toBe(line[issue.column - 1]);
+    }
+  });
+
+  it('refuses a file nested thousands of levels deep with an issue, not a stack overflow (fuzz find)', async () => {
+    const { config, issues } = await load({ subscriptions: `${'- '.repeat(20_000)}x\n${SUBS}` });
+    expect(config).toBeUndefined();
+    expect(issues).toEqual([expect.objectContaining({ file: expect.stringMatching(/subscriptions\.yaml$/), line: 1, column: 1, severity: 'error', message: expect.stringMatching(/nests lists or maps too deeply/) })]);
+  });
+
+  it('refuses a tagged binary value used as a key with an issue, not a process warning (fuzz find)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const { config, issues } = await load({ rules: `${RULES}  - id: other\n    query: a\n    !!binary aGVsbG8=: 1\n` });
+      expect(config).toBeUndefined();
+      expect(issues).toEqual([expect.objectContaining({ line: 6, column: 14, message: 'a !!binary value is used as a key here' })]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('names file, line and column of an unknown key and suggests the right one', async () => {
     const { config, issues } = await load({ feeds: `feeds:\n  - id: wire\n    url: https://example.org/feed.xml\n    intervall: 5m\n` });
     expect(config).toBeUndefined();
