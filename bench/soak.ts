@@ -176,7 +176,7 @@ try {
       checks.push([
         `${name} flat after warm-up`,
         worst <= 0.1,
-        `window medians ${medians.map(fmt).join(' / ')}, largest change ${(worst * 100).toFixed(1)} % (≤ 10 %); single samples ${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`,
+        `window medians ${medians.map((m) => fmt(m)).join(' / ')}, largest change ${(worst * 100).toFixed(1)} % (≤ 10 %); single samples ${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`,
       ]);
     };
     flat('worker RSS', (s) => s.rssMB);
