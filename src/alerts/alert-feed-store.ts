@@ -11,7 +11,7 @@
 
 import type { FeedOwner } from './links.js';
 import type { RedisKeys } from '../queue/keys.js';
-import type { RedisClient } from '../queue/redis.js';
+import { withScripts, type RedisClient } from '../queue/redis.js';
 
 /** Stories in one feed. */
 export const ALERT_FEED_LENGTH = 100;
@@ -63,8 +63,7 @@ export class AlertFeedStore {
     redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
-    if (!('nwAddAlertFeedEntry' in redis)) redis.defineCommand('nwAddAlertFeedEntry', { numberOfKeys: 2, lua: ADD_ENTRY });
-    this.redis = redis as WithScripts;
+    this.redis = withScripts<WithScripts>(redis, { nwAddAlertFeedEntry: { keys: 2, lua: ADD_ENTRY } });
   }
 
   /**

@@ -8,7 +8,7 @@
 import type { Article } from '../feeds/article.js';
 import { hashId, type MatchedRule } from '../queue/jobs.js';
 import type { RedisKeys } from '../queue/keys.js';
-import type { RedisClient } from '../queue/redis.js';
+import { withScripts, type RedisClient } from '../queue/redis.js';
 
 export interface DigestEntry {
   storyId: string;
@@ -56,11 +56,7 @@ export class DigestStore {
     private readonly keys: RedisKeys,
     private readonly windowMs: number,
   ) {
-    if (!('nwDigestAdd' in redis)) {
-      redis.defineCommand('nwDigestAdd', { numberOfKeys: 2, lua: ADD });
-      redis.defineCommand('nwDigestDrain', { numberOfKeys: 2, lua: DRAIN });
-    }
-    this.redis = redis as WithScripts;
+    this.redis = withScripts<WithScripts>(redis, { nwDigestAdd: { keys: 2, lua: ADD }, nwDigestDrain: { keys: 2, lua: DRAIN } });
   }
 
   private bucket(subscriptionId: string): string {

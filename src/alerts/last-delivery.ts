@@ -3,7 +3,7 @@
 // that finishes after it: the hash is replaced only by a delivery at least as recent (one Lua step).
 
 import type { RedisKeys } from '../queue/keys.js';
-import type { RedisClient } from '../queue/redis.js';
+import { withScripts, type RedisClient } from '../queue/redis.js';
 
 export interface LastDelivery {
   /** When it was sent (ISO 8601). */
@@ -39,8 +39,7 @@ export class LastDeliveryStore {
     private readonly keys: RedisKeys,
   ) {
     // EVALSHA: written after every delivery, so the script's text is not sent each time.
-    if (!('nwRecordLastDelivery' in redis)) redis.defineCommand('nwRecordLastDelivery', { numberOfKeys: 1, lua: RECORD });
-    this.redis = redis as WithRecord;
+    this.redis = withScripts<WithRecord>(redis, { nwRecordLastDelivery: { keys: 1, lua: RECORD } });
   }
 
   async record(d: LastDelivery): Promise<void> {

@@ -7,7 +7,7 @@
 
 import { hashId } from '../queue/jobs.js';
 import type { RedisKeys } from '../queue/keys.js';
-import type { RedisClient } from '../queue/redis.js';
+import { withScripts, type RedisClient } from '../queue/redis.js';
 import { bandKeys, MIN_STORY_WORDS, minhash, SAME_STORY_MIN_OVERLAP, storyFeatures } from './story.js';
 
 export interface StoryAssignment {
@@ -92,8 +92,7 @@ export class StoryStore {
     private readonly keys: RedisKeys,
     private readonly windowMs: number,
   ) {
-    if (!('nwAssignStory' in redis)) redis.defineCommand('nwAssignStory', { numberOfKeys: 1, lua: ASSIGN_STORY });
-    this.redis = redis as WithAssign;
+    this.redis = withScripts<WithAssign>(redis, { nwAssignStory: { keys: 1, lua: ASSIGN_STORY } });
   }
 
   /** The story of an article; the article's own id founds a new one when none matches. */

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { RuleConfig, SubscriptionConfig } from '../config/schema.js';
 import type { RedisKeys } from '../queue/keys.js';
-import type { RedisClient } from '../queue/redis.js';
+import { withScripts, type RedisClient } from '../queue/redis.js';
 
 /** A subscription as stored: the YAML shape plus when and how it came about. */
 export interface StoredSubscription extends SubscriptionConfig {
@@ -154,14 +154,13 @@ export class SubscriptionStore {
     redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
-    if (!('nwWriteSubscription' in redis)) {
-      redis.defineCommand('nwWriteSubscription', { numberOfKeys: 9, lua: WRITE_SUBSCRIPTION });
-      redis.defineCommand('nwCreatePending', { numberOfKeys: 5, lua: CREATE_PENDING });
-      redis.defineCommand('nwDropPending', { numberOfKeys: 4, lua: DROP_PENDING });
-      redis.defineCommand('nwWriteRule', { numberOfKeys: 2, lua: WRITE_RULE });
-      redis.defineCommand('nwCountMail', { numberOfKeys: 1, lua: COUNT_MAIL });
-    }
-    this.redis = redis as WithScripts;
+    this.redis = withScripts<WithScripts>(redis, {
+      nwWriteSubscription: { keys: 9, lua: WRITE_SUBSCRIPTION },
+      nwCreatePending: { keys: 5, lua: CREATE_PENDING },
+      nwDropPending: { keys: 4, lua: DROP_PENDING },
+      nwWriteRule: { keys: 2, lua: WRITE_RULE },
+      nwCountMail: { keys: 1, lua: COUNT_MAIL },
+    });
   }
 
   // --- subscriptions ---

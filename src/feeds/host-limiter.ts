@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HostLimits, Settings } from '../queue/context.js';
 import type { RedisKeys } from '../queue/keys.js';
-import type { RedisClient } from '../queue/redis.js';
+import { withScripts, type RedisClient } from '../queue/redis.js';
 import { FetchError, type HostGate } from './fetch.js';
 
 // KEYS: 1 leases (sorted set token → expiry ms), 2 not-before time (ms)
@@ -65,8 +65,7 @@ export class HostLimiter {
     private readonly options: HostLimiterOptions,
   ) {
     // EVALSHA: the script's text is not sent with every request.
-    if (!('nwHostAcquire' in redis)) redis.defineCommand('nwHostAcquire', { numberOfKeys: 2, lua: ACQUIRE });
-    this.redis = redis as WithScript;
+    this.redis = withScripts<WithScript>(redis, { nwHostAcquire: { keys: 2, lua: ACQUIRE } });
   }
 
   /** The gate to hand to fetchUrl. */

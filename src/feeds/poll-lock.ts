@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { RedisKeys } from '../queue/keys.js';
-import type { RedisClient } from '../queue/redis.js';
+import { withScripts, type RedisClient } from '../queue/redis.js';
 
 // Deletes the lock only if it is still ours: after an expiry another poll may hold it.
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -20,8 +20,7 @@ export class PollLock {
     redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
-    if (!('nwReleasePollLock' in redis)) redis.defineCommand('nwReleasePollLock', { numberOfKeys: 1, lua: RELEASE });
-    this.redis = redis as WithScript;
+    this.redis = withScripts<WithScript>(redis, { nwReleasePollLock: { keys: 1, lua: RELEASE } });
   }
 
   /**

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { MatchInput } from '../match/index.js';
 import type { RedisKeys } from '../queue/keys.js';
-import type { RedisClient } from '../queue/redis.js';
+import { withScripts, type RedisClient } from '../queue/redis.js';
 import { matchInputOf, type Article } from './article.js';
 import { boundText } from './bounds.js';
 
@@ -58,8 +58,7 @@ export class RecentArticles {
     private readonly keys: RedisKeys,
     private readonly limits: RecentLimits,
   ) {
-    if (!('nwAddRecent' in redis)) redis.defineCommand('nwAddRecent', { numberOfKeys: 2, lua: ADD_RECENT });
-    this.redis = redis as WithScript;
+    this.redis = withScripts<WithScript>(redis, { nwAddRecent: { keys: 2, lua: ADD_RECENT } });
   }
 
   /** Keeps one article (its feed's tags with it, as `feed:` matches them); drops what is too old or too many. */

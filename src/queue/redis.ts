@@ -24,6 +24,18 @@ export class RedisUnavailableError extends Error {}
 /** A single server or a cluster: every store works with both. */
 export type RedisClient = Redis | Cluster;
 
+/**
+ * The client with these Lua scripts as commands of its own (ioredis runs them by EVALSHA and
+ * sends a script's text only to a server that lacks it). A name already defined on the client
+ * is left as it is, so every store built on one client shares its scripts.
+ */
+export function withScripts<C extends RedisClient>(redis: RedisClient, scripts: Record<string, { keys: number; lua: string }>): C {
+  for (const [name, { keys, lua }] of Object.entries(scripts)) {
+    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keys, lua });
+  }
+  return redis as C;
+}
+
 const CLUSTER_SCHEME = /^(rediss?)\+cluster:\/\//;
 
 export function isClusterUrl(url: string): boolean {
