@@ -112,6 +112,7 @@ describe('the message', () => {
     expect(mail.to).toMatchObject({ text: 'desk@example.org' });
     expect(mail.subject).toBe('Waffenstillstand – Gespräche in Kyjiw');
     expect(mail.messageId).toBe('<t1@newswatch.test>');
+    expect(mail.headerLines.filter((h) => h.key === 'message-id')).toHaveLength(1);
     expect(rawHeader(mail, 'list-unsubscribe')).toBe('<https://nw.test/u/abc>');
     expect(rawHeader(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     expect(mail.date).toBeInstanceOf(Date);
@@ -135,6 +136,17 @@ describe('mimeMessage', () => {
     const head = raw.toString('utf8').split('\r\n\r\n')[0]!;
     expect(head.split('\r\n').every((line) => line.length <= 998)).toBe(true);
     expect(rawHeader(await simpleParser(raw), 'list-unsubscribe').replace(/\r\n\s*/g, ' ')).toBe(`<${url}>, <mailto:u@nw.test?subject=unsubscribe%20sub>`);
+  });
+
+  it('gives every message a boundary of its own that no line of its parts starts with', async () => {
+    const raws = [1, 2, 3].map(() => mimeMessage('nw@test.local', 'desk@example.org', email).toString('utf8'));
+    const boundaries = raws.map((raw) => /boundary="([^"]+)"/.exec(raw)![1]!);
+    expect(new Set(boundaries).size).toBe(3);
+    for (const [i, raw] of raws.entries()) {
+      const lines = raw.split('\r\n').filter((line) => line.startsWith('--'));
+      expect(lines).toEqual([`--${boundaries[i]}`, `--${boundaries[i]}`, `--${boundaries[i]}--`]);
+      expect((await simpleParser(raw)).text).toBe(email.text);
+    }
   });
 
   it('writes an internationalised domain as punycode and keeps every line of the parts within 76 characters', async () => {
