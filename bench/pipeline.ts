@@ -28,8 +28,10 @@
 // webhooks; then, for both, the deliver stage alone, timed from the release of a full deliver
 // queue. `--baseline <checkout>` runs the "every item" passes also with another checkout's
 // Newswatch (a worktree of the commit to compare with), alternating with this one, `--every-repeat`
-// times each, so old and new meet the same load. Results: a table on stdout and JSON in
-// bench/results/ (ignored by git).
+// times each, so old and new meet the same load. Newswatch runs from TypeScript source under tsx
+// unless `--built` (the compiled dist/ of `npm run build`, as `npm start` runs it: build first,
+// and build the baseline checkout too). Results: a table on stdout and JSON in bench/results/
+// (ignored by git).
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -61,6 +63,9 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '3' },
     baseline: { type: 'string' },
     'every-repeat': { type: 'string', default: '1' },
+    // Runs Newswatch compiled (dist/ of `npm run build`, as `npm start` runs it; build first),
+    // not from TypeScript source under tsx, whose loader compiles each thread's modules as it starts.
+    built: { type: 'boolean', default: false },
   },
 });
 const FEEDS = Number(args.feeds);
@@ -231,8 +236,8 @@ async function mode(name: 'nofetch' | 'fetch', rules: { id: string; query: strin
   const env = { NEWSWATCH_CONFIG: dir, REDIS_URL: redisServer.url, SMTP_URL: smtp.url, NEWSWATCH_PREFIX: prefix };
 
   // Both processes live through the whole mode, so that neither pays a start-up the other does not.
-  const bareChild = await forkNewswatch(env, stderrLog, nodeArgs);
-  const children = await Promise.all(Array.from({ length: PROCESSES }, () => forkNewswatch(env, stderrLog, nodeArgs)));
+  const bareChild = await forkNewswatch(env, stderrLog, nodeArgs, undefined, args.built);
+  const children = await Promise.all(Array.from({ length: PROCESSES }, () => forkNewswatch(env, stderrLog, nodeArgs, undefined, args.built)));
   await Promise.all(children.map((c) => c.ask({ cmd: 'start' })));
   const queues = openQueues(redisServer.url, prefix);
   const memBefore = (await redisFigures(redis)).usedMemory;
@@ -372,7 +377,7 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
   server.generation = gen;
   const items = EVERY_FEEDS * ITEMS;
 
-  const children = await Promise.all(Array.from({ length: PROCESSES }, () => forkNewswatch(env, stderrLog, nodeArgs, checkout)));
+  const children = await Promise.all(Array.from({ length: PROCESSES }, () => forkNewswatch(env, stderrLog, nodeArgs, checkout, args.built)));
   await Promise.all(children.map((c) => c.ask({ cmd: 'start' })));
   const queues = openQueues(redisServer.url, prefix);
   receiver.reset();
@@ -455,7 +460,7 @@ async function rss2email(urls: string[]): Promise<EveryItemResult['rss2email']> 
 }
 
 // ---------------------------------------------------------------------------------------------
-const results: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, feeds: FEEDS, itemsPerFeed: ITEMS, rules: RULES, processes: PROCESSES };
+const results: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, feeds: FEEDS, itemsPerFeed: ITEMS, rules: RULES, processes: PROCESSES, built: args.built };
 try {
   log('calibrating the rule set');
   const sample: NewsItem[] = Array.from({ length: FEEDS }, (_, f) => news.items(f, 0)).flat();
@@ -483,7 +488,7 @@ try {
 
   // -------------------------------------------------------------------------------------------
   const out: string[] = [];
-  out.push(`bench:pipeline — ${FEEDS} feeds × ${ITEMS} items, ${rules.length} rules (${fmt(calibrated.rate * 100)} % matching), 20 webhook + 20 email subscriptions, ${PROCESSES} Newswatch process(es), node ${process.version}`);
+  out.push(`bench:pipeline — ${FEEDS} feeds × ${ITEMS} items, ${rules.length} rules (${fmt(calibrated.rate * 100)} % matching), 20 webhook + 20 email subscriptions, ${PROCESSES} Newswatch process(es) ${args.built ? 'built (dist/)' : 'under tsx'}, node ${process.version}`);
   // The wall-clock rate depends on what else the machine runs; the CPU-bound rate is what one
   // Newswatch process and one Redis could do with a core each: 1000 / the larger CPU ms per article.
   const rows: (string | number)[][] = [['mode / round', 'articles', 'art/s', 'bare art/s', 'ratio', 'bare cpu ms/art', 'p50 ms', 'p95 ms', 'p99 ms', 'NW cpu ms/art', 'Redis cpu ms/art', 'cpu-bound art/s', 'peak RSS MB', 'deliveries', 'repeats']];
