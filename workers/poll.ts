@@ -11,7 +11,6 @@ import type { Job } from 'bullmq';
 import { hasOperator, queueOperatorNotices, type NoticeFacts } from '../src/alerts/operator-notice.js';
 import type { FeedConfig } from '../src/config/schema.js';
 import { isFlagged, nextPollAfterFailure, nextPollAfterSuccess, shouldSkipPoll } from '../src/feeds/backoff.js';
-import { decodeBody } from '../src/feeds/charset.js';
 import { FetchError, fetchUrl } from '../src/feeds/fetch.js';
 import { withoutHtml } from '../src/feeds/article.js';
 import { HealthStore } from '../src/feeds/health.js';
@@ -104,14 +103,14 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
       ctx.metrics.polls.inc({ outcome: 'not_modified' });
       return { ...empty, status: 'not-modified' };
     }
-    // Parsed and normalised in a sandbox thread: a feed is text from strangers too. Without the
-    // content HTML: the queued article carries none (withoutHtml).
+    // Decoded, parsed and normalised in a sandbox thread: a feed is text from strangers too.
+    // Without the content HTML: the queued article carries none (withoutHtml).
     const identity = feed.identity ?? settings.itemIdentity;
-    const { items: articles, repeatedIds } = await ctx.sandbox.parseFeed(decodeBody(response.body, response.headers.get('content-type')), response.url, {
+    const { items: articles, repeatedIds } = await ctx.sandbox.parseFeed(response.body, response.url, {
       id: feed.id,
       url: response.url,
       identity,
-    }, { html: false });
+    }, { html: false }, response.headers.get('content-type'));
     if (repeatedIds > 0) {
       const fix = identity === 'guid' ? 'if they are different articles, set `identity: link` for this feed in feeds.yaml' : 'they share a link too';
       ctx.log.warn({ feedId, repeatedIds, identity }, `feed items repeat another item's ${identity}; ${repeatedIds} dropped (${fix})`);

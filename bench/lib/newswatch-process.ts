@@ -14,7 +14,6 @@ import { createMailer } from '../../src/alerts/mailer.js';
 import { addressPolicy } from '../../src/feeds/address-guard.js';
 import { matchInputOf, withPage, type Article } from '../../src/feeds/article.js';
 import { readArticlePage } from '../../src/feeds/article-page.js';
-import { decodeBody } from '../../src/feeds/charset.js';
 import { fetchUrl } from '../../src/feeds/fetch.js';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import { limitHeapGrowth } from '../../src/cli/heap.js';
@@ -182,7 +181,7 @@ async function bare(): Promise<BareResult> {
     // As the poll worker fetches and parses: its limits, its item identity, no content HTML.
     const res = await fetchUrl(feed.url, { userAgent: settings.userAgent, timeoutMs: settings.feedTimeoutMs, connectTimeoutMs: settings.connectTimeoutMs, maxBytes: settings.feedMaxBytes, maxRedirects: settings.maxRedirects });
     const ref = { id: feed.id, url: res.url, identity: feed.identity ?? settings.itemIdentity };
-    const { items } = await sandbox.parseFeed(decodeBody(res.body, res.headers.get('content-type')), res.url, ref, { html: false });
+    const { items } = await sandbox.parseFeed(res.body, res.url, ref, { html: false }, res.headers.get('content-type'));
     for (const article of items) articles.push({ article, fetchPage: feed.fetchArticle, tags: feed.tags });
   });
   feedsDone = true;

@@ -23,7 +23,9 @@ export interface ExtractTask {
 export interface FeedTask {
   kind: 'feed';
   id: number;
-  text: string;
+  /** The feed as text, or as the bytes fetched (decoded here by `contentType`, as decodeBody does). */
+  text: string | Uint8Array;
+  contentType?: string | null;
   /** Names the feed in errors: its URL or file. */
   source: string;
   feed: FeedRef;
@@ -50,12 +52,15 @@ export interface StartedMessage {
   sandboxTaskStarted: number;
 }
 
+/** Text as given, or bytes decoded by their content type and the sniffing rules of charset.ts. */
+const decoded = (body: string | Uint8Array, contentType: string | null | undefined): string =>
+  typeof body === 'string' ? body : decodeBody(Buffer.from(body.buffer, body.byteOffset, body.byteLength), contentType);
+
 async function perform(task: Task): Promise<Extracted | ParsedItems> {
   if (task.kind === 'extract') {
-    const html = typeof task.html === 'string' ? task.html : decodeBody(Buffer.from(task.html.buffer, task.html.byteOffset, task.html.byteLength), task.contentType);
-    return extractArticle(html, task.options);
+    return extractArticle(decoded(task.html, task.contentType), task.options);
   }
-  const parsed = await parseFeed(task.text, task.source);
+  const parsed = await parseFeed(decoded(task.text, task.contentType), task.source);
   return { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, new Date(), task.options) };
 }
 

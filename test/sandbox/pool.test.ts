@@ -57,6 +57,21 @@ describe('Sandbox', () => {
     expect(shared.subarray(ARTICLE.length).toString()).toBe('rest');
   });
 
+  it('decodes a feed given as bytes in its thread, by the content type, and takes the bytes over', async () => {
+    sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 256, threads: 1 });
+    const title = 'Новини Києва';
+    const encoded = iconv.encode(`<rss version="2.0"><channel><title>${title}</title><item><guid>1</guid><title>${title}: перемовини</title></item></channel></rss>`, 'koi8-u');
+    const bytes = Buffer.alloc(encoded.length);
+    encoded.copy(bytes);
+    const feed = await sandbox.parseFeed(bytes, 'https://news.example/ua.xml', { id: 'ua', url: 'https://news.example/ua.xml' }, undefined, 'application/rss+xml; charset=KOI8-U');
+    expect(feed.title).toBe(title);
+    expect(feed.items.map((i) => i.title)).toEqual([`${title}: перемовини`]);
+    expect(bytes.byteLength).toBe(0);
+    // Without a content type, the sniffing rules: UTF-8 bytes read as UTF-8.
+    const utf8 = await sandbox.parseFeed(Buffer.from(RSS.replace('First', title)), 'f.xml', { id: 'f', url: 'http://localhost/' });
+    expect(utf8.items.map((i) => i.title)).toEqual([title]);
+  });
+
   it('abandons a task over the time budget, names page and budget, and replaces the thread', async () => {
     sandbox = new Sandbox({ timeoutMs: 300, memoryMb: 1024, threads: 1 });
     const ticks: number[] = [];
