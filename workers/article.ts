@@ -1,8 +1,9 @@
 // New articles: fetch its page and extract the main text when the feed asks for it, keep it
 // among the recent articles (for previews), match it against every rule, assign it to a story
 // (same URL or near-duplicate text within the dedup window), and hand it on per subscription
-// whose rules matched: a delivery job for immediate subscriptions (job id from subscription +
-// story, so copies and retries add nothing), or an entry in the digest bucket for digest
+// whose rules matched: one delivery job per immediate subscription with its alerts of the job,
+// in order (job id from subscription + stories, so a re-run adds nothing; a copy of a story in
+// another job is sent once by the sent-markers), or an entry in the digest bucket for digest
 // subscriptions. Every matching rule and interested subscription also gets the story in its
 // alert feed (once per story, however many copies). A job is one article when its feed has
 // fetchArticle on (the page fetch is the cost; articles go in parallel), else a poll's batch of
@@ -23,13 +24,13 @@ import { hostLimiter } from '../src/feeds/host-limiter.js';
 import { RecentArticles } from '../src/feeds/recent-articles.js';
 import type { RuleMatch } from '../src/match/index.js';
 import type { WorkerContext } from '../src/queue/context.js';
-import { deliverJobId, isArticleBatch, onceWithin, type AlertDelivery, type ArticleJobData, type ArticleQueueData, type MatchedRule } from '../src/queue/jobs.js';
+import { alertsJobId, isArticleBatch, onceWithin, type AlertItem, type AlertsDelivery, type ArticleJobData, type ArticleQueueData, type MatchedRule } from '../src/queue/jobs.js';
 
 export interface ArticleResult {
   matchedRules: string[];
   storyId?: string;
   copy?: boolean;
-  /** Subscriptions a delivery was queued for. */
+  /** Subscriptions an alert was queued for. */
   queuedFor: string[];
   /** Digest subscriptions whose next digest got the story (or its source as another copy). */
   digests: string[];
@@ -41,7 +42,7 @@ export interface BatchResult {
   articles: number;
   /** Articles that matched at least one rule. */
   matched: number;
-  /** Deliveries queued. */
+  /** Alerts queued (in one delivery job per subscription). */
   alerts: number;
   /** Digest entries added (a story, or its source as another copy). */
   digests: number;
@@ -91,9 +92,9 @@ async function processOne(job: Job<ArticleJobData>, firstSeenAt: string, ctx: Wo
   ctx.metrics.articles.inc();
   ctx.metrics.matched(matches.map((m) => m.rule));
   if (matches.length === 0) return { matchedRules: [], queuedFor: [], digests: [], extracted };
-  const alerts: DeliverJob[] = [];
+  const alerts = new AlertBatches();
   const [handed] = await handOn([{ article, matches }], ctx, { feed, firstSeenAt, disabled: () => new SubscriptionState(ctx.redis, ctx.keys).disabled() }, alerts);
-  await ctx.queues.deliver.addBulk(alerts);
+  await ctx.queues.deliver.addBulk(alerts.jobs(ctx.settings.keepCompletedSeconds * 1000));
   logMatch(ctx, article, handed!);
   return { ...handed!, extracted };
 }
@@ -101,11 +102,13 @@ async function processOne(job: Job<ArticleJobData>, firstSeenAt: string, ctx: Wo
 /**
  * A poll's new articles of one feed without page fetch, in one go: kept among the recent
  * articles by one script call, each matched, and only the few that match handed on, with one
- * addBulk of their deliveries at the end. A re-run (the worker was killed midway; BullMQ gives
- * the job to another) repeats every step, and each is idempotent: the recent articles are
- * replaced, an article finds the story it founded or joined, alert-feed entries are added once
- * per story (ZADD NX), digest entries once per subscription and story (a marker), and deliveries
- * are named by subscription and story (onceWithin), so no alert is sent twice and none is lost.
+ * addBulk of their deliveries (one per subscription) at the end. A re-run (the worker was killed
+ * midway; BullMQ gives the job to another) repeats every step, and each is idempotent: the
+ * recent articles are replaced, an article finds the story it founded or joined, alert-feed
+ * entries are added once per story (ZADD NX), digest entries once per subscription and story (a
+ * marker), a delivery is named by its subscription and stories (onceWithin), and an alert that
+ * is in two deliveries all the same is sent by one (its sent-marker), so no alert is sent twice
+ * and none is lost.
  */
 async function processBatch(articles: Article[], firstSeenAt: string, ctx: WorkerContext): Promise<BatchResult> {
   const result: BatchResult = { articles: articles.length, matched: 0, alerts: 0, digests: 0 };
@@ -117,7 +120,7 @@ async function processBatch(articles: Article[], firstSeenAt: string, ctx: Worke
   await ctx.directory.ready;
   let disabled: Promise<Map<string, string>> | undefined;
   const on: HandOnContext = { feed, firstSeenAt, disabled: () => (disabled ??= new SubscriptionState(ctx.redis, ctx.keys).disabled()) };
-  const alerts: DeliverJob[] = [];
+  const alerts = new AlertBatches();
   const matched: Matched[] = [];
   for (const article of articles) {
     const matches = ctx.directory.index.match(matchInputOf(article, feed?.tags));
@@ -127,17 +130,46 @@ async function processBatch(articles: Article[], firstSeenAt: string, ctx: Worke
   }
   const handed = await handOn(matched, ctx, on, alerts);
   ctx.metrics.articles.inc(articles.length);
-  await ctx.queues.deliver.addBulk(alerts);
+  await ctx.queues.deliver.addBulk(alerts.jobs(ctx.settings.keepCompletedSeconds * 1000));
   matched.forEach(({ article }, i) => {
     logMatch(ctx, article, handed[i]!);
     result.digests += handed[i]!.digests.length;
   });
   result.matched = matched.length;
-  result.alerts = alerts.length;
+  result.alerts = alerts.count;
   return result;
 }
 
-type DeliverJob = { name: string; data: AlertDelivery; opts: ReturnType<typeof onceWithin> };
+/**
+ * The alerts of one article job, gathered per immediate subscription in the order they arose:
+ * one delivery job each, so the queue's work per job (add, take, finish, deduplication key) is
+ * paid once per subscription and batch rather than once per alert. A story twice for one
+ * subscription (two copies in one batch) is one alert, the first.
+ */
+class AlertBatches {
+  private readonly bySubscription = new Map<string, Map<string, AlertItem>>();
+
+  add(subscriptionId: string, item: AlertItem): void {
+    let items = this.bySubscription.get(subscriptionId);
+    if (!items) this.bySubscription.set(subscriptionId, (items = new Map()));
+    if (!items.has(item.storyId)) items.set(item.storyId, item);
+  }
+
+  get count(): number {
+    let n = 0;
+    for (const items of this.bySubscription.values()) n += items.size;
+    return n;
+  }
+
+  /** One job per subscription, named by it and its stories: a re-run of the article job adds nothing. */
+  jobs(keepMs: number): { name: string; data: AlertsDelivery; opts: ReturnType<typeof onceWithin> }[] {
+    return [...this.bySubscription].map(([subscriptionId, byStory]) => ({
+      name: 'alerts',
+      data: { kind: 'alerts', subscriptionId, items: [...byStory.values()] },
+      opts: onceWithin(alertsJobId(subscriptionId, [...byStory.keys()]), keepMs),
+    }));
+  }
+}
 
 interface HandOnContext {
   feed?: FeedConfig;
@@ -150,12 +182,12 @@ type Matched = { article: Article; matches: RuleMatch[] };
 
 /**
  * Matched articles of one job, in order: their stories, the alert feeds of their rules and
- * subscriptions, digest entries, and (pushed to `alerts`, for the caller to queue) the
- * deliveries of immediate subscriptions. The Redis steps go for all the articles at once: the
+ * subscriptions, digest entries, and (added to `alerts`, for the caller to queue) the alerts of
+ * immediate subscriptions. The Redis steps go for all the articles at once: the
  * story scripts in one pipeline (run in order, so a copy finds the story an earlier article
  * founded, as one after the other), then the alert-feed entries in one pipeline per feed.
  */
-async function handOn(found: Matched[], ctx: WorkerContext, on: HandOnContext, alerts: DeliverJob[]): Promise<Omit<ArticleResult, 'extracted'>[]> {
+async function handOn(found: Matched[], ctx: WorkerContext, on: HandOnContext, alerts: AlertBatches): Promise<Omit<ArticleResult, 'extracted'>[]> {
   if (found.length === 0) return [];
   const { feed, firstSeenAt } = on;
   const disabled = await on.disabled();
@@ -218,11 +250,7 @@ async function handOn(found: Matched[], ctx: WorkerContext, on: HandOnContext, a
         const outcome = await digests.add(sub.id, { storyId, article: slim, source: sourceOf(article), rules, matchedAt, also: [] }, !isNew);
         if (outcome === 'added' || outcome === 'also') digested.push(sub.id);
       } else {
-        alerts.push({
-          name: 'alert',
-          data: { kind: 'alert', subscriptionId: sub.id, storyId, article: slim, rules, matchedAt, firstSeenAt },
-          opts: onceWithin(deliverJobId(sub.id, storyId), ctx.settings.keepCompletedSeconds * 1000),
-        });
+        alerts.add(sub.id, { storyId, article: slim, rules, matchedAt, firstSeenAt });
         queuedFor.push(sub.id);
       }
     }

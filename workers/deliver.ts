@@ -1,22 +1,26 @@
-// Deliver one alert or digest to one subscription: email (SMTP or outbox) or webhook (our signed
-// JSON, or a Slack / Discord message). A failure is thrown so BullMQ retries with exponential
-// backoff; when attempts run out the job stays in the failed set (`newswatch failed`, `newswatch
-// retry`). A permanent failure goes to the failed set at once, with the server's answer: an SMTP
-// 5xx (but 552, "mailbox full", which RFC 5321 says to treat as temporary) and a webhook 4xx
-// (but 408 and 429, which ask to come back later). A receiver answering 410 Gone disables the
-// subscription instead. A sent-marker written after success makes a retry of an
-// already-delivered job a no-op. Webhooks not from the YAML (created through the API or the web)
-// may not reach private addresses beyond what the operator allowed (address-guard.ts); such a
-// target fails at once, without retries. Operator notices (a feed broken, then recovered; see
-// src/alerts/operator-notice.ts) take the same path to settings.yaml's operator. Each alert or
-// digest sent is recorded as the last delivery (`newswatch status`).
+// Deliver a subscription's alerts, or a digest, to it: email (SMTP or outbox) or webhook (our
+// signed JSON, or a Slack / Discord message). A job holds the alerts of one article job for one
+// subscription (or, queued before that, one alert), sent in order; each alert is claimed before
+// and marked sent after its send (src/alerts/sent-markers.ts), so a retry sends only what is not
+// marked and two jobs holding the same story send it once. A failure is thrown so BullMQ retries
+// with exponential backoff; when attempts run out the job stays in the failed set (`newswatch
+// failed`, `newswatch retry`). A permanent failure goes to the failed set at once, with the
+// server's answer: an SMTP 5xx (but 552, "mailbox full", which RFC 5321 says to treat as
+// temporary) and a webhook 4xx (but 408 and 429, which ask to come back later). A receiver
+// answering 410 Gone disables the subscription instead. Webhooks not from the YAML (created
+// through the API or the web) may not reach private addresses beyond what the operator allowed
+// (address-guard.ts); such a target fails at once, without retries. Operator notices (a feed
+// broken, then recovered; see src/alerts/operator-notice.ts) take the same path to
+// settings.yaml's operator. Each alert or digest sent is recorded as the last delivery
+// (`newswatch status`).
 
-import { UnrecoverableError, type Job } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Alert } from '../src/alerts/alert.js';
 import type { Subscription } from '../src/alerts/directory.js';
-import { LastDeliveryStore } from '../src/alerts/last-delivery.js';
 import { noticePayload, renderNoticeEmail } from '../src/alerts/operator-notice.js';
 import { renderAlertEmail, renderDigestEmail } from '../src/alerts/render-email.js';
+import { SentMarkers, type Claim, type Claimant } from '../src/alerts/sent-markers.js';
 import { SubscriptionState, subscriptionRuleIds } from '../src/alerts/subscriptions.js';
 import { emailLinks } from '../src/alerts/manage.js';
 import { discordPayload, postWebhook, slackPayload, webhookPayload, WebhookError } from '../src/alerts/webhook.js';
@@ -24,11 +28,14 @@ import type { WebhookConfig } from '../src/config/schema.js';
 import { addressPolicy } from '../src/feeds/address-guard.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import {
+  alertTitle,
   deliverJobId,
   describeDelivery,
   digestJobId,
   noticeJobId,
   type AlertDelivery,
+  type AlertItem,
+  type AlertsDelivery,
   type DeliverJobData,
   type DigestDelivery,
   type OperatorNotice,
@@ -41,24 +48,112 @@ export interface DeliverResult {
   duplicate?: boolean;
   /** The receiver answered 410 Gone and the subscription was disabled. */
   disabled?: boolean;
+  /** The alerts this run sent, in order (alert jobs; a digest or notice is the job itself). */
+  sent?: { title: string; receipt: string }[];
 }
 
-const SENT_TTL_SECONDS = 14 * 86_400;
-
-export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContext): Promise<DeliverResult> {
+export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContext, token?: string): Promise<DeliverResult> {
   const data = job.data;
   if (data.kind === 'notice') return deliverNotice(data, ctx);
   await ctx.directory.ready;
   const sub = ctx.directory.subscription(data.subscriptionId);
-  const id = data.kind === 'alert' ? deliverJobId(data.subscriptionId, data.storyId) : digestJobId(data.subscriptionId, data.digestId);
-  const sentKey = ctx.keys.sent(id);
+  if (data.kind === 'digest') return deliverDigest(data, sub, ctx);
+  return deliverAlerts(job as Job<AlertDelivery | AlertsDelivery>, sub, ctx, token);
+}
+
+/** Unsubscribed, deleted, paused or disabled since the delivery was queued: nothing more goes out. */
+function dropped(subscriptionId: string, why: 'gone' | 'disabled' | 'paused', ctx: WorkerContext): DeliverResult {
+  ctx.log.warn({ subscriptionId }, `delivery for a subscription that is ${why}; dropped`);
+  return { channel: 'none' };
+}
+
+/**
+ * A subscription's alerts, one after the other: each claimed, sent and marked sent on its own,
+ * so a retry (after a failure, or a worker killed mid-batch) sends only what is not marked. The
+ * first failure stops the job and throws (BullMQ retries it with backoff, or a permanent failure
+ * goes to the failed set, its alerts with it). An alert another job is sending (a copy of the
+ * story in another batch) is left to it, and this job comes back when that claim ends: should
+ * the other job fail, this one sends it.
+ */
+async function deliverAlerts(job: Job<AlertDelivery | AlertsDelivery>, sub: Subscription | undefined, ctx: WorkerContext, token: string | undefined): Promise<DeliverResult> {
+  const data = job.data;
+  const items: AlertItem[] = data.kind === 'alert' ? [data] : data.items;
+  if (!sub) return dropped(data.subscriptionId, 'gone', ctx);
+  if (sub.paused) return dropped(sub.id, 'paused', ctx);
+  const markers = new SentMarkers(ctx.redis, ctx.keys);
+  // Unique to this run of the job: a claim left by an earlier run (killed) is another holder's.
+  const by: Claimant = { holder: `${job.id ?? ''} ${token ?? randomUUID()}`, ttlMs: ctx.settings.lockDurationMs };
+  const idOf = (item: AlertItem) => deliverJobId(sub.id, item.storyId);
   // Both questions in one round trip: a delivery waits on Redis, not on the CPU.
-  const [disabled, sent] = sub ? await Promise.all([new SubscriptionState(ctx.redis, ctx.keys).isDisabled(sub.id), ctx.redis.exists(sentKey)]) : [false, 0];
-  if (!sub || sub.paused || disabled) {
-    // Unsubscribed, deleted, paused or disabled since the alert was queued: nothing more goes out.
-    ctx.log.warn({ subscriptionId: data.subscriptionId }, `delivery for a subscription that is ${!sub ? 'gone' : disabled ? 'disabled' : 'paused'}; dropped`);
-    return { channel: 'none' };
+  const [disabled, first] = await Promise.all([new SubscriptionState(ctx.redis, ctx.keys).isDisabled(sub.id), items[0] && markers.claim(idOf(items[0]), by)]);
+  if (disabled) {
+    if (first?.state === 'claimed') await markers.release(idOf(items[0]!), by);
+    return dropped(sub.id, 'disabled', ctx);
   }
+
+  const channel = sub.email ? 'email' : 'webhook';
+  const result: DeliverResult = { channel, to: sub.email ?? sub.webhook?.url, sent: [] };
+  let busyMs: number | undefined;
+  let claim: Claim | undefined = first;
+  for (const [i, item] of items.entries()) {
+    const id = idOf(item);
+    claim ??= await markers.claim(id, by);
+    if (claim.state !== 'claimed') {
+      if (claim.state === 'busy') busyMs = Math.max(busyMs ?? 0, claim.retryInMs);
+      claim = undefined;
+      continue;
+    }
+    let out: DeliverResult;
+    try {
+      out = await markers.holding(id, by, () => send({ kind: 'alert', subscriptionId: sub.id, ...item }, id, sub, ctx));
+    } catch (err) {
+      ctx.metrics.delivered('alert', channel, 'failed');
+      ctx.log.warn({ subscriptionId: sub.id, storyId: item.storyId, title: alertTitle(item), err: (err as Error).message }, 'alert not delivered');
+      await markers.release(id, by);
+      throw err;
+    }
+    if (out.channel === 'none' || out.disabled) {
+      await markers.release(id, by);
+      return { ...result, ...out, sent: result.sent };
+    }
+    const sentAt = new Date().toISOString();
+    const next = items[i + 1];
+    // The marker only after the send; the status line and the next alert's claim beside it.
+    claim = await markers.afterSend(
+      id,
+      sentAt,
+      { at: sentAt, subscriptionId: sub.id, kind: 'alert', storyId: item.storyId, title: alertTitle(item), channel: out.channel, to: out.to ?? '' },
+      next && { deliveryId: idOf(next), by },
+    );
+    ctx.metrics.delivered('alert', channel, 'sent', item.firstSeenAt);
+    ctx.log.info({ subscriptionId: sub.id, kind: 'alert', storyId: item.storyId, channel: out.channel, to: out.to, receipt: out.receipt }, 'delivered');
+    result.sent!.push({ title: alertTitle(item), receipt: out.receipt ?? '' });
+    result.receipt = out.receipt;
+  }
+  if (busyMs !== undefined) await comeBackLater(job, busyMs, ctx, token);
+  if (result.sent!.length === 0) result.duplicate = true;
+  return result;
+}
+
+/**
+ * Some alerts of the job are being sent by another job: the job waits (delayed, no attempt
+ * counted) until their claims end, then runs again; what it sent meanwhile is marked and skipped.
+ */
+async function comeBackLater(job: Job, busyMs: number, ctx: WorkerContext, token: string | undefined): Promise<never> {
+  const until = Date.now() + busyMs + 100 + Math.random() * 400;
+  ctx.log.info({ subscriptionId: job.data.subscriptionId, jobId: job.id, until: new Date(until).toISOString() }, 'alerts being sent by another job; looking again when its claim ends');
+  if (token === undefined) throw new Error(`alerts of job ${job.id} are being sent by another job; retried later`);
+  await job.moveToDelayed(until, token);
+  throw new DelayedError();
+}
+
+/** A digest: its job id keeps it to one job, so a sent-marker is enough. */
+async function deliverDigest(data: DigestDelivery, sub: Subscription | undefined, ctx: WorkerContext): Promise<DeliverResult> {
+  const id = digestJobId(data.subscriptionId, data.digestId);
+  const markers = new SentMarkers(ctx.redis, ctx.keys);
+  // Both questions in one round trip: a delivery waits on Redis, not on the CPU.
+  const [disabled, sent] = sub ? await Promise.all([new SubscriptionState(ctx.redis, ctx.keys).isDisabled(sub.id), markers.isSent(id)]) : [false, false];
+  if (!sub || sub.paused || disabled) return dropped(data.subscriptionId, !sub ? 'gone' : disabled ? 'disabled' : 'paused', ctx);
   if (sent) return { channel: sub.email ? 'email' : 'webhook', duplicate: true };
 
   const channel = sub.email ? 'email' : 'webhook';
@@ -72,19 +167,16 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
   if (result.channel === 'none' || result.disabled) return result;
   const sentAt = new Date().toISOString();
   // The sent-marker only after the send; the status line beside it, in the same round trip.
-  await Promise.all([
-    ctx.redis.set(sentKey, sentAt, 'EX', SENT_TTL_SECONDS),
-    new LastDeliveryStore(ctx.redis, ctx.keys).record({
-      at: sentAt,
-      subscriptionId: sub.id,
-      kind: data.kind,
-      storyId: data.kind === 'alert' ? data.storyId : data.digestId,
-      title: describeDelivery(data),
-      channel: result.channel,
-      to: result.to ?? '',
-    }),
-  ]);
-  ctx.metrics.delivered(data.kind, channel, 'sent', data.kind === 'alert' ? data.firstSeenAt : undefined);
+  await markers.markSent(id, sentAt, {
+    at: sentAt,
+    subscriptionId: sub.id,
+    kind: data.kind,
+    storyId: data.digestId,
+    title: describeDelivery(data),
+    channel: result.channel,
+    to: result.to ?? '',
+  });
+  ctx.metrics.delivered(data.kind, channel, 'sent');
   ctx.log.info({ subscriptionId: sub.id, kind: data.kind, channel: result.channel, to: result.to, receipt: result.receipt }, 'delivered');
   return result;
 }
@@ -92,8 +184,8 @@ export async function processDeliver(job: Job<DeliverJobData>, ctx: WorkerContex
 /** A note to the operator of settings.yaml (as it is now: a reload may have changed it). */
 async function deliverNotice(data: OperatorNotice, ctx: WorkerContext): Promise<DeliverResult> {
   const id = noticeJobId(data);
-  const sentKey = ctx.keys.sent(id);
-  if (await ctx.redis.exists(sentKey)) return { channel: data.channel, duplicate: true };
+  const markers = new SentMarkers(ctx.redis, ctx.keys);
+  if (await markers.isSent(id)) return { channel: data.channel, duplicate: true };
   const { email, webhook } = ctx.settings.operator;
   if (data.channel === 'email' ? !email : !webhook) {
     ctx.log.warn({ feedId: data.feed.id, event: data.event, channel: data.channel }, `operator notice dropped: settings.yaml no longer has operator.${data.channel}`);
@@ -120,7 +212,7 @@ async function deliverNotice(data: OperatorNotice, ctx: WorkerContext): Promise<
     ctx.metrics.delivered('notice', data.channel, 'failed');
     throw err;
   }
-  await ctx.redis.set(sentKey, new Date().toISOString(), 'EX', SENT_TTL_SECONDS);
+  await markers.markSent(id, new Date().toISOString());
   ctx.metrics.delivered('notice', data.channel, 'sent');
   ctx.log.info({ feedId: data.feed.id, event: data.event, channel: result.channel, to: result.to, receipt: result.receipt }, 'operator told');
   return result;

@@ -46,6 +46,11 @@ export class LastDeliveryStore {
     await this.redis.nwRecordLastDelivery(this.keys.lastDelivery(), ...FIELDS.map((f) => d[f]));
   }
 
+  /** The same as a command of `pipeline` (of this store's client), sent with the caller's others. */
+  recordOn(pipeline: ReturnType<RedisClient['pipeline']>, d: LastDelivery): void {
+    (pipeline as unknown as { nwRecordLastDelivery(...args: string[]): void }).nwRecordLastDelivery(this.keys.lastDelivery(), ...FIELDS.map((f) => d[f]));
+  }
+
   async get(): Promise<LastDelivery | undefined> {
     const h = await this.redis.hgetall(this.keys.lastDelivery());
     if (!h.at) return undefined;

@@ -77,8 +77,10 @@ export async function runOnceCommand(
       if (is(worker, QUEUES.deliver)) {
         const r = result as DeliverResult;
         const title = describeDelivery(job.data as DeliverJobData);
+        // A job of alerts lists each it sent (also those before a 410 disabled the subscription).
+        if (r.to && r.sent) summary.delivered.push(...r.sent.map((s) => ({ to: r.to!, ...s })));
         if (r.disabled) summary.disabled.push({ subscription: (job.data as DeliverJobData).subscriptionId, title });
-        else if (r.to) summary.delivered.push({ to: r.to, title, receipt: r.receipt ?? '' });
+        else if (r.to && !r.sent && !r.duplicate) summary.delivered.push({ to: r.to, title, receipt: r.receipt ?? '' });
       }
       showProgress();
     });

@@ -69,10 +69,8 @@ export interface DigestJobData {
   subscriptionId: string;
 }
 
-/** One alert for one story, sent as it happens. */
-export interface AlertDelivery {
-  kind: 'alert';
-  subscriptionId: string;
+/** One story for one immediate subscription, sent as it happens. */
+export interface AlertItem {
   storyId: string;
   article: Article;
   rules: MatchedRule[];
@@ -80,6 +78,27 @@ export interface AlertDelivery {
   matchedAt: string;
   /** When a poll first saw the item (ISO 8601): the start of the alert latency in /metrics. */
   firstSeenAt?: string;
+}
+
+/**
+ * One alert in a job of its own: what an article job queued per (subscription, story) before
+ * AlertsDelivery, and still does for a single alert (an article job with page fetch).
+ */
+export interface AlertDelivery extends AlertItem {
+  kind: 'alert';
+  subscriptionId: string;
+}
+
+/**
+ * The alerts of one article job (a poll's batch) for one immediate subscription, in order, sent
+ * one after the other by one deliver job: the queue's work per job (add, take, finish,
+ * deduplication key) is paid once per batch. Each alert is still sent once: a claim and a
+ * sent-marker per (subscription, story) (src/alerts/sent-markers.ts).
+ */
+export interface AlertsDelivery {
+  kind: 'alerts';
+  subscriptionId: string;
+  items: AlertItem[];
 }
 
 /** One digest email: the stories drained from a subscription's bucket by one digest run. */
@@ -116,7 +135,7 @@ export interface OperatorNotice {
   at: string;
 }
 
-export type DeliverJobData = AlertDelivery | DigestDelivery | OperatorNotice;
+export type DeliverJobData = AlertDelivery | AlertsDelivery | DigestDelivery | OperatorNotice;
 
 /** BullMQ rejects ":" in custom ids and ids that are plain integers; a short hash avoids both. */
 export function hashId(...parts: string[]): string {
@@ -140,7 +159,10 @@ export const articleJobId = (article: Article) => `a-${hashId(article.feed, arti
  * between, the re-run of its items gives no second alert either: see workers/article.ts.)
  */
 export const articleBatchJobId = (feedId: string, articles: Article[]) => `b-${hashId(feedId, ...articles.map((a) => a.id))}`;
+/** One alert's id: its job's when it has one of its own, and its sent-marker's either way. */
 export const deliverJobId = (subscriptionId: string, storyId: string) => `d-${hashId(subscriptionId, storyId)}`;
+/** A batch of alerts is named by its subscription and stories: a re-run of its article job adds nothing. */
+export const alertsJobId = (subscriptionId: string, storyIds: string[]) => `e-${hashId(subscriptionId, ...storyIds)}`;
 export const pollSchedulerId = (feedId: string) => `feed-${feedId}`;
 export const digestJobId = (subscriptionId: string, digestId: string) => `g-${hashId(subscriptionId, digestId)}`;
 export const digestSchedulerId = (subscriptionId: string) => `digest-${subscriptionId}`;
@@ -159,7 +181,14 @@ export function describeDelivery(data: DeliverJobData): string {
   if (data.kind === 'notice') {
     return data.event === 'feed.failing' ? `feed "${data.feed.id}" failing since ${data.failingSince} (${data.channel})` : `feed "${data.feed.id}" recovered (${data.channel})`;
   }
-  return data.kind === 'alert'
-    ? (data.article.title ?? data.article.url ?? data.article.id)
-    : `digest of ${data.entries.length + data.omitted} stories`;
+  if (data.kind === 'alert') return alertTitle(data);
+  if (data.kind === 'alerts') {
+    const [first] = data.items;
+    if (!first) return 'no alerts';
+    return data.items.length === 1 ? alertTitle(first) : `${data.items.length} alerts: ${alertTitle(first)}, and ${data.items.length - 1} more`;
+  }
+  return `digest of ${data.entries.length + data.omitted} stories`;
 }
+
+/** One line naming an alert: its article's title, else its link or id. */
+export const alertTitle = (item: AlertItem): string => item.article.title ?? item.article.url ?? item.article.id;

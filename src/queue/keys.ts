@@ -100,8 +100,8 @@ export const KEY_FAMILIES = {
   sent: {
     pattern: 'sent:<delivery>',
     type: 'string',
-    owner: 'workers/deliver.ts',
-    lifetime: 'an alert or digest was delivered; 14 days',
+    owner: 'src/alerts/sent-markers.ts',
+    lifetime: 'an alert or digest was delivered; 14 days (while an alert is being sent: the claim of the job sending it, for the job lock duration)',
   },
   lastDelivery: {
     pattern: 'last-delivery',

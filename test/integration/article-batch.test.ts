@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Job } from 'bullmq';
 import { DigestStore } from '../../src/alerts/digest-store.js';
 import type { WorkerContext } from '../../src/queue/context.js';
-import { ARTICLE_BATCH_MAX, isArticleBatch, type ArticleBatchJobData, type ArticleQueueData } from '../../src/queue/jobs.js';
+import { ARTICLE_BATCH_MAX, isArticleBatch, type AlertsDelivery, type ArticleBatchJobData, type ArticleQueueData } from '../../src/queue/jobs.js';
 import { processArticle } from '../../workers/article.js';
 import type { Pipeline } from '../../workers/index.js';
 import { processPoll } from '../../workers/poll.js';
@@ -97,7 +97,10 @@ describe('article batches', { timeout: 120_000 }, () => {
     // worker is killed after the work but before the job was marked completed.
     expect(await processArticle(job as Job<ArticleQueueData>, ctx)).toMatchObject({ articles: wire.length, matched: TOPICS.length, alerts: TOPICS.length });
     expect(await processArticle(job as Job<ArticleQueueData>, ctx)).toMatchObject({ articles: wire.length, matched: TOPICS.length });
-    expect(await ctx.queues.deliver.getWaitingCount()).toBe(TOPICS.length);
+    // One delivery for the subscription, holding its alerts of the batch in order.
+    const [delivery, ...others] = await ctx.queues.deliver.getWaiting();
+    expect(others).toHaveLength(0);
+    expect((delivery!.data as AlertsDelivery).items.map((a) => a.article.title)).toEqual(TOPICS.map((t, i) => `Ceasefire watch ${i}: ${t}`));
     expect(await feedOf('subscription', 'desk')).toBe(TOPICS.length);
     expect(await feedOf('subscription', 'weekly')).toBe(TOPICS.length);
     expect(await feedOf('rule', 'ceasefire')).toBe(TOPICS.length);

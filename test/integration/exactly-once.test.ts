@@ -1,8 +1,11 @@
 // Exactly once across a crash: a `newswatch start` process is killed with SIGKILL in the middle
-// of a batch of deliveries, a second one takes over, and every expected alert arrives once.
+// of a batch of alerts (one delivery job holding them all), a second one takes over, and every
+// expected alert arrives once.
 
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { DeliverJobData } from '../../src/queue/jobs.js';
 import { rss, STORY_TOPICS as TOPICS, type FeedItem } from '../helpers/feeds.js';
 import { spawnCli, waitFor } from '../helpers/cli.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
@@ -51,6 +54,11 @@ describe('exactly-once delivery', () => {
     const redis = new Redis(env.REDIS_URL);
     try {
       await waitFor(async () => (await redis.keys(`${env.NEWSWATCH_PREFIX}:sent:*`)).length >= 3, 90_000, 'the sent-markers of the first alerts');
+      // The kill lands mid-batch: one delivery job holds every alert of the feed's poll.
+      const deliver = new Queue<DeliverJobData>('deliver', { connection: redis, prefix: env.NEWSWATCH_PREFIX });
+      const jobs = await deliver.getJobs(['active', 'waiting', 'delayed']);
+      expect(jobs.map((j) => (j.data.kind === 'alerts' ? j.data.items.length : j.data.kind))).toEqual([TOPICS.length]);
+      await deliver.close();
     } finally {
       redis.disconnect();
     }

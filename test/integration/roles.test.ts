@@ -4,7 +4,7 @@
 
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { isArticleBatch, QUEUES, type ArticleQueueData, type QueueName } from '../../src/queue/jobs.js';
+import { isArticleBatch, QUEUES, type ArticleQueueData, type DeliverJobData, type QueueName } from '../../src/queue/jobs.js';
 import { RedisKeys } from '../../src/queue/keys.js';
 import { runCli, spawnCli, waitFor } from '../helpers/cli.js';
 import { rss, type FeedItem } from '../helpers/feeds.js';
@@ -53,15 +53,16 @@ describe('newswatch start --only ROLES', () => {
     const keys = new RedisKeys(prefix, false);
     const queue = <T>(name: QueueName) => new Queue<T>(keys.queue(name), { connection: { url: inject('redisUrl') }, prefix });
     const articles = queue<ArticleQueueData>(QUEUES.article);
-    const deliveries = queue(QUEUES.deliver);
-    const waiting = async (q: Queue) => (await q.getJobCounts('waiting')).waiting;
+    const deliveries = queue<DeliverJobData>(QUEUES.deliver);
     // The feed has no page fetch: its new items wait as one batch job.
+    // The subscription's alerts of that batch wait as one delivery job.
+    const alertsWaiting = async () => (await deliveries.getWaiting()).reduce((n, job) => n + (job.data.kind === 'alerts' ? job.data.items.length : 1), 0);
     const articlesWaiting = async () => (await articles.getWaiting()).reduce((n, job) => n + (isArticleBatch(job.data) ? job.data.articles.length : 1), 0);
     const processes = [spawnCli(['start', '--config', dir, '--only', 'web,poll'], env)];
     try {
       await waitFor(async () => (await articlesWaiting()) === TOPICS.length, 90_000, 'the poll process to queue every article');
       processes.push(spawnCli(['start', '--config', dir, '--only', 'article'], env));
-      await waitFor(async () => (await waiting(deliveries)) === TOPICS.length, 90_000, 'the article process to queue every delivery');
+      await waitFor(async () => (await alertsWaiting()) === TOPICS.length, 90_000, 'the article process to queue every alert');
       expect(smtp.messages).toHaveLength(0);
       processes.push(spawnCli(['start', '--config', dir, '--only', 'deliver,digest'], env));
       await waitFor(() => smtp.messages.length >= TOPICS.length, 90_000, 'every alert');
