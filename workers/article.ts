@@ -7,7 +7,8 @@
 // subscriptions. Every matching rule and interested subscription also gets the story in its
 // alert feed (once per story, however many copies). A job is one article when its feed has
 // fetchArticle on (the page fetch is the cost; articles go in parallel), else a poll's batch of
-// new articles (processBatch: the queue's own work paid once per batch).
+// new articles (processBatch: the queue's own work paid once per batch). A process that runs the
+// poll role too calls processBatch from the poll itself, and queues no batch (workers/poll.ts).
 
 import { DelayedError, type Job } from 'bullmq';
 import { matchedWords } from '../src/alerts/alert-feed.js';
@@ -100,17 +101,18 @@ async function processOne(job: Job<ArticleJobData>, firstSeenAt: string, ctx: Wo
 }
 
 /**
- * A poll's new articles of one feed without page fetch, in one go: kept among the recent
- * articles by one script call, each matched, and only the few that match handed on, with one
- * addBulk of their deliveries (one per subscription) at the end. A re-run (the worker was killed
- * midway; BullMQ gives the job to another) repeats every step, and each is idempotent: the
- * recent articles are replaced, an article finds the story it founded or joined, alert-feed
- * entries are added once per story (ZADD NX), digest entries once per subscription and story (a
- * marker), a delivery is named by its subscription and stories (onceWithin), and an alert that
- * is in two deliveries all the same is sent by one (its sent-marker), so no alert is sent twice
- * and none is lost.
+ * A poll's new articles of one feed without page fetch, in one go (a batch job's, or the poll's
+ * own in a process that runs the article role): kept among the recent articles by one script
+ * call, each matched, and only the few that match handed on, with one addBulk of their
+ * deliveries (one per subscription) at the end. A re-run (the worker was killed midway and
+ * BullMQ gives the job to another, or a poll killed before remembering its items reads them
+ * again) repeats every step, and each is idempotent: the recent articles are replaced, an
+ * article finds the story it founded or joined, alert-feed entries are added once per story
+ * (ZADD NX), digest entries once per subscription and story (a marker), a delivery is named by
+ * its subscription and stories (onceWithin), and an alert that is in two deliveries all the same
+ * is sent by one (its sent-marker), so no alert is sent twice and none is lost.
  */
-async function processBatch(articles: Article[], firstSeenAt: string, ctx: WorkerContext): Promise<BatchResult> {
+export async function processBatch(articles: Article[], firstSeenAt: string, ctx: WorkerContext): Promise<BatchResult> {
   const result: BatchResult = { articles: articles.length, matched: 0, alerts: 0, digests: 0 };
   if (articles.length === 0) return result;
   const feedId = articles[0]!.feed;

@@ -138,6 +138,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     linkSecret: () => (secret ??= linkSecret(redis, keys, settings.secret)),
     metrics: new Metrics({ queues, ruleIndex: () => directory.indexStats() }),
     log: options.log,
+    processesArticles: false,
   };
   const workers: Worker[] = [];
   const workerConnections: RedisClient[] = [];
@@ -150,6 +151,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       connection,
       prefix: settings.prefix,
       concurrency,
+      // BullMQ renews each job's lock every half lockDuration from a timer, so a long job keeps
+      // it as long as the event loop turns: a poll that processes its feed's new items itself
+      // holds the main thread for one batch's matching at a time (100 articles, tens of ms).
       lockDuration: settings.lockDurationMs,
       stalledInterval: settings.lockDurationMs,
     });
@@ -193,6 +197,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (workers.length > 0) return workers;
       // Only the poll and article workers parse (feeds, pages) in sandbox threads.
       if (wanted.includes(QUEUES.poll) || wanted.includes(QUEUES.article)) ctx.sandbox.warmUp();
+      ctx.processesArticles = wanted.includes(QUEUES.article);
       if (wanted.includes(QUEUES.poll)) worker<PollJobData>(QUEUES.poll, settings.concurrency.poll, processPoll);
       if (wanted.includes(QUEUES.article)) worker<ArticleQueueData>(QUEUES.article, settings.concurrency.article, processArticle);
       if (wanted.includes(QUEUES.digest)) worker<DigestJobData>(QUEUES.digest, settings.concurrency.digest, processDigest);

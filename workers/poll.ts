@@ -1,6 +1,7 @@
 // Poll one feed: skip it while it is backed off or while another poll of it runs (poll-lock.ts),
-// fetch it (conditional GET, per-host limits), parse, normalise, queue the new items (a job per
-// item when the feed fetches article pages, else a job per batch of items), then remember the
+// fetch it (conditional GET, per-host limits), parse, normalise, hand the new items on (a job per
+// item when the feed fetches article pages; else batches of items, processed right here when
+// this process runs the article role, queued as jobs when it does not), then remember the
 // items. A 304 stops right after the fetch. A
 // failure is recorded in the feed's health with the time of the next try (Retry-After, else
 // exponential backoff) and rethrown; other feeds are unaffected. A feed failing for longer than
@@ -12,7 +13,7 @@ import { hasOperator, queueOperatorNotices, type NoticeFacts } from '../src/aler
 import type { FeedConfig } from '../src/config/schema.js';
 import { isFlagged, nextPollAfterFailure, nextPollAfterSuccess, shouldSkipPoll } from '../src/feeds/backoff.js';
 import { FetchError, fetchUrl } from '../src/feeds/fetch.js';
-import { withoutHtml } from '../src/feeds/article.js';
+import { withoutHtml, type Article } from '../src/feeds/article.js';
 import { HealthStore } from '../src/feeds/health.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
 import { PollLock, pollLockMs } from '../src/feeds/poll-lock.js';
@@ -20,6 +21,7 @@ import { SeenStore } from '../src/feeds/seen.js';
 import { ValidatorStore } from '../src/feeds/validators.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import { articleBatchJobId, articleBatches, articleJobId, onceWithin, type PollJobData } from '../src/queue/jobs.js';
+import { processBatch, type BatchResult } from './article.js';
 
 export interface PollResult {
   feedId: string;
@@ -29,6 +31,11 @@ export interface PollResult {
   skippedOld: number;
   /** For "deferred": when the feed will be polled again (ISO 8601). */
   nextPollAt?: string;
+  /**
+   * What the poll processed itself (a feed without page fetch, in a process that runs the article
+   * role); absent when its new items were queued as article jobs, or it had none to hand on.
+   */
+  processed?: BatchResult;
 }
 
 const FEED_ACCEPT = 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8';
@@ -121,15 +128,9 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
     const fresh = articles.filter((a) => newIds.has(a.id));
     const toQueue = firstPoll ? fresh.filter((a) => Date.parse(a.published ?? '') >= cutoff) : fresh;
 
-    // A job per article when its page is fetched (that is the cost, and pages go in parallel);
-    // else a job per batch of new articles, the queue's own work paid once per batch.
-    const keepMs = settings.keepCompletedSeconds * 1000;
-    await ctx.queues.article.addBulk(
-      feed.fetchArticle
-        ? toQueue.map((article) => ({ name: 'article', data: { article: withoutHtml(article) }, opts: onceWithin(articleJobId(article), keepMs) }))
-        : articleBatches(toQueue.map(withoutHtml)).map((articles) => ({ name: 'articles', data: { articles }, opts: onceWithin(articleBatchJobId(feed.id, articles), keepMs) })),
-    );
-    // Remember every item in the feed (refreshing old ones) only after their jobs are queued.
+    const processed = await handOnNew(feed, toQueue, ctx);
+    // Remember every item in the feed (refreshing old ones) only after the new ones are safe:
+    // processed, or queued as jobs. A poll killed before this line reads them again as new.
     await seen.remember(feed.id, articles.map((a) => a.id));
     await validatorStore.save(feed.id, { etag: response.etag, lastModified: response.lastModified });
     const recovered = await health.recordSuccess(feed.id, {
@@ -141,11 +142,12 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
       repeatedIds,
     });
     await tellIfRecovered(ctx, feed, recovered);
-    ctx.log.info({ feedId, items: articles.length, queued: toQueue.length }, 'feed polled');
+    const processedHere = processed?.articles ?? 0;
+    ctx.log.info({ feedId, items: articles.length, queued: toQueue.length - processedHere, processed: processedHere }, 'feed polled');
     ctx.metrics.polls.inc({ outcome: toQueue.length > 0 ? 'new_items' : 'no_new_items' });
     ctx.metrics.itemsSeen.inc(articles.length);
     ctx.metrics.itemsNew.inc(toQueue.length);
-    return { feedId, status: 'ok', itemsInFeed: articles.length, newItems: toQueue.length, skippedOld: fresh.length - toQueue.length };
+    return { feedId, status: 'ok', itemsInFeed: articles.length, newItems: toQueue.length, skippedOld: fresh.length - toQueue.length, ...(processed ? { processed } : {}) };
   } catch (err) {
     const e = err instanceof FetchError ? err : new FetchError('network', `${feed.url}: ${(err as Error).message}`);
     if (e.errorClass === 'busy') {
@@ -170,6 +172,56 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
     } else ctx.log.warn(detail, `feed poll failed; next try ${next.reason === 'retry-after' ? 'when the server asked' : 'after backoff'}`);
     throw e;
   }
+}
+
+/**
+ * Hands a poll's new items on; returns what it processed itself. A feed with fetchArticle: a job
+ * per item (the page fetch is the cost, and pages go in parallel). Else the items go in batches
+ * (articleBatches). In a process that runs the article role each batch is processed right here
+ * (processBatch), which spares writing its text to Redis as a job, reading it back and BullMQ's
+ * add, take and finish; in one that does not (`start --only poll`), each is a job for an article
+ * worker elsewhere.
+ * A batch that fails here (Redis lost midway, an article that trips a bug) is queued as a job,
+ * with the batches after it, as a poll-only process would: the article worker retries it with
+ * backoff and keeps it among the failed jobs when attempts run out, so nothing is lost, and the
+ * feed, which was read fine, is not counted as failing. The steps the batch had done are
+ * idempotent, so its re-run adds no second alert. (Should queueing fail too, the poll fails as
+ * it always did when it could not queue, and the items, not remembered, come again next poll.)
+ */
+async function handOnNew(feed: FeedConfig, articles: Article[], ctx: WorkerContext): Promise<BatchResult | undefined> {
+  const keepMs = ctx.settings.keepCompletedSeconds * 1000;
+  if (feed.fetchArticle) {
+    if (articles.length > 0) {
+      await ctx.queues.article.addBulk(articles.map((article) => ({ name: 'article', data: { article: withoutHtml(article) }, opts: onceWithin(articleJobId(article), keepMs) })));
+    }
+    return undefined;
+  }
+  const batches = articleBatches(articles.map(withoutHtml));
+  let done = 0;
+  let processed: BatchResult | undefined;
+  if (ctx.processesArticles && batches.length > 0) {
+    processed = { articles: 0, matched: 0, alerts: 0, digests: 0 };
+    // When the poll first saw them: the start of the alert latency, as an article job's timestamp.
+    const firstSeenAt = new Date().toISOString();
+    try {
+      for (const batch of batches) {
+        const r = await processBatch(batch, firstSeenAt, ctx);
+        processed.articles += r.articles;
+        processed.matched += r.matched;
+        processed.alerts += r.alerts;
+        processed.digests += r.digests;
+        done++;
+      }
+    } catch (err) {
+      const left = batches.slice(done).reduce((n, b) => n + b.length, 0);
+      ctx.log.warn({ feedId: feed.id, articles: left, err: (err as Error).message }, 'new items not processed in the poll; queued as article jobs, which are retried');
+    }
+  }
+  const queued = batches.slice(done);
+  if (queued.length > 0) {
+    await ctx.queues.article.addBulk(queued.map((batch) => ({ name: 'articles', data: { articles: batch }, opts: onceWithin(articleBatchJobId(feed.id, batch), keepMs) })));
+  }
+  return processed;
 }
 
 const feedFacts = (feed: FeedConfig): NoticeFacts['feed'] => ({ id: feed.id, url: feed.url, ...(feed.title ? { title: feed.title } : {}) });

@@ -24,6 +24,7 @@ import { inParallel } from '../../src/queue/in-parallel.js';
 import { Sandbox } from '../../src/sandbox/pool.js';
 import { articleCounts, type ArticleJobResult } from '../../workers/article.js';
 import { createPipeline, type Pipeline } from '../../workers/index.js';
+import type { PollResult } from '../../workers/poll.js';
 
 export type Command =
   | { cmd: 'start'; schedulers?: boolean }
@@ -41,7 +42,7 @@ export interface ProcessStats {
   heapMB: number;
   /** Main-thread garbage collection pauses, seconds since the process started. */
   gcS: number;
-  /** Per queue: jobs completed (the article queue: articles) and failed, and when the last one finished (ms). */
+  /** Per queue: jobs completed (the article queue: articles, those the polls processed themselves too) and failed. */
   completed: Record<string, number>;
   failed: Record<string, number>;
   /** Articles that matched at least one rule. */
@@ -131,9 +132,13 @@ function start(schedulers: boolean): Promise<void> | void {
     w.on('active', () => inFlightChange(w.name, 1));
     w.on('completed', (job, result: unknown) => {
       inFlightChange(w.name, -1);
-      // An article job is one article or a poll's batch: counted in articles.
+      // An article job is one article or a poll's batch: counted in articles. A poll that processed
+      // its feed's new items itself (no article job) adds them to the article count too.
       const counts = w.name === 'article' ? articleCounts(result as ArticleJobResult) : undefined;
       completed[w.name] = (completed[w.name] ?? 0) + (counts?.articles ?? 1);
+      const inPoll = w.name === 'poll' ? (result as PollResult).processed : undefined;
+      if (inPoll) completed.article = (completed.article ?? 0) + inPoll.articles;
+      matched += inPoll?.matched ?? 0;
       if (w.name === 'poll' && job.processedOn) pollLagsMs.push(job.processedOn - job.timestamp - (job.opts.delay ?? 0));
       matched += counts?.matched ?? 0;
       lastFinished = Date.now();

@@ -68,8 +68,9 @@ export async function runOnceCommand(
   for (const worker of pipeline.runWorkers()) {
     worker.on('completed', (job: Job, result: unknown) => {
       if (is(worker, QUEUES.poll) && ownPolls.has(job.id ?? '')) summary.feeds.set((job.data as PollJobData).feedId, { result: result as PollResult });
-      if (is(worker, QUEUES.article)) {
-        const counts = articleCounts(result as ArticleJobResult);
+      // Articles are processed by article jobs, and by the polls themselves for feeds without page fetch.
+      const counts = is(worker, QUEUES.poll) ? (result as PollResult).processed : is(worker, QUEUES.article) ? articleCounts(result as ArticleJobResult) : undefined;
+      if (counts) {
         summary.articles += counts.articles;
         summary.matched += counts.matched;
         summary.digested += counts.digests;

@@ -43,5 +43,10 @@ export class PollLock {
   }
 }
 
-/** Longest a poll can hold its feed: the fetch, the parse in its sandbox thread, and a margin for the Redis writes. */
+/**
+ * Longest a poll can hold its feed: the fetch, the parse in its sandbox thread, and a margin for
+ * the Redis writes and for processing the new items in the poll (about a millisecond of CPU each).
+ * Should a poll outlast it, a second poll of the feed may start and process the same items: a
+ * waste, not a second alert (each step is idempotent, workers/article.ts processBatch).
+ */
 export const pollLockMs = (s: { feedTimeoutMs: number; parsing: { timeoutMs: number } }) => s.feedTimeoutMs + s.parsing.timeoutMs + 30_000;

@@ -283,4 +283,10 @@ export interface WorkerContext {
   /** This process's Prometheus metrics (served at /metrics). */
   metrics: Metrics;
   log: Logger;
+  /**
+   * Whether this process runs the article role (set by runWorkers). A poll then processes the new
+   * items of a feed without page fetch itself, instead of writing them to Redis as batch jobs for
+   * an article worker to read back (workers/poll.ts).
+   */
+  processesArticles: boolean;
 }

@@ -47,7 +47,7 @@ export class Metrics {
       registers,
     });
     this.itemsSeen = new Counter({ name: `${METRIC_PREFIX}items_seen_total`, help: 'Items read in polled feeds (every item of every successful poll)', registers });
-    this.itemsNew = new Counter({ name: `${METRIC_PREFIX}items_new_total`, help: 'New items queued as articles', registers });
+    this.itemsNew = new Counter({ name: `${METRIC_PREFIX}items_new_total`, help: 'New items handed on as articles (processed by the poll, or queued)', registers });
     this.articles = new Counter({ name: `${METRIC_PREFIX}articles_processed_total`, help: 'Articles matched against the rules', registers });
     this.extractions = new Counter({ name: `${METRIC_PREFIX}extractions_total`, help: 'Article page fetch and extraction by outcome: ok or the error class', labelNames: ['outcome'], registers });
     this.matches = new Counter({ name: `${METRIC_PREFIX}rule_matches_total`, help: `Articles matched per rule (the first ${MAX_RULE_LABELS} rule ids seen by this process; "other" for the rest)`, labelNames: ['rule'], registers });

@@ -5,14 +5,14 @@
 import type { ServerResponse } from 'node:http';
 import type { Job } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Article } from '../../src/feeds/article.js';
 import { fetchUrl } from '../../src/feeds/fetch.js';
 import { HealthStore } from '../../src/feeds/health.js';
 import { hostLimiter } from '../../src/feeds/host-limiter.js';
+import { RecentArticles } from '../../src/feeds/recent-articles.js';
 import type { Settings } from '../../src/queue/context.js';
-import { isArticleBatch, type ArticleQueueData } from '../../src/queue/jobs.js';
+import { isArticleBatch } from '../../src/queue/jobs.js';
 import type { Pipeline } from '../../workers/index.js';
-import type { PollResult } from '../../workers/poll.js';
+import { processPoll, type PollResult } from '../../workers/poll.js';
 import { rss } from '../helpers/feeds.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { drain, pollAllAndDrain, testPipeline, uniquePrefix, writeConfig } from '../helpers/pipeline.js';
@@ -47,16 +47,8 @@ async function pipelineFor(feeds: string, settings: Partial<Settings> = {}): Pro
   return pipeline;
 }
 
-/** The articles the article worker finishes from now on (finished jobs are not kept in Redis). */
-function articlesProcessed(pipeline: Pipeline): Article[] {
-  const seen: Article[] = [];
-  const workers = pipeline.workers.length ? pipeline.workers : pipeline.runWorkers();
-  workers.find((w) => w.name === 'article')?.on('completed', (job: Job) => {
-    const data = job.data as ArticleQueueData;
-    seen.push(...(isArticleBatch(data) ? data.articles : [data.article]));
-  });
-  return seen;
-}
+/** The articles processed so far (every one is kept among the recent articles, for previews). */
+const articlesProcessed = (pipeline: Pipeline) => new RecentArticles(pipeline.ctx.redis, pipeline.ctx.keys, pipeline.ctx.settings.recent).since();
 
 /** Polls every feed once (as run-once does) and returns each poll's result. */
 async function pollOnce(pipeline: Pipeline): Promise<Map<string, PollResult | Error>> {
@@ -83,16 +75,16 @@ describe('polling a feed', () => {
       else res.writeHead(200, { 'content-type': 'application/rss+xml', etag: '"e1"' }).end(rss(items(3, http.url)));
     });
     const pipeline = await pipelineFor(`feeds:\n  - id: wire\n    url: ${http.url}/feed.xml\n`);
-    const articles = articlesProcessed(pipeline);
     const first = await pollOnce(pipeline);
-    expect(first.get('wire')).toMatchObject({ status: 'ok', itemsInFeed: 3, newItems: 3 });
-    expect(articles).toHaveLength(3);
+    // The poll processed its new items itself (this process runs the article role).
+    expect(first.get('wire')).toMatchObject({ status: 'ok', itemsInFeed: 3, newItems: 3, processed: { articles: 3 } });
+    expect(await articlesProcessed(pipeline)).toHaveLength(3);
 
     const second = await pollOnce(pipeline);
     expect(second.get('wire')).toMatchObject({ status: 'not-modified', newItems: 0 });
+    expect(second.get('wire')).not.toHaveProperty('processed');
     expect(http.requests.filter((r) => r.path === '/feed.xml').map((r) => r.headers['if-none-match'])).toEqual([undefined, '"e1"']);
-    expect(articles).toHaveLength(3);
-    expect(await pipeline.ctx.queues.article.getJobCountByTypes('failed', 'waiting', 'active', 'delayed')).toBe(0);
+    expect(await pipeline.ctx.queues.article.getJobCountByTypes('failed', 'waiting', 'active', 'delayed', 'completed')).toBe(0);
     const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys).get('wire');
     expect(health).toMatchObject({ status: 304, itemsInFeed: 3, newItems: 0, itemsSeen: 3, consecutiveFailures: 0 });
   });
@@ -238,9 +230,8 @@ describe('polling a feed', () => {
       serveRss(http, [{ guid: 'r1', title: 'Relative', link: 'story-1?utm_source=rss#top', description: 'x' }]),
     );
     const pipeline = await pipelineFor(`feeds:\n  - id: wire\n    url: ${http.url}/moved.xml\n`);
-    const articles = articlesProcessed(pipeline);
     await pollOnce(pipeline);
-    expect(articles.map((a) => a.url)).toEqual([`${http.url}/news/story-1`]);
+    expect((await articlesProcessed(pipeline)).map((a) => a.url)).toEqual([`${http.url}/news/story-1`]);
     const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys).get('wire');
     expect(health.movedTo).toBe(`${http.url}/news/feed.xml`);
   });
@@ -251,8 +242,9 @@ describe('the article jobs', () => {
     const http = await server();
     http.route('/feed.xml', serveRss(http, [{ guid: 'h1', title: 'Markup', link: `${http.url}/s1`, description: '<p>Talks in <b>Istanbul</b> resumed.</p>' }]));
     const pipeline = await pipelineFor(`feeds:\n  - id: wire\n    url: ${http.url}/feed.xml\n`);
-    const articles = articlesProcessed(pipeline);
-    await pollOnce(pipeline);
+    // A process without the article role (`start --only poll`) queues the items as jobs.
+    expect(await processPoll({ data: { feedId: 'wire' } } as never, pipeline.ctx)).not.toHaveProperty('processed');
+    const articles = (await pipeline.ctx.queues.article.getWaiting()).flatMap((job) => (isArticleBatch(job.data) ? job.data.articles : [job.data.article]));
     expect(articles).toHaveLength(1);
     expect(articles[0]?.summary).toContain('Talks in Istanbul resumed.');
     expect(articles[0]).not.toHaveProperty('contentHtml');

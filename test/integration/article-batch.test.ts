@@ -1,10 +1,15 @@
 // A feed without page fetch has its new items queued as batch jobs (one per poll, bounded in
 // size), and a batch job that dies midway and runs again, or runs again after its work was done,
-// still gives each alert, digest entry and alert-feed entry once. Real Redis, SMTP and HTTP.
+// still gives each alert, digest entry and alert-feed entry once. In a process that runs the
+// article role the poll processes the batches itself: a poll killed before it remembers the items
+// processes them again on its next run without a second alert, and a batch that fails in the
+// poll is queued as a job, not lost and not held against the feed. Real Redis, SMTP and HTTP.
 
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Job } from 'bullmq';
 import { DigestStore } from '../../src/alerts/digest-store.js';
+import { HealthStore } from '../../src/feeds/health.js';
+import { SeenStore } from '../../src/feeds/seen.js';
 import type { WorkerContext } from '../../src/queue/context.js';
 import { ARTICLE_BATCH_MAX, isArticleBatch, type AlertsDelivery, type ArticleBatchJobData, type ArticleQueueData } from '../../src/queue/jobs.js';
 import { processArticle } from '../../workers/article.js';
@@ -28,20 +33,21 @@ let http: TestServer;
 let smtp: TestSmtp;
 let pipeline: Pipeline;
 let ctx: WorkerContext;
+let configDir: string;
 
 beforeAll(async () => {
   http = await startHttpServer();
   smtp = await startSmtpServer();
   http.route('/wire.xml', (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(wire)));
   http.route('/big.xml', (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(big)));
-  const dir = await writeConfig({
+  const dir = (configDir = await writeConfig({
     feeds: `feeds:\n  - { id: wire, url: "${http.url}/wire.xml" }\n  - { id: big, url: "${http.url}/big.xml" }\n`,
     rules: "rules:\n  - id: ceasefire\n    name: Ceasefire\n    query: 'ukraine AND ceasefire'\n",
     subscriptions: `subscriptions:
   - { id: desk, email: desk@example.org, rules: [ceasefire] }
   - { id: weekly, email: weekly@example.org, rules: [ceasefire], delivery: digest, digest: { cron: '0 7 * * 1' } }
 `,
-  });
+  }));
   pipeline = await testPipeline(dir, { smtpUrl: smtp.url });
   ctx = pipeline.ctx;
 });
@@ -52,8 +58,22 @@ afterAll(async () => {
   await http?.close();
 });
 
-const batchesOf = async (feedId: string) =>
-  (await ctx.queues.article.getWaiting()).filter((j): j is Job<ArticleBatchJobData> => isArticleBatch(j.data) && j.data.articles[0]?.feed === feedId);
+const batchesOf = async (feedId: string, c = ctx) =>
+  (await c.queues.article.getWaiting()).filter((j): j is Job<ArticleBatchJobData> => isArticleBatch(j.data) && j.data.articles[0]?.feed === feedId);
+
+const subjectsOf = (messages: { subject?: string }[]) => messages.map((m) => m.subject).sort();
+const expectedSubjects = TOPICS.map((t, i) => `Ceasefire: Ceasefire watch ${i}: ${t}`).sort();
+
+/** The deliveries a pipeline has queued, sent; the subjects of what arrived. */
+async function deliverAll(p: Pipeline): Promise<(string | undefined)[]> {
+  const before = smtp.messages.length;
+  p.runWorkers(['deliver']);
+  await drain(p);
+  await waitFor(() => smtp.messages.length >= before + TOPICS.length, 60_000, 'every alert');
+  // Give a duplicate, if there were one, the time to arrive.
+  await new Promise((r) => setTimeout(r, 1_000));
+  return subjectsOf(smtp.messages.slice(before));
+}
 
 describe('article batches', { timeout: 120_000 }, () => {
   it('queues a poll of a feed without page fetch as batch jobs of at most ARTICLE_BATCH_MAX articles, every item in one', async () => {
@@ -115,5 +135,68 @@ describe('article batches', { timeout: 120_000 }, () => {
     await new Promise((r) => setTimeout(r, 1_000));
     const subjects = smtp.messages.map((m) => m.subject).sort();
     expect(subjects).toEqual(TOPICS.map((t, i) => `Ceasefire: Ceasefire watch ${i}: ${t}`).sort());
+  });
+});
+
+describe('a poll in a process that runs the article role', { timeout: 120_000 }, () => {
+  // A fresh install (key prefix) per test, on the same feeds: each test's stories are new to it.
+  let inline: Pipeline;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await inline?.close();
+  });
+  const poll = () => processPoll({ data: { feedId: 'wire' } } as never, inline.ctx);
+  const digests = () => new DigestStore(inline.ctx.redis, inline.ctx.keys, inline.ctx.settings.dedupWindowMs).peek('weekly');
+  const feedOf = (kind: 'subscription' | 'rule', id: string) => inline.ctx.redis.zcard(inline.ctx.keys.alertFeedOrder(kind, id));
+
+  it('processes the new items itself, queueing no article job; killed before remembering them, its next run gives no second alert', async () => {
+    inline = await testPipeline(configDir, { smtpUrl: smtp.url });
+    inline.ctx.processesArticles = true;
+
+    // The poll dies after processing its items, before it remembers them.
+    const remember = vi.spyOn(SeenStore.prototype, 'remember').mockRejectedValueOnce(new Error('killed'));
+    await expect(poll()).rejects.toThrow('killed');
+    remember.mockRestore();
+    expect(await inline.ctx.queues.article.count()).toBe(0);
+    // One delivery for the subscription, holding its alerts of the batch.
+    expect(await inline.ctx.queues.deliver.getWaitingCount()).toBe(1);
+
+    // The next poll reads them as new and processes them again: every step finds its work done.
+    expect(await poll()).toMatchObject({ status: 'ok', newItems: wire.length, processed: { articles: wire.length, matched: TOPICS.length, digests: 0 } });
+    expect(await inline.ctx.queues.deliver.getWaitingCount()).toBe(1);
+    expect(await feedOf('subscription', 'desk')).toBe(TOPICS.length);
+    expect(await feedOf('rule', 'ceasefire')).toBe(TOPICS.length);
+    expect(await digests()).toHaveLength(TOPICS.length);
+    expect(await poll()).toMatchObject({ status: 'ok', newItems: 0 });
+    expect(await inline.ctx.queues.article.count()).toBe(0);
+
+    expect(await deliverAll(inline)).toEqual(expectedSubjects);
+  });
+
+  it('queues a batch that fails in the poll as an article job, with nothing lost and no failure counted against the feed', async () => {
+    inline = await testPipeline(configDir, { smtpUrl: smtp.url });
+    inline.ctx.processesArticles = true;
+
+    // Redis is lost as the third digest entry is added: stories and alert-feed entries are written.
+    const add = DigestStore.prototype.add;
+    let added = 0;
+    vi.spyOn(DigestStore.prototype, 'add').mockImplementation(function (this: DigestStore, ...args: Parameters<DigestStore['add']>) {
+      if (++added === 3) throw new Error('Connection is closed.');
+      return add.apply(this, args);
+    });
+    expect(await poll()).toMatchObject({ status: 'ok', newItems: wire.length, processed: { articles: 0 } });
+    vi.restoreAllMocks();
+    expect(await new HealthStore(inline.ctx.redis, inline.ctx.keys).get('wire')).toMatchObject({ consecutiveFailures: 0 });
+    const [job, ...more] = await batchesOf('wire', inline.ctx);
+    expect(more).toHaveLength(0);
+    expect(job!.data.articles).toHaveLength(wire.length);
+    // The items are remembered: the job has them now.
+    expect(await poll()).toMatchObject({ status: 'ok', newItems: 0 });
+
+    expect(await processArticle(job as Job<ArticleQueueData>, inline.ctx)).toMatchObject({ articles: wire.length, matched: TOPICS.length, alerts: TOPICS.length });
+    expect(await feedOf('subscription', 'desk')).toBe(TOPICS.length);
+    expect((await digests()).map((e) => e.article.title).sort()).toEqual(TOPICS.map((t, i) => `Ceasefire watch ${i}: ${t}`).sort());
+    await inline.ctx.queues.article.drain();
+    expect(await deliverAll(inline)).toEqual(expectedSubjects);
   });
 });
