@@ -21,13 +21,26 @@ export interface LastDelivery {
 
 const FIELDS = ['at', 'subscriptionId', 'kind', 'storyId', 'title', 'channel', 'to'] as const;
 
-// KEYS[1] the hash; ARGV: the fields in FIELDS order. ISO 8601 UTC times compare as strings.
-const RECORD = `
-local at = redis.call('HGET', KEYS[1], 'at')
-if at and at > ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'at', ARGV[1], 'subscriptionId', ARGV[2], 'kind', ARGV[3], 'storyId', ARGV[4], 'title', ARGV[5], 'channel', ARGV[6], 'to', ARGV[7])
-return 1
+/**
+ * Lua that records the delivery in ARGV[first…first+6] (the fields in FIELDS order) into the
+ * hash `key`, unless one at least as recent is there (ISO 8601 UTC times compare as strings):
+ * this store's script, and a part of another store's that writes it beside its own keys.
+ */
+export function recordLastDeliveryLua(key: string, first: number): string {
+  const arg = (i: number) => `ARGV[${first + i}]`;
+  return `
+local at = redis.call('HGET', ${key}, 'at')
+if not (at and at > ${arg(0)}) then
+  redis.call('HSET', ${key}, ${FIELDS.map((f, i) => `'${f}', ${arg(i)}`).join(', ')})
+end
 `;
+}
+
+/** The script arguments of a delivery, in FIELDS order. */
+export const lastDeliveryArgs = (d: LastDelivery): string[] => FIELDS.map((f) => d[f]);
+
+// KEYS[1] the hash; ARGV: the fields in FIELDS order.
+const RECORD = recordLastDeliveryLua('KEYS[1]', 1);
 
 type WithRecord = RedisClient & { nwRecordLastDelivery(...args: string[]): Promise<number> };
 
@@ -43,12 +56,7 @@ export class LastDeliveryStore {
   }
 
   async record(d: LastDelivery): Promise<void> {
-    await this.redis.nwRecordLastDelivery(this.keys.lastDelivery(), ...FIELDS.map((f) => d[f]));
-  }
-
-  /** The same as a command of `pipeline` (of this store's client), sent with the caller's others. */
-  recordOn(pipeline: ReturnType<RedisClient['pipeline']>, d: LastDelivery): void {
-    (pipeline as unknown as { nwRecordLastDelivery(...args: string[]): void }).nwRecordLastDelivery(this.keys.lastDelivery(), ...FIELDS.map((f) => d[f]));
+    await this.redis.nwRecordLastDelivery(this.keys.lastDelivery(), ...lastDeliveryArgs(d));
   }
 
   async get(): Promise<LastDelivery | undefined> {

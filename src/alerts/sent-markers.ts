@@ -9,7 +9,7 @@
 import { Cluster } from 'ioredis';
 import type { RedisKeys } from '../queue/keys.js';
 import { withScripts, type RedisClient } from '../queue/redis.js';
-import { LastDeliveryStore, type LastDelivery } from './last-delivery.js';
+import { lastDeliveryArgs, LastDeliveryStore, recordLastDeliveryLua, type LastDelivery } from './last-delivery.js';
 
 const SENT_TTL_SECONDS = 14 * 86_400;
 const CLAIM_PREFIX = 'claim ';
@@ -23,17 +23,35 @@ export interface Claimant {
   ttlMs: number;
 }
 
-// KEYS[1] the marker; ARGV[1] the claim, ARGV[2] its time to live (ms). 0: sent; -1: claimed
-// now; else the claim's holder is another job, and this is how long its claim has left (ms).
-const CLAIM = `
-local v = redis.call('GET', KEYS[1])
+/**
+ * Lua that claims the marker `key` for the claim in `claim` for `ttl` ms, unless it is there:
+ * 0: sent; -1: claimed now; else the claim's holder is another job, and this is how long its
+ * claim has left (ms).
+ */
+const claimLua = (key: string, claim: string, ttl: string) => `
+local v = redis.call('GET', ${key})
 if not v then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('SET', ${key}, ${claim}, 'PX', ${ttl})
   return -1
 end
 if string.sub(v, 1, ${CLAIM_PREFIX.length}) ~= '${CLAIM_PREFIX}' then return 0 end
-return math.max(redis.call('PTTL', KEYS[1]), 1)
+return math.max(redis.call('PTTL', ${key}), 1)
 `;
+
+// KEYS[1] the marker; ARGV[1] the claim, ARGV[2] its time to live (ms).
+const CLAIM = claimLua('KEYS[1]', 'ARGV[1]', 'ARGV[2]');
+
+// After a send, on a single server: KEYS[1] the marker of what was sent, KEYS[2] the last-delivery
+// hash, KEYS[3] the next alert's marker. ARGV[1] when it was sent, ARGV[2] the marker's time to
+// live (s), ARGV[3] the next alert's claim ('' for none), ARGV[4] its time to live (ms),
+// ARGV[5…11] the last delivery ('' for none). -2 when there is no next alert, else as CLAIM.
+const AFTER_SEND = `
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if ARGV[5] ~= '' then
+${recordLastDeliveryLua('KEYS[2]', 5)}
+end
+if ARGV[3] == '' then return -2 end
+${claimLua('KEYS[3]', 'ARGV[3]', 'ARGV[4]')}`;
 
 // KEYS[1] the marker; ARGV[1] the claim; ARGV[2] a time to live (ms), or '' to drop the claim.
 const RENEW_OR_RELEASE = `
@@ -45,6 +63,7 @@ return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 type Scripted = {
   nwClaimSent(key: string, claim: string, ttlMs: number): Promise<number>;
   nwRenewOrReleaseSent(key: string, claim: string, ttlMs: number | ''): Promise<number>;
+  nwAfterSent(...args: (string | number)[]): Promise<number>;
 };
 type WithScripts = RedisClient & Scripted;
 
@@ -61,6 +80,7 @@ export class SentMarkers {
     this.redis = withScripts<WithScripts>(redis, {
       nwClaimSent: { keys: 1, lua: CLAIM },
       nwRenewOrReleaseSent: { keys: 1, lua: RENEW_OR_RELEASE },
+      nwAfterSent: { keys: 3, lua: AFTER_SEND },
     });
     this.lastDelivery = new LastDeliveryStore(redis, keys);
   }
@@ -100,8 +120,8 @@ export class SentMarkers {
 
   /**
    * After a send: its sent-marker (in place of the claim) and the last delivery, and the next
-   * alert's claim when there is one, in one write and one round trip on a single server (a
-   * cluster spreads the keys over nodes, where a pipeline cannot go: there, side by side).
+   * alert's claim when there is one: on a single server one script, so one write and one round
+   * trip; a cluster spreads the keys over nodes, where one script cannot go: there, side by side.
    */
   async afterSend(deliveryId: string, at: string, last?: LastDelivery, next?: { deliveryId: string; by: Claimant }): Promise<Claim | undefined> {
     const sentKey = this.keys.sent(deliveryId);
@@ -113,14 +133,19 @@ export class SentMarkers {
       ]);
       return claimed;
     }
-    const pipeline = this.redis.pipeline() as unknown as ReturnType<RedisClient['pipeline']> & { [K in keyof Scripted]: (...args: Parameters<Scripted[K]>) => void };
-    pipeline.set(sentKey, at, 'EX', SENT_TTL_SECONDS);
-    if (last) this.lastDelivery.recordOn(pipeline, last);
-    if (next) pipeline.nwClaimSent(this.keys.sent(next.deliveryId), claimValue(next.by), next.by.ttlMs);
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [err] of replies) if (err) throw err;
-    return next ? claimOf(replies.at(-1)![1] as number) : undefined;
+    const reply = await this.redis.nwAfterSent(
+      sentKey,
+      this.keys.lastDelivery(),
+      next ? this.keys.sent(next.deliveryId) : sentKey,
+      at,
+      SENT_TTL_SECONDS,
+      next ? claimValue(next.by) : '',
+      next?.by.ttlMs ?? 0,
+      ...(last ? lastDeliveryArgs(last) : NO_DELIVERY),
+    );
+    return next ? claimOf(reply) : undefined;
   }
 }
 
+const NO_DELIVERY = Array.from({ length: 7 }, () => '');
 const claimValue = (by: Claimant) => `${CLAIM_PREFIX}${by.holder}`;
