@@ -143,9 +143,9 @@ export async function processBatch(articles: Article[], firstSeenAt: string, ctx
 }
 
 /**
- * The alerts of one article job, gathered per immediate subscription in the order they arose:
- * one delivery job each, so the queue's work per job (add, take, finish, deduplication key) is
- * paid once per subscription and batch rather than once per alert. A story twice for one
+ * The alerts of one batch (or article job), gathered per immediate subscription in the order
+ * they arose: one delivery job each, so the queue's work per job (add, take, finish,
+ * deduplication key) is paid once per subscription and batch rather than once per alert. A story twice for one
  * subscription (two copies in one batch) is one alert, the first.
  */
 class AlertBatches {
@@ -163,7 +163,7 @@ class AlertBatches {
     return n;
   }
 
-  /** One job per subscription, named by it and its stories: a re-run of the article job adds nothing. */
+  /** One job per subscription, named by it and its stories: a re-run of the batch adds nothing. */
   jobs(keepMs: number): { name: string; data: AlertsDelivery; opts: ReturnType<typeof onceWithin> }[] {
     return [...this.bySubscription].map(([subscriptionId, byStory]) => ({
       name: 'alerts',

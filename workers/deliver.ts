@@ -1,5 +1,5 @@
 // Deliver a subscription's alerts, or a digest, to it: email (SMTP or outbox) or webhook (our
-// signed JSON, or a Slack / Discord message). A job holds the alerts of one article job for one
+// signed JSON, or a Slack / Discord message). A job holds the alerts of one batch for one
 // subscription (or, queued before that, one alert), sent in order; each alert is claimed before
 // and marked sent after its send (src/alerts/sent-markers.ts), so a retry sends only what is not
 // marked and two jobs holding the same story send it once. A failure is thrown so BullMQ retries

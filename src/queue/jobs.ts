@@ -81,8 +81,8 @@ export interface AlertItem {
 }
 
 /**
- * One alert in a job of its own: what an article job queued per (subscription, story) before
- * AlertsDelivery, and still does for a single alert (an article job with page fetch).
+ * One alert in a job of its own, as versions before AlertsDelivery queued each (subscription,
+ * story): no longer queued, still delivered (jobs left in the queue by an upgrade).
  */
 export interface AlertDelivery extends AlertItem {
   kind: 'alert';
@@ -90,10 +90,11 @@ export interface AlertDelivery extends AlertItem {
 }
 
 /**
- * The alerts of one article job (a poll's batch) for one immediate subscription, in order, sent
- * one after the other by one deliver job: the queue's work per job (add, take, finish,
- * deduplication key) is paid once per batch. Each alert is still sent once: a claim and a
- * sent-marker per (subscription, story) (src/alerts/sent-markers.ts).
+ * The alerts of one batch (a poll's, processed by the poll or an article job; or one article
+ * job with page fetch) for one immediate subscription, in order, sent one after the other by
+ * one deliver job: the queue's work per job (add, take, finish, deduplication key) is paid once
+ * per batch. Each alert is still sent once: a claim and a sent-marker per (subscription, story)
+ * (src/alerts/sent-markers.ts).
  */
 export interface AlertsDelivery {
   kind: 'alerts';
@@ -161,7 +162,7 @@ export const articleJobId = (article: Article) => `a-${hashId(article.feed, arti
 export const articleBatchJobId = (feedId: string, articles: Article[]) => `b-${hashId(feedId, ...articles.map((a) => a.id))}`;
 /** One alert's id: its job's when it has one of its own, and its sent-marker's either way. */
 export const deliverJobId = (subscriptionId: string, storyId: string) => `d-${hashId(subscriptionId, storyId)}`;
-/** A batch of alerts is named by its subscription and stories: a re-run of its article job adds nothing. */
+/** A batch of alerts is named by its subscription and stories: a re-run of its batch adds nothing. */
 export const alertsJobId = (subscriptionId: string, storyIds: string[]) => `e-${hashId(subscriptionId, ...storyIds)}`;
 export const pollSchedulerId = (feedId: string) => `feed-${feedId}`;
 export const digestJobId = (subscriptionId: string, digestId: string) => `g-${hashId(subscriptionId, digestId)}`;
