@@ -110,6 +110,7 @@ async function deliverAlerts(job: Job<AlertDelivery | AlertsDelivery>, sub: Subs
       ctx.metrics.delivered('alert', channel, 'failed');
       ctx.log.warn({ subscriptionId: sub.id, storyId: item.storyId, title: alertTitle(item), err: (err as Error).message }, 'alert not delivered');
       await markers.release(id, by);
+      await tellSent(job, result);
       throw err;
     }
     if (out.channel === 'none' || out.disabled) {
@@ -130,18 +131,28 @@ async function deliverAlerts(job: Job<AlertDelivery | AlertsDelivery>, sub: Subs
     result.sent!.push({ title: alertTitle(item), receipt: out.receipt ?? '' });
     result.receipt = out.receipt;
   }
-  if (busyMs !== undefined) await comeBackLater(job, busyMs, ctx, token);
+  if (busyMs !== undefined) await comeBackLater(job, result, busyMs, ctx, token);
   if (result.sent!.length === 0) result.duplicate = true;
   return result;
+}
+
+/**
+ * The alerts a run sent before it ended without a result (a failure, or put off below), as the
+ * job's progress: a `progress` event of the worker, from which run-once lists them. For a
+ * summary only, so a lost Redis does not stop the job's own error.
+ */
+async function tellSent(job: Job, result: DeliverResult): Promise<void> {
+  if (result.sent?.length) await job.updateProgress({ to: result.to, sent: result.sent }).catch(() => undefined);
 }
 
 /**
  * Some alerts of the job are being sent by another job: the job waits (delayed, no attempt
  * counted) until their claims end, then runs again; what it sent meanwhile is marked and skipped.
  */
-async function comeBackLater(job: Job, busyMs: number, ctx: WorkerContext, token: string | undefined): Promise<never> {
+async function comeBackLater(job: Job, sent: DeliverResult, busyMs: number, ctx: WorkerContext, token: string | undefined): Promise<never> {
   const until = Date.now() + busyMs + 100 + Math.random() * 400;
   ctx.log.info({ subscriptionId: job.data.subscriptionId, jobId: job.id, until: new Date(until).toISOString() }, 'alerts being sent by another job; looking again when its claim ends');
+  await tellSent(job, sent);
   if (token === undefined) throw new Error(`alerts of job ${job.id} are being sent by another job; retried later`);
   await job.moveToDelayed(until, token);
   throw new DelayedError();

@@ -85,6 +85,12 @@ export async function runOnceCommand(
       }
       showProgress();
     });
+    // A job of alerts put off for an alert another job was sending tells what it sent so far.
+    worker.on('progress', (_job: Job, progress: unknown) => {
+      const r = progress as DeliverResult;
+      if (is(worker, QUEUES.deliver) && r.to && r.sent) summary.delivered.push(...r.sent.map((s) => ({ to: r.to!, ...s })));
+      showProgress();
+    });
     worker.on('failed', (job: Job | undefined, err: Error) => {
       if (!job || !failedForGood(job, err)) return;
       if (is(worker, QUEUES.poll) && ownPolls.has(job.id ?? '')) summary.feeds.set((job.data as PollJobData).feedId, { error: err.message });

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { failedCommand, retryCommand } from '../../src/cli/failed.js';
 import { SubscriptionState } from '../../src/alerts/subscriptions.js';
 import { alertsJobId, deliverJobId, type AlertItem, type DeliverJobData } from '../../src/queue/jobs.js';
+import type { DeliverResult } from '../../workers/deliver.js';
 import type { Pipeline } from '../../workers/index.js';
 import { waitFor } from '../helpers/cli.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
@@ -34,6 +35,15 @@ const capture = async (run: (out: NodeJS.WritableStream) => Promise<number>): Pr
   expect(await run({ write: (s: string) => chunks.push(s) } as unknown as NodeJS.WritableStream)).toBe(0);
   return chunks.join('');
 };
+/** The alerts the deliver worker says it sent: in its jobs' results, and as progress of a run that ended without one. */
+function reported(p: Pipeline): string[] {
+  const titles: string[] = [];
+  const [worker] = p.workers;
+  const add = (r: unknown) => titles.push(...((r as DeliverResult | undefined)?.sent ?? []).map((s) => s.title));
+  worker!.on('completed', (_job, result) => add(result));
+  worker!.on('progress', (_job, progress) => add(progress));
+  return titles;
+}
 const storiesPosted = (path: string) => http.requests.filter((r) => r.path === path).map((r) => (JSON.parse(r.body) as { story: string }).story);
 
 beforeAll(async () => {
@@ -65,6 +75,7 @@ describe('a batch of alerts for one subscription', { timeout: 120_000 }, () => {
       pipeline = await testPipeline(dir, { smtpUrl: smtp.url, log, settings: { lockDurationMs: 2_000 } });
       await pipeline.ctx.queues.deliver.addBulk([alerts('desk', [1, 2]), alerts('desk', [1, 3])]);
       pipeline.runWorkers(['deliver']);
+      const told = reported(pipeline);
       // One job claimed story 1 and sends it; the other skipped it and sends its own second story.
       await waitFor(() => smtp.held() === 2, 30_000, 'both jobs sending');
       smtp.release();
@@ -72,6 +83,8 @@ describe('a batch of alerts for one subscription', { timeout: 120_000 }, () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(smtp.messages.map((m) => m.subject).sort()).toEqual(['Truce: Story 1', 'Truce: Story 2', 'Truce: Story 3']);
       expect(lines.filter((l) => l.msg === 'alerts being sent by another job; looking again when its claim ends')).toHaveLength(1);
+      // What the put-off job sent before it waited is told too (run-once's summary lists it).
+      expect(told.sort()).toEqual(['Story 1', 'Story 2', 'Story 3']);
       expect(await pipeline.ctx.queues.deliver.getFailedCount()).toBe(0);
     } finally {
       // The pool's connections first: the server waits for its clients to leave.
@@ -106,6 +119,7 @@ describe('a batch of alerts for one subscription', { timeout: 120_000 }, () => {
     pipeline = await testPipeline(dir, { settings: { deliverAttempts: 3 } });
     await pipeline.ctx.queues.deliver.addBulk([alerts('hook', [11, 12, 13])]);
     pipeline.runWorkers(['deliver']);
+    const told = reported(pipeline);
     await drain(pipeline);
     // The first went out, the second was refused (a 400: no retry), the third waits with it.
     expect(storiesPosted('/hook')).toEqual(['s11', 's12']);
@@ -121,6 +135,7 @@ describe('a batch of alerts for one subscription', { timeout: 120_000 }, () => {
     expect(await capture((out) => retryCommand(opts, env, silent, undefined, true, out))).toContain('retrying');
     await drain(pipeline);
     expect(storiesPosted('/hook')).toEqual(['s11', 's12', 's12', 's13']);
+    expect(told).toEqual(['Story 11', 'Story 12', 'Story 13']);
     expect(await pipeline.ctx.queues.deliver.getFailedCount()).toBe(0);
   });
 
