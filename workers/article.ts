@@ -11,6 +11,7 @@
 // poll role too calls processBatch from the poll itself, and queues no batch (workers/poll.ts).
 
 import { DelayedError, type Job } from 'bullmq';
+import { forDelivery } from '../src/alerts/alert.js';
 import { matchedWords } from '../src/alerts/alert-feed.js';
 import { AlertFeedStore, type AlertFeedEntry } from '../src/alerts/alert-feed-store.js';
 import { DigestStore } from '../src/alerts/digest-store.js';
@@ -252,7 +253,7 @@ async function handOn(found: Matched[], ctx: WorkerContext, on: HandOnContext, a
         const outcome = await digests.add(sub.id, { storyId, article: slim, source: sourceOf(article), rules, matchedAt, also: [] }, !isNew);
         if (outcome === 'added' || outcome === 'also') digested.push(sub.id);
       } else {
-        alerts.add(sub.id, { storyId, article: slim, rules, matchedAt, firstSeenAt });
+        alerts.add(sub.id, forDelivery({ storyId, article: slim, rules, matchedAt, firstSeenAt }));
         queuedFor.push(sub.id);
       }
     }

@@ -306,5 +306,6 @@ function toAlert(id: string, data: AlertDelivery, ctx: WorkerContext): Alert {
     rules: data.rules,
     source: feed?.title ?? data.article.feed,
     matchedAt: data.matchedAt,
+    ...(data.snippet ? { snippet: data.snippet } : {}),
   };
 }

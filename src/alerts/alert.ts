@@ -15,6 +15,8 @@ export interface Alert {
   /** Feed display name (its configured title, else its id). */
   source: string;
   matchedAt: string;
+  /** Made where the match was (the article worker), when the alert carries no article text. */
+  snippet?: Snippet;
 }
 
 export interface Snippet {
@@ -37,9 +39,10 @@ const EXCERPT_CHARS = 400;
  * Why the article matched, as text to show: when the words are in the feed's summary, a window
  * of it around the first; when they were found only in the article's text (its page), the
  * sentences holding them, whole, so the reader sees them in context. Without hits in either (a
- * title-only match), the summary's opening.
+ * title-only match), the summary's opening. An alert that carries its snippet (forDelivery) has that one.
  */
-export function snippetOf(alert: Pick<Alert, 'article' | 'rules'>): Snippet {
+export function snippetOf(alert: Pick<Alert, 'article' | 'rules' | 'snippet'>): Snippet {
+  if (alert.snippet) return alert.snippet;
   const { article } = alert;
   const hits = alert.rules.flatMap((r) => r.hits);
   const fields = (['summary', 'content'] as const).filter((f) => article[f]);
@@ -52,6 +55,16 @@ export function snippetOf(alert: Pick<Alert, 'article' | 'rules'>): Snippet {
     if (excerpt) return { ...excerpt, from: field };
   }
   return { ...windowAround(text, fieldHits, field === 'content' ? EXCERPT_CHARS : SNIPPET_CHARS), from: field };
+}
+
+/**
+ * An alert as its delivery job carries it: with its snippet, made now, and the article without
+ * its text (content), the bulk of an article and of the job's JSON, which the alert shows only
+ * through the snippet. The delivery renders the same alert as from the whole article.
+ */
+export function forDelivery<T extends Pick<Alert, 'article' | 'rules'>>(alert: T): T & { snippet: Snippet } {
+  const { content: _content, contentHtml: _html, ...article } = alert.article;
+  return { ...alert, article, snippet: snippetOf(alert) };
 }
 
 /** Hits in text order, each place once (several rules or terms may find the same word). */

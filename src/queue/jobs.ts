@@ -3,6 +3,7 @@
 // story) so that adding the same work twice is a no-op in BullMQ.
 
 import { createHash } from 'node:crypto';
+import type { Snippet } from '../alerts/alert.js';
 import type { DigestEntry } from '../alerts/digest-store.js';
 import type { Article } from '../feeds/article.js';
 
@@ -72,8 +73,14 @@ export interface DigestJobData {
 /** One story for one immediate subscription, sent as it happens. */
 export interface AlertItem {
   storyId: string;
+  /**
+   * Without its text (content) when `snippet` is given: what the alert shows of the text is the
+   * snippet, so the job does not carry (and write to Redis, and read back) the whole article.
+   */
   article: Article;
   rules: MatchedRule[];
+  /** Why it matched, as shown (snippetOf), made by the article worker. Absent in jobs queued by versions before it. */
+  snippet?: Snippet;
   /** When the match happened (ISO 8601); alerts show it when the article has no date. */
   matchedAt: string;
   /** When a poll first saw the item (ISO 8601): the start of the alert latency in /metrics. */

@@ -1,11 +1,11 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { snippetOf, type Alert } from '../../src/alerts/alert.js';
+import { forDelivery, snippetOf, type Alert } from '../../src/alerts/alert.js';
 import { emailLinks, manageUrl } from '../../src/alerts/manage.js';
 import type { SubscriptionConfig } from '../../src/config/schema.js';
 import type { Settings } from '../../src/queue/context.js';
 import { renderAlertEmail, renderDigestEmail } from '../../src/alerts/render-email.js';
-import { signer, webhookPayload } from '../../src/alerts/webhook.js';
+import { discordPayload, signer, slackPayload, webhookPayload } from '../../src/alerts/webhook.js';
 
 const summary = 'Officials in Kyiv said a ceasefire could start on Monday if monitors are in place.';
 const alert: Alert = {
@@ -200,5 +200,27 @@ describe('emailLinks', () => {
     const moved = await emailLinks(settings('https://news.example.org'), { ...sub, email: 'new@example.org' } as SubscriptionConfig);
     expect(moved.manageUrl).toBe(manageUrl('https://news.example.org', 'secret-1', 'new@example.org'));
     expect(await emailLinks(settings('https://news.example.org'), { ...sub, timezone: 'UTC' } as SubscriptionConfig)).toMatchObject({ timezone: 'UTC', unsubscribeUrl: first.unsubscribeUrl });
+  });
+});
+
+describe('forDelivery', () => {
+  const content = 'The talks resumed in Geneva. Negotiators in Kyiv agreed on a ceasefire line after midnight, officials said. Monitors arrive next week. ' + 'Rain is expected in the capital over the weekend. '.repeat(10) + 'The archive closes at noon.';
+  const at = (field: 'summary' | 'content' | 'title', text: string, word: string) => ({ term: word.toLowerCase(), field, start: text.indexOf(word), end: text.indexOf(word) + word.length });
+  const cases: [string, Alert][] = [
+    ['words in the summary', { ...alert, article: { ...alert.article, content } }],
+    ['words only in the text (an excerpt of its sentences)', { ...alert, article: { ...alert.article, content }, rules: [{ id: 'r', name: 'R', hits: [at('content', content, 'Kyiv'), at('content', content, 'ceasefire')] }] }],
+    ['no summary, a title match (the text opens the snippet)', { ...alert, article: { ...alert.article, summary: undefined, content }, rules: [{ id: 'r', name: 'R', hits: [at('title', alert.article.title!, 'talks')] }] }],
+  ];
+
+  it.each(cases)('drops the text, and the alert renders as from the whole article: %s', (_, whole) => {
+    const slim = forDelivery(whole);
+    expect(slim.article.content).toBeUndefined();
+    expect(JSON.stringify(slim)).not.toContain('archive closes');
+    // Through a job's JSON, as the deliver worker reads it.
+    const delivered = JSON.parse(JSON.stringify(slim)) as Alert;
+    expect(renderAlertEmail(delivered, { timezone: 'UTC' })).toEqual(renderAlertEmail(whole, { timezone: 'UTC' }));
+    expect(webhookPayload(delivered)).toEqual(webhookPayload(whole));
+    expect(slackPayload(delivered, 'UTC')).toEqual(slackPayload(whole, 'UTC'));
+    expect(discordPayload(delivered)).toEqual(discordPayload(whole));
   });
 });
