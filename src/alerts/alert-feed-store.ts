@@ -38,23 +38,29 @@ export interface FeedOwnerRef {
   id: string;
 }
 
-// KEYS: 1 order, 2 entries. ARGV: 1 story id, 2 score (ms), 3 JSON, 4 cap, 5 idle ms.
-const ADD_ENTRY = `
-if redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1]) == 1 then
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-  local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
-  if extra > 0 then
-    local gone = redis.call('ZRANGE', KEYS[1], 0, extra - 1)
-    redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1)
-    redis.call('HDEL', KEYS[2], unpack(gone))
+// KEYS: 1 order, 2 entries. ARGV: 1 cap, 2 idle ms, then per entry: story id, score (ms), JSON.
+// The entries of one batch in one call, in order; the cap is applied once, after them, which
+// keeps the same newest stories as applying it after each.
+const ADD_ENTRIES = `
+for i = 3, #ARGV, 3 do
+  if redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 1], ARGV[i]) == 1 then
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
   end
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
+local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[1])
+if extra > 0 then
+  local gone = redis.call('ZRANGE', KEYS[1], 0, extra - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1)
+  for j = 1, #gone, 1000 do
+    redis.call('HDEL', KEYS[2], unpack(gone, j, math.min(j + 999, #gone)))
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1
 `;
 
-type WithScripts = RedisClient & { nwAddAlertFeedEntry(...args: (string | number)[]): Promise<number> };
+type WithScripts = RedisClient & { nwAddAlertFeedEntries(...args: (string | number)[]): Promise<number> };
 
 export class AlertFeedStore {
   private readonly redis: WithScripts;
@@ -63,30 +69,26 @@ export class AlertFeedStore {
     redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
-    this.redis = withScripts<WithScripts>(redis, { nwAddAlertFeedEntry: { keys: 2, lua: ADD_ENTRY } });
+    this.redis = withScripts<WithScripts>(redis, { nwAddAlertFeedEntries: { keys: 2, lua: ADD_ENTRIES } });
   }
 
   /**
    * Adds each entry to its owner's feed, in order (of two entries for one story in one owner's
-   * feed, the first stays). One pipeline per owner (both of an owner's keys share its slot;
-   * owners live in different slots): one write and one round trip for all its entries.
+   * feed, the first stays). One script call per owner (both of an owner's keys share its slot;
+   * owners live in different slots) for all its entries.
    */
   async add(entries: { owner: FeedOwnerRef; entry: AlertFeedEntry }[]): Promise<void> {
-    const byOwner = new Map<string, { owner: FeedOwnerRef; entries: AlertFeedEntry[] }>();
+    const byOwner = new Map<string, { owner: FeedOwnerRef; args: (string | number)[] }>();
     for (const { owner, entry } of entries) {
       const key = `${owner.kind}\u0000${owner.id}`;
-      const group = byOwner.get(key);
-      if (group) group.entries.push(entry);
-      else byOwner.set(key, { owner, entries: [entry] });
+      let group = byOwner.get(key);
+      if (!group) byOwner.set(key, (group = { owner, args: [ALERT_FEED_LENGTH, ALERT_FEED_IDLE_MS] }));
+      group.args.push(entry.storyId, Date.parse(entry.matchedAt) || Date.now(), JSON.stringify(entry));
     }
     await Promise.all(
-      [...byOwner.values()].map(async ({ owner, entries: list }) => {
-        const pipeline = this.redis.pipeline() as unknown as { nwAddAlertFeedEntry(...args: (string | number)[]): void; exec(): Promise<[Error | null, unknown][] | null> };
-        const order = this.keys.alertFeedOrder(owner.kind, owner.id);
-        const stored = this.keys.alertFeedEntries(owner.kind, owner.id);
-        for (const entry of list) pipeline.nwAddAlertFeedEntry(order, stored, entry.storyId, Date.parse(entry.matchedAt) || Date.now(), JSON.stringify(entry), ALERT_FEED_LENGTH, ALERT_FEED_IDLE_MS);
-        for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
-      }),
+      [...byOwner.values()].map(({ owner, args }) =>
+        this.redis.nwAddAlertFeedEntries(this.keys.alertFeedOrder(owner.kind, owner.id), this.keys.alertFeedEntries(owner.kind, owner.id), ...args),
+      ),
     );
   }
 

@@ -6,7 +6,7 @@ import pino from 'pino';
 import sax from 'sax';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { renderAtom } from '../../src/alerts/alert-feed.js';
-import { ALERT_FEED_LENGTH, AlertFeedStore, type AlertFeedEntry } from '../../src/alerts/alert-feed-store.js';
+import { ALERT_FEED_LENGTH, AlertFeedStore, type AlertFeedEntry, type FeedOwnerRef } from '../../src/alerts/alert-feed-store.js';
 import { htmlToText } from '../../src/feeds/normalise.js';
 import { parseFeed } from '../../src/feeds/parse.js';
 import { createWebServer, listen } from '../../src/web/server.js';
@@ -140,6 +140,22 @@ describe('alert feeds', () => {
     expect([listed[0]?.storyId, listed.at(-1)?.storyId]).toEqual([`st${ALERT_FEED_LENGTH + 4}`, 'st5']);
     expect(await p.ctx.redis.hlen(p.ctx.keys.alertFeedEntries('rule', 'busy'))).toBe(ALERT_FEED_LENGTH);
     expect(await p.ctx.redis.pttl(p.ctx.keys.alertFeedOrder('rule', 'busy'))).toBeGreaterThan(29 * 86_400_000);
+  });
+
+  it(`keep the newest ${ALERT_FEED_LENGTH} stories when one batch brings more, each story's first entry, each owner's own`, async () => {
+    const { p } = await start();
+    const store = new AlertFeedStore(p.ctx.redis, p.ctx.keys);
+    const busy: FeedOwnerRef = { kind: 'rule', id: 'busy' };
+    const other: FeedOwnerRef = { kind: 'subscription', id: 's-other' };
+    const batch = Array.from({ length: ALERT_FEED_LENGTH + 5 }, (_, i) => ({ owner: busy, entry: entry(i) }));
+    batch.splice(50, 0, { owner: other, entry: entry(7) });
+    batch.push({ owner: busy, entry: { ...entry(ALERT_FEED_LENGTH + 4), title: 'A later copy' } });
+    await store.add(batch);
+    const listed = await store.list(busy);
+    expect(listed).toHaveLength(ALERT_FEED_LENGTH);
+    expect([listed[0]?.storyId, listed[0]?.title, listed.at(-1)?.storyId]).toEqual([`st${ALERT_FEED_LENGTH + 4}`, `Story ${ALERT_FEED_LENGTH + 4}`, 'st5']);
+    expect(await p.ctx.redis.hlen(p.ctx.keys.alertFeedEntries('rule', 'busy'))).toBe(ALERT_FEED_LENGTH);
+    expect((await store.list(other)).map((e) => e.storyId)).toEqual(['st7']);
   });
 
   it('stay well-formed XML when an article carries characters XML cannot hold', () => {
