@@ -1,8 +1,9 @@
-// Assigns each matched article to a story, atomically, in one Lua script: the same canonical
+// Assigns each matched article to a story, atomically, in one Lua script (one call for a batch's
+// articles, one after the other): the same canonical
 // URL, or a word set overlapping an earlier story's by SAME_STORY_MIN_OVERLAP (candidates found
 // through the MinHash bands), within the dedup window, is the same story. Atomic so that two
 // copies processed at the same moment by two workers cannot both found a new story. Every key
-// the script touches shares the story family's slot (src/queue/keys.ts); KEYS[1], the new
+// the script touches shares the story family's slot (src/queue/keys.ts); KEYS[1], a new
 // story's key, routes the call to that slot's node on a Redis Cluster.
 
 import { hashId } from '../queue/jobs.js';
@@ -16,73 +17,87 @@ export interface StoryAssignment {
   isNew: boolean;
 }
 
-const ASSIGN_STORY = `
-local base, urlHash, newId = ARGV[1], ARGV[2], ARGV[3]
-local now, window = tonumber(ARGV[4]), tonumber(ARGV[5])
-local minOverlap, minWords = tonumber(ARGV[6]), tonumber(ARGV[7])
-local words = ARGV[8]
-local firstBand = 9
+// ARGV: 1 base, 2 now, 3 window, 4 min overlap, 5 min words, then per article: URL hash ('' for
+// none), new id, words (space-separated), band count, bands. Returns {id, 1 if founder, …} per
+// article, in order: each article sees the stories the ones before it founded.
+const ASSIGN_STORIES = `
+local base = ARGV[1]
+local now, window = tonumber(ARGV[2]), tonumber(ARGV[3])
+local minOverlap, minWords = tonumber(ARGV[4]), tonumber(ARGV[5])
 local function storyKey(id) return base .. ':' .. id end
-local urlKey = base .. ':url:' .. urlHash
 
-local found = nil
-if urlHash ~= '' then
-  local id = redis.call('GET', urlKey)
-  if id and redis.call('EXISTS', storyKey(id)) == 1 then found = id end
-end
+local function assign(urlHash, newId, words, firstBand, lastBand)
+  local urlKey = base .. ':url:' .. urlHash
+  local found = nil
+  if urlHash ~= '' then
+    local id = redis.call('GET', urlKey)
+    if id and redis.call('EXISTS', storyKey(id)) == 1 then found = id end
+  end
 
-local mine, mineCount = {}, 0
-for w in string.gmatch(words, '%S+') do
-  if not mine[w] then mine[w] = true; mineCount = mineCount + 1 end
-end
+  local mine, mineCount = {}, 0
+  for w in string.gmatch(words, '%S+') do
+    if not mine[w] then mine[w] = true; mineCount = mineCount + 1 end
+  end
 
-if not found and mineCount >= minWords then
-  local bestScore, checked = 0, {}
-  for i = firstBand, #ARGV do
-    local bandKey = base .. ':band:' .. ARGV[i]
-    redis.call('ZREMRANGEBYSCORE', bandKey, '-inf', now - window)
-    for _, id in ipairs(redis.call('ZRANGE', bandKey, 0, -1)) do
-      if not checked[id] then
-        checked[id] = true
-        local theirs = redis.call('HGET', storyKey(id), 'words')
-        if theirs then
-          local common, count = 0, 0
-          for w in string.gmatch(theirs, '%S+') do
-            count = count + 1
-            if mine[w] then common = common + 1 end
-          end
-          local smaller = math.min(count, mineCount)
-          if smaller >= minWords then
-            local score = common / smaller
-            if score >= minOverlap and score > bestScore then found, bestScore = id, score end
+  if not found and mineCount >= minWords then
+    local bestScore, checked = 0, {}
+    for i = firstBand, lastBand do
+      local bandKey = base .. ':band:' .. ARGV[i]
+      redis.call('ZREMRANGEBYSCORE', bandKey, '-inf', now - window)
+      for _, id in ipairs(redis.call('ZRANGE', bandKey, 0, -1)) do
+        if not checked[id] then
+          checked[id] = true
+          local theirs = redis.call('HGET', storyKey(id), 'words')
+          if theirs then
+            local common, count = 0, 0
+            for w in string.gmatch(theirs, '%S+') do
+              count = count + 1
+              if mine[w] then common = common + 1 end
+            end
+            local smaller = math.min(count, mineCount)
+            if smaller >= minWords then
+              local score = common / smaller
+              if score >= minOverlap and score > bestScore then found, bestScore = id, score end
+            end
           end
         end
       end
     end
   end
+
+  if found then
+    if urlHash ~= '' then redis.call('SET', urlKey, found, 'PX', window) end
+    -- A retried job finds the story it founded itself: still the founder, not a copy.
+    if found == newId then return found, 1 end
+    return found, 0
+  end
+  if redis.call('EXISTS', storyKey(newId)) == 1 then return newId, 1 end
+  redis.call('HSET', storyKey(newId), 'words', words, 'first', now)
+  redis.call('PEXPIRE', storyKey(newId), window)
+  if urlHash ~= '' then redis.call('SET', urlKey, newId, 'PX', window) end
+  if mineCount >= minWords then
+    for i = firstBand, lastBand do
+      local bandKey = base .. ':band:' .. ARGV[i]
+      redis.call('ZADD', bandKey, now, newId)
+      redis.call('PEXPIRE', bandKey, window)
+    end
+  end
+  return newId, 1
 end
 
-if found then
-  if urlHash ~= '' then redis.call('SET', urlKey, found, 'PX', window) end
-  -- A retried job finds the story it founded itself: still the founder, not a copy.
-  if found == newId then return {found, 1} end
-  return {found, 0}
+local out = {}
+local i = 6
+while i <= #ARGV do
+  local bands = tonumber(ARGV[i + 3])
+  local id, isNew = assign(ARGV[i], ARGV[i + 1], ARGV[i + 2], i + 4, i + 3 + bands)
+  out[#out + 1] = id
+  out[#out + 1] = isNew
+  i = i + 4 + bands
 end
-if redis.call('EXISTS', storyKey(newId)) == 1 then return {newId, 1} end
-redis.call('HSET', storyKey(newId), 'words', words, 'first', now)
-redis.call('PEXPIRE', storyKey(newId), window)
-if urlHash ~= '' then redis.call('SET', urlKey, newId, 'PX', window) end
-if mineCount >= minWords then
-  for i = firstBand, #ARGV do
-    local bandKey = base .. ':band:' .. ARGV[i]
-    redis.call('ZADD', bandKey, now, newId)
-    redis.call('PEXPIRE', bandKey, window)
-  end
-end
-return {newId, 1}
+return out
 `;
 
-type WithAssign = RedisClient & { nwAssignStory(...args: (string | number)[]): Promise<[string, number]> };
+type WithAssign = RedisClient & { nwAssignStories(...args: (string | number)[]): Promise<(string | number)[]> };
 
 export class StoryStore {
   private readonly redis: WithAssign;
@@ -92,7 +107,7 @@ export class StoryStore {
     private readonly keys: RedisKeys,
     private readonly windowMs: number,
   ) {
-    this.redis = withScripts<WithAssign>(redis, { nwAssignStory: { keys: 1, lua: ASSIGN_STORY } });
+    this.redis = withScripts<WithAssign>(redis, { nwAssignStories: { keys: 1, lua: ASSIGN_STORIES } });
   }
 
   /** The story of an article; the article's own id founds a new one when none matches. */
@@ -102,36 +117,26 @@ export class StoryStore {
 
   /**
    * The stories of several articles, as if assigned one after the other in this order (a copy
-   * finds the story an earlier one in the list founded): the scripts go in one pipeline, which
-   * Redis runs in order, in one write and one round trip. Every key is in the story slot, so
-   * the pipeline is valid on a cluster too.
+   * finds the story an earlier one in the list founded): one script call for them all, atomic
+   * like one per article. Every key is in the story slot, so the call is valid on a cluster too.
    */
   async assignAll(articles: readonly StoryArticle[], now = Date.now()): Promise<StoryAssignment[]> {
     if (articles.length === 0) return [];
-    const pipeline = this.redis.pipeline() as unknown as { nwAssignStory(...args: (string | number)[]): void; exec(): Promise<[Error | null, unknown][] | null> };
-    const newIds = articles.map((article) => {
+    const args: (string | number)[] = [this.keys.storyBase(), now, this.windowMs, SAME_STORY_MIN_OVERLAP, MIN_STORY_WORDS];
+    let firstId: string | undefined;
+    for (const article of articles) {
       const features = storyFeatures(article);
       const newId = hashId(article.feed, article.id);
-      pipeline.nwAssignStory(
-        this.keys.story(newId),
-        this.keys.storyBase(),
-        article.url ? hashId(article.url) : '',
-        newId,
-        now,
-        this.windowMs,
-        SAME_STORY_MIN_OVERLAP,
-        MIN_STORY_WORDS,
-        [...features].join(' '),
-        ...bandKeys(minhash(features)),
-      );
-      return newId;
-    });
-    const replies = (await pipeline.exec()) ?? [];
-    return newIds.map((_, i) => {
-      const [err, reply] = replies[i] ?? [new Error('story assignment: no reply from Redis'), undefined];
-      if (err) throw err;
-      const [storyId, isNew] = reply as [string, number];
-      return { storyId, isNew: isNew === 1 };
+      firstId ??= newId;
+      const bands = bandKeys(minhash(features));
+      args.push(article.url ? hashId(article.url) : '', newId, [...features].join(' '), bands.length, ...bands);
+    }
+    // KEYS[1], a story's key, routes the call to the story slot's node on a cluster.
+    const reply = await this.redis.nwAssignStories(this.keys.story(firstId!), ...args);
+    return articles.map((_, i) => {
+      const storyId = reply[2 * i];
+      if (typeof storyId !== 'string') throw new Error(`story assignment: no reply from Redis for article ${i + 1} of ${articles.length}`);
+      return { storyId, isNew: reply[2 * i + 1] === 1 };
     });
   }
 }
