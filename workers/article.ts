@@ -186,9 +186,9 @@ type Matched = { article: Article; matches: RuleMatch[] };
 /**
  * Matched articles of one job, in order: their stories, the alert feeds of their rules and
  * subscriptions, digest entries, and (added to `alerts`, for the caller to queue) the alerts of
- * immediate subscriptions. The Redis steps go for all the articles at once: the
- * story scripts in one pipeline (run in order, so a copy finds the story an earlier article
- * founded, as one after the other), then the alert-feed entries in one script call per feed.
+ * immediate subscriptions. The Redis steps go for all the articles at once: their stories in
+ * one script call (assigned in order, so a copy finds the story an earlier article founded, as
+ * one after the other), then the alert-feed entries in one script call per feed.
  */
 async function handOn(found: Matched[], ctx: WorkerContext, on: HandOnContext, alerts: AlertBatches): Promise<Omit<ArticleResult, 'extracted'>[]> {
   if (found.length === 0) return [];

@@ -92,7 +92,8 @@ async function deliverAlerts(job: Job<AlertDelivery | AlertsDelivery>, sub: Subs
   }
 
   const channel = sub.email ? 'email' : 'webhook';
-  const result: DeliverResult = { channel, to: sub.email ?? sub.webhook?.url, sent: [] };
+  const sent: NonNullable<DeliverResult['sent']> = [];
+  const result: DeliverResult = { channel, to: sub.email ?? sub.webhook?.url, sent };
   let busyMs: number | undefined;
   let claim: Claim | undefined = first;
   for (const [i, item] of items.entries()) {
@@ -115,7 +116,7 @@ async function deliverAlerts(job: Job<AlertDelivery | AlertsDelivery>, sub: Subs
     }
     if (out.channel === 'none' || out.disabled) {
       await markers.release(id, by);
-      return { ...result, ...out, sent: result.sent };
+      return { ...result, ...out, sent };
     }
     const sentAt = new Date().toISOString();
     const next = items[i + 1];
@@ -128,11 +129,11 @@ async function deliverAlerts(job: Job<AlertDelivery | AlertsDelivery>, sub: Subs
     );
     ctx.metrics.delivered('alert', channel, 'sent', item.firstSeenAt);
     ctx.log.info({ subscriptionId: sub.id, kind: 'alert', storyId: item.storyId, channel: out.channel, to: out.to, receipt: out.receipt }, 'delivered');
-    result.sent!.push({ title: alertTitle(item), receipt: out.receipt ?? '' });
+    sent.push({ title: alertTitle(item), receipt: out.receipt ?? '' });
     result.receipt = out.receipt;
   }
   if (busyMs !== undefined) await comeBackLater(job, result, busyMs, ctx, token);
-  if (result.sent!.length === 0) result.duplicate = true;
+  if (sent.length === 0) result.duplicate = true;
   return result;
 }
 
