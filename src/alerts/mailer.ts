@@ -3,11 +3,14 @@
 // by Message-ID, so a retried delivery overwrites instead of adding a second copy. SMTP goes
 // through a pool of kept-open connections (PIPELINING where the server offers it): connecting,
 // STARTTLS and AUTH per email cost more than the email. Each SMTP message is composed here into
-// one buffer (mimeMessage) and handed to the pool whole.
+// one buffer (mimeMessage) and handed to nodemailer's SMTP transport whole, not through sendMail,
+// which would wrap the composed message in a MIME tree and a three-stage stream once more
+// (transportMail says what the transport reads, and what it must be given fresh per send).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { foldLines } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
@@ -38,16 +41,96 @@ export function createMailer(options: MailerOptions): Mailer {
 function smtpMailer(smtpUrl: string, from: string, connections: number): Mailer {
   // Keys in SMTP_URL's query win over these (`?pool=false` sends one connection per email).
   const transport: Transporter = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: connections, maxMessages: MESSAGES_PER_CONNECTION });
+  const direct = smtpTransportOf(transport);
   const shown = new URL(smtpUrl);
   return {
     target: `${shown.protocol}//${shown.host}`,
     async send(to, email) {
-      // The Message-ID given, so that nodemailer does not draw five random numbers for one it would not use.
-      const info = await transport.sendMail({ envelope: { from, to }, raw: mimeMessage(from, to, email), messageId: email.messageId });
+      const raw = mimeMessage(from, to, email);
+      const info = direct
+        ? await new Promise<{ response?: string }>((resolve, reject) => direct.send(transportMail(from, to, email.messageId, raw), (err, sent) => (err ? reject(err) : resolve(sent ?? {}))))
+        : // The Message-ID given, so that nodemailer does not draw five random numbers for one it would not use.
+          await transport.sendMail({ envelope: { from, to }, raw, messageId: email.messageId });
       return `smtp ${String(info.response ?? '')}`.trim();
     },
     close: () => transport.close(),
   };
+}
+
+/**
+ * A message as nodemailer's SMTP transports (pooled or not) read one from sendMail: `send(mail,
+ * done)`, the transport API of its plugins, reading the envelope, Message-ID and content of
+ * `mail.message` and options of `mail.data` (none here). Handed over directly, a message already
+ * composed skips sendMail's MailMessage, MailComposer and MimeNode, its plugin stages and the
+ * PassThrough, newline transform and stream pipeline it reads the message through.
+ */
+interface TransportMail {
+  data: Record<string, never>;
+  message: {
+    getEnvelope(): Envelope;
+    messageId(): string;
+    getHeader(key: string): string | undefined;
+    createReadStream(): Readable;
+  };
+}
+
+interface Envelope {
+  from: string;
+  to: string[];
+}
+
+type SmtpTransport = { name: string; send(mail: TransportMail, done: (err: Error | null, info?: { response?: string }) => void): void };
+
+/** The transport object of nodemailer's SMTP transports, known to read no more than TransportMail; otherwise sendMail sends. */
+function smtpTransportOf(transport: Transporter): SmtpTransport | undefined {
+  const inner = (transport as unknown as { transporter?: Partial<SmtpTransport> }).transporter;
+  return typeof inner?.send === 'function' && (inner.name === 'SMTP (pool)' || inner.name === 'SMTP') ? (inner as SmtpTransport) : undefined;
+}
+
+/**
+ * Both made anew at each call, as a MimeNode of sendMail's would be for each message. A
+ * connection keeps the envelope it is given as the state of its transaction (the recipients
+ * still to send, accepted and refused, the error of MAIL FROM), and the pool runs several at
+ * once: one envelope shared by two sends lost a recipient's acceptance and sent a message without
+ * its content (15b6645). The pool reads the message a second time for a message it puts back in
+ * its queue, and puts it back only when not a byte of it was read (a reused connection the
+ * server closed first), which a stream tells and a Buffer does not.
+ */
+function transportMail(from: string, to: string, messageId: string, raw: Buffer): TransportMail {
+  const envelope = envelopeOf(from, to);
+  return {
+    data: {},
+    message: {
+      getEnvelope: () => ({ from: envelope.from, to: [...envelope.to] }),
+      messageId: () => messageId,
+      getHeader: (key) => (key.toLowerCase() === 'message-id' ? messageId : undefined),
+      createReadStream: () =>
+        new Readable({
+          read() {
+            this.push(raw);
+            this.push(null);
+          },
+        }),
+    },
+  };
+}
+
+/**
+ * MAIL FROM and RCPT TO, parsed from the addresses as sendMail parses them ("Name <address>" gives
+ * the address, an internationalised domain its punycode), by value. Bounded.
+ */
+const envelopes = new Map<string, Readonly<Envelope>>();
+
+function envelopeOf(from: string, to: string): Readonly<Envelope> {
+  const key = `${from}\u0000${to}`;
+  let envelope = envelopes.get(key);
+  if (envelope === undefined) {
+    if (envelopes.size >= ADDRESS_HEADERS_MAX) envelopes.clear();
+    const parsed = new MimeNode().setEnvelope({ from, to }).getEnvelope();
+    envelope = { from: parsed.from || '', to: [...parsed.to] };
+    envelopes.set(key, envelope);
+  }
+  return envelope;
 }
 
 /** nodemailer's header encoding (RFC 2047 words, addresses, IDN, no CR/LF), one node for every message. */

@@ -179,6 +179,44 @@ describe('SMTP connection pool', () => {
     expect(sessions).toBeLessThanOrEqual(2);
   });
 
+  it('sends many emails to one address at once over several connections, each once and whole', async () => {
+    const { port, received } = await start({ authOptional: true, disabledCommands: ['STARTTLS'] });
+    const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, outboxDir: '/nonexistent', from: 'Newswatch <nw@test.local>', connections: 4 });
+    const subjects = Array.from({ length: 40 }, (_, i) => `Story ${i}`);
+    try {
+      await Promise.all(subjects.map((subject, i) => mailer.send('Desk <desk@example.org>', { ...email, subject, messageId: `<s${i}@newswatch.test>` })));
+    } finally {
+      mailer.close();
+    }
+    expect(received.map((r) => r.mail.subject).sort()).toEqual([...subjects].sort());
+    for (const { envelope, mail } of received) {
+      expect(envelope).toEqual({ from: 'nw@test.local', to: ['desk@example.org'] });
+      expect(mail.text).toBe(email.text);
+    }
+  });
+
+  it('sends a message again over a new connection when the server closes a kept-open one (421) before taking it', async () => {
+    const sessions = new Map<string, number>();
+    const { port, received } = await start({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      // A session takes one message, then says it is closing (as a server with a per-session limit does).
+      onMailFrom(_address, session, callback) {
+        const n = (sessions.get(session.id) ?? 0) + 1;
+        sessions.set(session.id, n);
+        callback(n > 1 ? Object.assign(new Error('Too many messages in this session'), { responseCode: 421 }) : undefined);
+      },
+    });
+    const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, outboxDir: '/nonexistent', from: 'Newswatch <nw@test.local>', connections: 1 });
+    try {
+      for (const i of [1, 2, 3]) await mailer.send('desk@example.org', { ...email, subject: `Story ${i}`, messageId: `<r${i}@newswatch.test>` });
+    } finally {
+      mailer.close();
+    }
+    expect(received.map((r) => r.mail.subject)).toEqual(['Story 1', 'Story 2', 'Story 3']);
+    expect(sessions.size).toBe(3);
+  });
+
   it('opens one connection per email with ?pool=false in SMTP_URL', async () => {
     let sessions = 0;
     const { port, received } = await start({ authOptional: true, disabledCommands: ['STARTTLS'], onConnect: (_s, cb) => (sessions++, cb()) });
