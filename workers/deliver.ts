@@ -83,11 +83,12 @@ async function deliverAlerts(job: Job<AlertDelivery | AlertsDelivery>, sub: Subs
   const markers = new SentMarkers(ctx.redis, ctx.keys);
   // Unique to this run of the job: a claim left by an earlier run (killed) is another holder's.
   const by: Claimant = { holder: `${job.id ?? ''} ${token ?? randomUUID()}`, ttlMs: ctx.settings.lockDurationMs };
-  const idOf = (item: AlertItem) => deliverJobId(sub.id, item.storyId);
+  // Each alert's sent-marker id (a hash), made once: it is claimed as the next alert, then sent.
+  const ids = items.map((item) => deliverJobId(sub.id, item.storyId));
   // Both questions in one round trip: a delivery waits on Redis, not on the CPU.
-  const [disabled, first] = await Promise.all([new SubscriptionState(ctx.redis, ctx.keys).isDisabled(sub.id), items[0] && markers.claim(idOf(items[0]), by)]);
+  const [disabled, first] = await Promise.all([new SubscriptionState(ctx.redis, ctx.keys).isDisabled(sub.id), ids[0] === undefined ? undefined : markers.claim(ids[0], by)]);
   if (disabled) {
-    if (first?.state === 'claimed') await markers.release(idOf(items[0]!), by);
+    if (first?.state === 'claimed') await markers.release(ids[0]!, by);
     return dropped(sub.id, 'disabled', ctx);
   }
 
@@ -97,7 +98,7 @@ async function deliverAlerts(job: Job<AlertDelivery | AlertsDelivery>, sub: Subs
   let busyMs: number | undefined;
   let claim: Claim | undefined = first;
   for (const [i, item] of items.entries()) {
-    const id = idOf(item);
+    const id = ids[i]!;
     claim ??= await markers.claim(id, by);
     if (claim.state !== 'claimed') {
       if (claim.state === 'busy') busyMs = Math.max(busyMs ?? 0, claim.retryInMs);
@@ -119,13 +120,13 @@ async function deliverAlerts(job: Job<AlertDelivery | AlertsDelivery>, sub: Subs
       return { ...result, ...out, sent };
     }
     const sentAt = new Date().toISOString();
-    const next = items[i + 1];
+    const next = ids[i + 1];
     // The marker only after the send; the status line and the next alert's claim beside it.
     claim = await markers.afterSend(
       id,
       sentAt,
       { at: sentAt, subscriptionId: sub.id, kind: 'alert', storyId: item.storyId, title: alertTitle(item), channel: out.channel, to: out.to ?? '' },
-      next && { deliveryId: idOf(next), by },
+      next === undefined ? undefined : { deliveryId: next, by },
     );
     ctx.metrics.delivered('alert', channel, 'sent', item.firstSeenAt);
     ctx.log.info({ subscriptionId: sub.id, kind: 'alert', storyId: item.storyId, channel: out.channel, to: out.to, receipt: out.receipt }, 'delivered');
