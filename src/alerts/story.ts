@@ -32,8 +32,24 @@ export function contentWords(text: string): string[] {
 
 /** The word set a story is recognised by: title words plus the first words of the lead. */
 export function storyFeatures(article: { title?: string; summary?: string; content?: string }): Set<string> {
-  const lead = contentWords(article.summary || article.content || '').slice(0, LEAD_WORDS);
-  return new Set([...contentWords(article.title ?? ''), ...lead]);
+  return new Set([...contentWords(article.title ?? ''), ...leadWords(article.summary || article.content || '')]);
+}
+
+/** Characters of a lead read first for its words: a feed's summary may hold the whole article. */
+const LEAD_CHARS = 600;
+
+/**
+ * The first LEAD_WORDS content words of a text, read from its opening when that holds enough:
+ * cut at a space, which no word spans and no normalisation or case folding reaches across, the
+ * opening's words are the first words of the whole.
+ */
+function leadWords(text: string): string[] {
+  const cut = text.length > LEAD_CHARS ? text.indexOf(' ', LEAD_CHARS) : -1;
+  if (cut > 0) {
+    const words = contentWords(text.slice(0, cut));
+    if (words.length >= LEAD_WORDS) return words.slice(0, LEAD_WORDS);
+  }
+  return contentWords(text).slice(0, LEAD_WORDS);
 }
 
 const SEEDS = Array.from({ length: SIGNATURE_SIZE }, (_, i) => mix(0x9e3779b9 ^ Math.imul(i + 1, 0x85ebca6b)));

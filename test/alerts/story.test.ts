@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { StoryStore } from '../../src/alerts/story-store.js';
 import { RedisKeys } from '../../src/queue/keys.js';
-import { bandKeys, minhash, overlap, SAME_STORY_MIN_OVERLAP, storyFeatures } from '../../src/alerts/story.js';
+import { bandKeys, contentWords, minhash, overlap, SAME_STORY_MIN_OVERLAP, storyFeatures } from '../../src/alerts/story.js';
 import { uniquePrefix } from '../helpers/pipeline.js';
 
 const LEAD =
@@ -30,6 +30,26 @@ describe('story features', () => {
     ['an unrelated story', other],
   ])('keep %s apart', (_name, story) => {
     expect(overlap(storyFeatures(wire), storyFeatures(story))).toBeLessThan(SAME_STORY_MIN_OVERLAP);
+  });
+
+  it('take the first 24 content words of a long lead, whatever stands where its opening is cut', () => {
+    // 23 words, stop words up to about the cut (600 characters in), then a 24th word that reads
+    // differently when cut or read apart from what follows (a final sigma, a combining mark, a
+    // ligature, a hyphen, no space at all), so that the cut falls before, inside and after it.
+    const first = Array.from({ length: 23 }, (_, i) => `word${String.fromCharCode(97 + i)}`).join(' ');
+    const pieces = ['ΟΔΗΓΟΣ', 'cafe\u0301s', 'ﬁnancement', 'ceasefire-talks', '東京都庁舎', 'negotiations'];
+    for (const piece of pieces) {
+      for (let at = 580; at < 620; at++) {
+        const filler = ' the'.repeat(Math.max(0, Math.floor((at - first.length) / 4)));
+        const opening = `${first}${filler} ${piece} and more words after it. ${'Later text. '.repeat(40)}`;
+        for (const article of [{ title: 'Talks', summary: opening }, { title: 'Talks', content: opening }]) {
+          expect([...storyFeatures(article)]).toEqual([...new Set(['talks', ...contentWords(opening).slice(0, 24)])]);
+        }
+      }
+    }
+    // Fewer than 24 words in the opening: the rest of the lead is read.
+    const sparse = `${'the '.repeat(200)}${first} ${pieces.join(' ')}`;
+    expect([...storyFeatures({ summary: sparse })]).toEqual(contentWords(sparse).slice(0, 24));
   });
 
   it('gives identical word sets identical signatures and bands', () => {
