@@ -2,7 +2,9 @@
 // words (segment.ts), normalises and stems each (cached per raw word), adds the joined form of
 // hyphenated words ("cease-fire" → also "ceasefire"), and indexes words and stems to positions.
 // The words are prepared on first use: rules that only look at metadata (`feed:`, `lang:`,
-// `site:`, `url:`) on an index small enough to evaluate every rule never need them.
+// `site:`, `url:`) on an index small enough to evaluate every rule never need them. Most
+// articles select no rule in the index, which reads only the words' ids: the maps from text to
+// words and stems, and each word's list of tokens, are built when a rule first asks for them.
 import { PREFIX_KEY_LENGTH } from './required.js';
 import { type MatchInput } from './types.js';
 import { fold, literalHaystack, normalizeWord, possessiveLength } from './normalize.js';
@@ -24,25 +26,48 @@ const PREFIX_SCANS = 40;
 const FIELD_GAP = 1_000_000;
 
 /** A distinct normalised word of the article and where it occurs. */
-export interface NormInfo {
-  norm: string;
-  stem: string;
+export class NormInfo {
+  /** Its tokens after `first`, chained through Words.tokNext (an array only when asked for). */
+  last: number;
+  count = 1;
+  private list: number[] | undefined;
+
+  constructor(
+    private readonly words: Words,
+    readonly norm: string,
+    readonly stem: string,
+    /** Its first token. */
+    readonly first: number,
+    /** Bit set of the fields it occurs in. */
+    public fields: number,
+  ) {
+    this.last = first;
+  }
+
   /** Token indices, ascending (so also by position). */
-  toks: number[];
-  /** Bit set of the fields it occurs in. */
-  fields: number;
+  get toks(): readonly number[] {
+    if (this.list === undefined) {
+      const next = this.words.tokNext;
+      const list: number[] = [];
+      for (let t = this.first; t >= 0; t = next[t]!) list.push(t);
+      this.list = list;
+    }
+    return this.list;
+  }
 }
 
+/** The distinct words of the article sharing a stem. */
 export interface StemInfo {
+  /** In order of first occurrence. */
   norms: NormInfo[];
+  /** Bit set of the fields they occur in. */
   fields: number;
 }
 
+/** A normalised word and its stem, shared by the raw words that normalise to it, with its ids. */
 interface WordForm {
   norm: string;
   stem: string;
-  /** Length of a possessive suffix cut from the raw word ("'s"), else 0. */
-  possessive: number;
   /** wordIds of norm and stem, valid while wordIds.generation is `generation`. */
   normId: number;
   stemId: number;
@@ -53,13 +78,137 @@ interface WordForm {
 
 const prefixIdOf = (norm: string) => (norm.length >= PREFIX_KEY_LENGTH ? wordIds.prefix(norm.slice(0, PREFIX_KEY_LENGTH)) : -1);
 
-const MAX_FORMS = 200_000;
-const formCaches = new Map<string, Map<string, WordForm>>();
+/** Hash of text[start, end), as FormCache files raw words. */
+function rawHash(text: string, start: number, end: number): number {
+  let h = end - start;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
 
-function formCache(language: string): Map<string, WordForm> {
+/** A copy of `a` at least `size` long (doubling), or `a` itself when long enough. */
+function atLeast<T extends Uint8Array | Int32Array | Uint32Array>(a: T, size: number): T {
+  if (size <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(size, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+const MAX_FORMS = 200_000;
+
+/**
+ * Per Snowball language, what the raw words met so far become (their forms), by id. A raw word
+ * is looked up where it stands in the text (an open-addressing table of character hashes), so
+ * that a word seen before costs no substring; what each token reads sits in typed arrays, not
+ * in objects spread over the heap. Emptied, when over MAX_FORMS, only before an article is
+ * tokenised, so that ids never change while an article is.
+ */
+class FormCache {
+  /** Hash table of raw word ids + 1 (0 = free) and their hashes. */
+  private table = new Int32Array(1024);
+  private tableHash = new Int32Array(1024);
+  /** Per raw word id: its text, form id and possessive suffix length ("'s" → 2, else 0). */
+  private raws: string[] = [];
+  rawForm = new Int32Array(256);
+  rawPossessive = new Uint8Array(256);
+  /** Per form id: the form, the id of its stem, and the Words that last met it (stamp) and the word's index there. */
+  forms: WordForm[] = [];
+  formStem = new Int32Array(256);
+  formStamp = new Int32Array(256);
+  formLocal = new Int32Array(256);
+  /** Per stem id: the Words that last met it. */
+  stemStamp = new Int32Array(256);
+  private readonly formIds = new Map<string, number>();
+  private readonly stemIds = new Map<string, number>();
+
+  constructor(private readonly stemmer: CachedStemmer) {}
+
+  /** Empties the cache when it has grown too large. */
+  trim(): void {
+    if (this.raws.length < MAX_FORMS && this.forms.length < MAX_FORMS) return;
+    this.table = new Int32Array(1024);
+    this.tableHash = new Int32Array(1024);
+    this.raws = [];
+    this.forms = [];
+    this.formIds.clear();
+    this.stemIds.clear();
+  }
+
+  /** The raw word id of text[start, end). */
+  raw(text: string, start: number, end: number): number {
+    const hash = rawHash(text, start, end);
+    const table = this.table;
+    const mask = table.length - 1;
+    const length = end - start;
+    let i = hash & mask;
+    for (let id = table[i]!; id !== 0; i = (i + 1) & mask, id = table[i]!) {
+      if (this.tableHash[i] !== hash) continue;
+      const raw = this.raws[id - 1]!;
+      if (raw.length !== length) continue;
+      let k = 0;
+      while (k < length && raw.charCodeAt(k) === text.charCodeAt(start + k)) k++;
+      if (k === length) return id - 1;
+    }
+    const raw = text.slice(start, end);
+    const id = this.raws.push(raw) - 1;
+    this.rawForm = atLeast(this.rawForm, id + 1);
+    this.rawPossessive = atLeast(this.rawPossessive, id + 1);
+    this.rawForm[id] = this.form(normalizeWord(raw));
+    this.rawPossessive[id] = possessiveLength(raw);
+    table[i] = id + 1;
+    this.tableHash[i] = hash;
+    if (this.raws.length * 2 > table.length) this.rehash();
+    return id;
+  }
+
+  /** The form id of a normalised word. */
+  form(norm: string): number {
+    let id = this.formIds.get(norm);
+    if (id === undefined) {
+      const stem = this.stemmer.stem(norm);
+      let stemId = this.stemIds.get(stem);
+      if (stemId === undefined) {
+        stemId = this.stemIds.size;
+        this.stemIds.set(stem, stemId);
+        this.stemStamp = atLeast(this.stemStamp, stemId + 1);
+        this.stemStamp[stemId] = 0;
+      }
+      id = this.forms.push({ norm, stem, normId: 0, stemId: 0, prefixId: -1, generation: -1 }) - 1;
+      this.formIds.set(norm, id);
+      this.formStem = atLeast(this.formStem, id + 1);
+      this.formStamp = atLeast(this.formStamp, id + 1);
+      this.formLocal = atLeast(this.formLocal, id + 1);
+      this.formStem[id] = stemId;
+      this.formStamp[id] = 0;
+    }
+    return id;
+  }
+
+  /** Doubles the hash table. */
+  private rehash(): void {
+    const size = this.table.length * 2;
+    const table = new Int32Array(size);
+    const tableHash = new Int32Array(size);
+    for (let j = 0; j < this.table.length; j++) {
+      const id = this.table[j]!;
+      if (id === 0) continue;
+      const hash = this.tableHash[j]!;
+      let i = hash & (size - 1);
+      while (table[i] !== 0) i = (i + 1) & (size - 1);
+      table[i] = id;
+      tableHash[i] = hash;
+    }
+    this.table = table;
+    this.tableHash = tableHash;
+  }
+}
+
+const formCaches = new Map<string, FormCache>();
+
+function formCache(language: string, stemmer: CachedStemmer): FormCache {
   let m = formCaches.get(language);
   if (!m) {
-    m = new Map();
+    m = new FormCache(stemmer);
     formCaches.set(language, m);
   }
   return m;
@@ -69,16 +218,21 @@ function isHyphen(code: number): boolean {
   return code === 0x2d || code === 0x2010 || code === 0x2011;
 }
 
+/** Tells one tokenisation from another in FormCache.formStamp and stemStamp. */
+let lastStamp = 0;
+
 /** The words of an article and where they occur, built by PreparedArticle on first use. */
 class Words {
-  readonly norms = new Map<string, NormInfo>();
-  readonly stems = new Map<string, StemInfo>();
+  /** The distinct normalised words in order of first occurrence (FormCache.formLocal indexes it while tokenising). */
+  readonly infos: NormInfo[] = [];
   count = 0;
   tokField: Uint8Array;
   tokStart: Uint32Array;
   tokEnd: Uint32Array;
   tokPos: Int32Array;
   tokEndPos: Int32Array;
+  /** Per token, the next token of the same normalised word, or -1. */
+  tokNext: Int32Array;
   /** wordIds of the distinct norms and stems, in the generation `idGeneration`. */
   normIdList: number[] = [];
   stemIdList: number[] = [];
@@ -86,6 +240,10 @@ class Words {
   prefixIdList: number[] = [];
   idGeneration = wordIds.generation;
   looseText = '';
+  private readonly stamp = ++lastStamp;
+  // Most articles select no rule, and only rules look words up by text: the maps are built then.
+  private normMap: Map<string, NormInfo> | undefined;
+  private stemMap: Map<string, StemInfo> | undefined;
 
   constructor(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer) {
     const cap = Math.max(16, (texts[0]!.length + texts[1]!.length + texts[2]!.length) >> 2);
@@ -94,24 +252,48 @@ class Words {
     this.tokEnd = new Uint32Array(cap);
     this.tokPos = new Int32Array(cap);
     this.tokEndPos = new Int32Array(cap);
+    this.tokNext = new Int32Array(cap);
     this.tokenize(texts, stemLanguage, stemmer);
+  }
+
+  get norms(): Map<string, NormInfo> {
+    if (this.normMap === undefined) {
+      const map = new Map<string, NormInfo>();
+      for (const info of this.infos) map.set(info.norm, info);
+      this.normMap = map;
+    }
+    return this.normMap;
+  }
+
+  get stems(): Map<string, StemInfo> {
+    if (this.stemMap === undefined) {
+      const map = new Map<string, StemInfo>();
+      for (const info of this.infos) {
+        const s = map.get(info.stem);
+        if (s === undefined) {
+          map.set(info.stem, { norms: [info], fields: info.fields });
+        } else {
+          s.norms.push(info);
+          s.fields |= info.fields;
+        }
+      }
+      this.stemMap = map;
+    }
+    return this.stemMap;
   }
 
   private grow(): void {
     const cap = this.tokField.length * 2;
-    const g = <T extends Uint8Array | Uint32Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
-      b.set(a);
-      return b;
-    };
-    this.tokField = g(this.tokField, (n) => new Uint8Array(n));
-    this.tokStart = g(this.tokStart, (n) => new Uint32Array(n));
-    this.tokEnd = g(this.tokEnd, (n) => new Uint32Array(n));
-    this.tokPos = g(this.tokPos, (n) => new Int32Array(n));
-    this.tokEndPos = g(this.tokEndPos, (n) => new Int32Array(n));
+    this.tokField = atLeast(this.tokField, cap);
+    this.tokStart = atLeast(this.tokStart, cap);
+    this.tokEnd = atLeast(this.tokEnd, cap);
+    this.tokPos = atLeast(this.tokPos, cap);
+    this.tokEndPos = atLeast(this.tokEndPos, cap);
+    this.tokNext = atLeast(this.tokNext, cap);
   }
 
-  private add(norm: string, stem: string, field: number, start: number, end: number, pos: number, endPos: number, normId: number, stemId: number, prefixId: number): void {
+  /** Adds a token of the form `formId`. */
+  private add(cache: FormCache, formId: number, stemLanguage: string, field: number, start: number, end: number, pos: number, endPos: number): void {
     const t = this.count;
     if (t === this.tokField.length) this.grow();
     this.tokField[t] = field;
@@ -119,78 +301,75 @@ class Words {
     this.tokEnd[t] = end;
     this.tokPos[t] = pos;
     this.tokEndPos[t] = endPos;
+    this.tokNext[t] = -1;
     this.count = t + 1;
-    let info = this.norms.get(norm);
-    if (info === undefined) {
-      info = { norm, stem, toks: [t], fields: field };
-      this.norms.set(norm, info);
-      this.normIdList.push(normId);
-      if (prefixId >= 0) this.prefixIdList.push(prefixId);
-      const s = this.stems.get(stem);
-      if (s === undefined) {
-        this.stems.set(stem, { norms: [info], fields: field });
-        this.stemIdList.push(stemId);
-      } else {
-        s.norms.push(info);
-        s.fields |= field;
-      }
-    } else {
-      info.toks.push(t);
-      if ((info.fields & field) === 0) {
-        info.fields |= field;
-        this.stems.get(stem)!.fields |= field;
-      }
+    if (cache.formStamp[formId] === this.stamp) {
+      const info = this.infos[cache.formLocal[formId]!]!;
+      this.tokNext[info.last] = t;
+      info.last = t;
+      info.count++;
+      info.fields |= field;
+      return;
+    }
+    const form = cache.forms[formId]!;
+    const generation = this.idGeneration;
+    if (form.generation !== generation) {
+      form.normId = wordIds.norm(form.norm);
+      form.stemId = wordIds.stem(stemLanguage, form.stem);
+      form.prefixId = prefixIdOf(form.norm);
+      form.generation = generation;
+    }
+    cache.formStamp[formId] = this.stamp;
+    cache.formLocal[formId] = this.infos.length;
+    const info = new NormInfo(this, form.norm, form.stem, t, field);
+    this.infos.push(info);
+    this.normIdList.push(form.normId);
+    if (form.prefixId >= 0) this.prefixIdList.push(form.prefixId);
+    const stem = cache.formStem[formId]!;
+    if (cache.stemStamp[stem] !== this.stamp) {
+      cache.stemStamp[stem] = this.stamp;
+      this.stemIdList.push(form.stemId);
     }
   }
 
   private tokenize(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer): void {
-    const cache = formCache(stemLanguage);
-    const generation = this.idGeneration;
+    const cache = formCache(stemLanguage, stemmer);
+    cache.trim();
     const loose: string[] = [];
+    // Hyphen group in progress: its parts' forms (group[0 … parts - 1]), first start and position.
+    const group: number[] = [];
+    let parts = 0;
     let pos = 0;
     for (let f = 0; f < 3; f++) {
       const text = texts[f]!;
       if (text === '') continue;
       const field = 1 << f;
-      // Hyphen group in progress: the parts' norms, first start and position.
-      let groupNorms: string[] = [];
       let groupStart = 0;
       let groupPos = 0;
       let prevEnd = -2;
       let prevPossessive = false;
       const flush = () => {
-        if (groupNorms.length > 1) {
-          const joined = groupNorms.join('');
-          const stem = stemmer.stem(joined);
-          this.add(joined, stem, field, groupStart, prevEnd, groupPos, pos - 1, wordIds.norm(joined), wordIds.stem(stemLanguage, stem), prefixIdOf(joined));
+        if (parts > 1) {
+          let joined = '';
+          for (let i = 0; i < parts; i++) joined += cache.forms[group[i]!]!.norm;
+          this.add(cache, cache.form(joined), stemLanguage, field, groupStart, prevEnd, groupPos, pos - 1);
         }
-        groupNorms = [];
+        parts = 0;
       };
       segmentWords(text, (s, e) => {
-        const raw = text.slice(s, e);
-        let form = cache.get(raw);
-        if (form === undefined) {
-          const norm = normalizeWord(raw);
-          form = { norm, stem: stemmer.stem(norm), possessive: possessiveLength(raw), normId: 0, stemId: 0, prefixId: -1, generation: -1 };
-          if (cache.size >= MAX_FORMS) cache.clear();
-          cache.set(raw, form);
-        }
-        if (form.generation !== generation) {
-          form.normId = wordIds.norm(form.norm);
-          form.stemId = wordIds.stem(stemLanguage, form.stem);
-          form.prefixId = prefixIdOf(form.norm);
-          form.generation = generation;
-        }
+        const raw = cache.raw(text, s, e);
+        const formId = cache.rawForm[raw]!;
         // A possessive ("Russia's") ends two characters before the word does.
-        const possessive = form.possessive > 0;
-        const end = e - form.possessive;
-        if (!(s === prevEnd + 1 && !prevPossessive && isHyphen(text.charCodeAt(prevEnd)) && groupNorms.length > 0)) {
+        const cut = cache.rawPossessive[raw]!;
+        const possessive = cut > 0;
+        const end = e - cut;
+        if (!(s === prevEnd + 1 && !prevPossessive && isHyphen(text.charCodeAt(prevEnd)) && parts > 0)) {
           flush();
           groupStart = s;
           groupPos = pos;
         }
-        groupNorms.push(form.norm);
-        this.add(form.norm, form.stem, field, s, end, pos, pos, form.normId, form.stemId, form.prefixId);
+        group[parts++] = formId;
+        this.add(cache, formId, stemLanguage, field, s, end, pos, pos);
         pos++;
         prevEnd = end;
         prevPossessive = possessive;
@@ -252,6 +431,11 @@ export class PreparedArticle {
     return (this.prepared ??= new Words(this.texts, this.stemLanguage, this.stemmer));
   }
 
+  /** The distinct normalised words in order of first occurrence (that of wordIdLists().norms). */
+  get distinct(): readonly NormInfo[] {
+    return this.words.infos;
+  }
+
   /** Distinct normalised words and where they occur. */
   get norms(): Map<string, NormInfo> {
     return this.words.norms;
@@ -302,9 +486,9 @@ export class PreparedArticle {
     const w = this.words;
     if (w.idGeneration !== wordIds.generation) {
       w.idGeneration = wordIds.generation;
-      w.normIdList = [...w.norms.keys()].map((n) => wordIds.norm(n));
+      w.normIdList = w.infos.map((n) => wordIds.norm(n.norm));
       w.stemIdList = [...w.stems.keys()].map((s) => wordIds.stem(this.stemLanguage, s));
-      w.prefixIdList = [...w.norms.keys()].map(prefixIdOf).filter((id) => id >= 0);
+      w.prefixIdList = w.infos.map((n) => prefixIdOf(n.norm)).filter((id) => id >= 0);
     }
     return { norms: w.normIdList, stems: w.stemIdList, prefixes: w.prefixIdList };
   }
@@ -314,7 +498,7 @@ export class PreparedArticle {
     // A few look-ups scan the words; many sort them once and search.
     if (this.sortedNorms === undefined && ++this.prefixScans <= PREFIX_SCANS) {
       let fields = 0;
-      for (const n of this.norms.values()) if (n.norm.startsWith(prefix)) fields |= n.fields;
+      for (const n of this.distinct) if (n.norm.startsWith(prefix)) fields |= n.fields;
       return fields;
     }
     let fields = 0;
@@ -326,10 +510,10 @@ export class PreparedArticle {
   normsWithPrefix(prefix: string): NormInfo[] {
     if (this.sortedNorms === undefined && ++this.prefixScans <= PREFIX_SCANS) {
       const found: NormInfo[] = [];
-      for (const n of this.norms.values()) if (n.norm.startsWith(prefix)) found.push(n);
-      return found.sort((a, b) => a.toks[0]! - b.toks[0]!);
+      for (const n of this.distinct) if (n.norm.startsWith(prefix)) found.push(n);
+      return found.sort((a, b) => a.first - b.first);
     }
-    const sorted = (this.sortedNorms ??= [...this.norms.values()].sort((a, b) => (a.norm < b.norm ? -1 : a.norm > b.norm ? 1 : 0)));
+    const sorted = (this.sortedNorms ??= [...this.distinct].sort((a, b) => (a.norm < b.norm ? -1 : a.norm > b.norm ? 1 : 0)));
     let lo = 0;
     let hi = sorted.length;
     while (lo < hi) {

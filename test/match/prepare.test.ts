@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { prepareArticle, RuleIndex, type MatchInput, type PreparedArticle } from '../../src/match/index.js';
+
+// One article whose words repeat across fields in several written forms (case, possessive,
+// hyphenated and joined), with every expected word, token and hit written out by hand.
+const ARTICLE: MatchInput = {
+  id: 'a',
+  //      0    5    10   15   20   25   30   35   40   45
+  title: "Cease-fire talks: Russia's talks with Ukraine",
+  summary: 'UKRAINE and Russia talk of a ceasefire.',
+  content: "Peace talking resumed. The fire stopped; Ukraine's cease-fire holds.",
+};
+
+/** Field, start and end of each token of a word, read from the prepared article. */
+function tokens(d: PreparedArticle, norm: string): string[] {
+  const fields = ['', 'title', 'summary', '', 'content'];
+  return (d.norms.get(norm)?.toks ?? []).map((t) => `${fields[d.tokField[t]!]}:${d.tokStart[t]}-${d.tokEnd[t]}`);
+}
+
+const RULES = [
+  { id: 'stem', query: 'talk' },
+  { id: 'phrase', query: '"cease-fire talks"' },
+  { id: 'near', query: 'ceasefire NEAR/2 ukraine' },
+  { id: 'prefix', query: 'russ*' },
+  { id: 'regex', query: '/cease-?fire/' },
+  { id: 'field', query: 'title:ukraine -moscow' },
+  { id: 'exact', query: '"ukraine"' },
+  { id: 'no-phrase', query: '"peace talks"' },
+  { id: 'excluded', query: 'fire -"fire stopped"' },
+];
+
+const EXPECTED = [
+  {
+    rule: 'stem',
+    hits: [
+      { term: 'talk', field: 'title', start: 11, end: 16 },
+      { term: 'talk', field: 'title', start: 27, end: 32 },
+      { term: 'talk', field: 'summary', start: 19, end: 23 },
+      { term: 'talk', field: 'content', start: 6, end: 13 },
+    ],
+  },
+  { rule: 'phrase', hits: [{ term: '"cease-fire talks"', field: 'title', start: 0, end: 16 }] },
+  {
+    rule: 'near',
+    hits: [
+      { term: 'ukraine', field: 'content', start: 41, end: 48 },
+      { term: 'ceasefire', field: 'content', start: 51, end: 61 },
+    ],
+  },
+  {
+    rule: 'prefix',
+    hits: [
+      { term: 'russ*', field: 'title', start: 18, end: 24 },
+      { term: 'russ*', field: 'summary', start: 12, end: 18 },
+    ],
+  },
+  {
+    rule: 'regex',
+    hits: [
+      { term: '/cease-?fire/', field: 'title', start: 0, end: 10 },
+      { term: '/cease-?fire/', field: 'summary', start: 29, end: 38 },
+      { term: '/cease-?fire/', field: 'content', start: 51, end: 61 },
+    ],
+  },
+  { rule: 'field', hits: [{ term: 'ukraine', field: 'title', start: 38, end: 45 }] },
+  {
+    rule: 'exact',
+    hits: [
+      { term: '"ukraine"', field: 'title', start: 38, end: 45 },
+      { term: '"ukraine"', field: 'summary', start: 0, end: 7 },
+      { term: '"ukraine"', field: 'content', start: 41, end: 48 },
+    ],
+  },
+];
+
+describe('preparing an article', () => {
+  it('indexes every written form of a word under one normalised word, in text order', () => {
+    const d = prepareArticle(ARTICLE);
+    expect(tokens(d, 'ukraine')).toEqual(['title:38-45', 'summary:0-7', 'content:41-48']);
+    expect(tokens(d, 'talks')).toEqual(['title:11-16', 'title:27-32']);
+    expect(tokens(d, 'russia')).toEqual(['title:18-24', 'summary:12-18']);
+    expect(tokens(d, 'fire')).toEqual(['title:6-10', 'content:27-31', 'content:57-61']);
+    expect(tokens(d, 'moscow')).toEqual([]);
+  });
+
+  it('adds the joined form of a hyphenated word, spanning the positions of its parts', () => {
+    const d = prepareArticle(ARTICLE);
+    expect(tokens(d, 'ceasefire')).toEqual(['title:0-10', 'summary:29-38', 'content:51-61']);
+    const spans = d.norms.get('ceasefire')!.toks.map((t) => d.tokEndPos[t]! - d.tokPos[t]!);
+    expect(spans).toEqual([1, 0, 1]);
+  });
+
+  it('groups the words of a stem in order of first occurrence, with the fields they occur in', () => {
+    const d = prepareArticle(ARTICLE);
+    const talk = d.stems.get('talk')!;
+    expect(talk.norms.map((n) => n.norm)).toEqual(['talks', 'talk', 'talking']);
+    expect(talk.fields).toBe(1 | 2 | 4);
+    expect(d.norms.get('talks')!.fields).toBe(1);
+    expect(d.norms.get('ukraine')!.fields).toBe(1 | 2 | 4);
+  });
+
+  it('gives each rule its matches and hits, through the index and the same again later', () => {
+    const index = RuleIndex.build(RULES, { minIndexedRules: 0 });
+    expect(index.match(ARTICLE)).toEqual(EXPECTED);
+    const d = prepareArticle(ARTICLE);
+    expect(index.match(d)).toEqual(EXPECTED);
+    expect(index.match(d)).toEqual(EXPECTED);
+  });
+
+  it('gives the same words whichever article is prepared first, when their words meet', () => {
+    const first = prepareArticle(ARTICLE);
+    const other = prepareArticle({ id: 'b', content: "Ukraine's talks: a cease-fire, talks and fire. Ukraine talking." });
+    // Words are prepared on first use: the later article's first.
+    expect(other.count).toBe(11);
+    expect(tokens(other, 'ukraine')).toEqual(['content:0-7', 'content:47-54']);
+    expect(tokens(other, 'talks')).toEqual(['content:10-15', 'content:31-36']);
+    expect(tokens(first, 'ukraine')).toEqual(['title:38-45', 'summary:0-7', 'content:41-48']);
+    expect(tokens(first, 'talks')).toEqual(['title:11-16', 'title:27-32']);
+    expect(RuleIndex.build(RULES, { minIndexedRules: 0 }).match(first)).toEqual(EXPECTED);
+  });
+});
