@@ -246,13 +246,10 @@ class Words {
   private stemMap: Map<string, StemInfo> | undefined;
 
   constructor(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer) {
-    const cap = Math.max(16, (texts[0]!.length + texts[1]!.length + texts[2]!.length) >> 2);
-    this.tokField = new Uint8Array(cap);
-    this.tokStart = new Uint32Array(cap);
-    this.tokEnd = new Uint32Array(cap);
-    this.tokPos = new Int32Array(cap);
-    this.tokEndPos = new Int32Array(cap);
-    this.tokNext = new Int32Array(cap);
+    this.tokField = new Uint8Array(0);
+    this.tokStart = this.tokEnd = new Uint32Array(0);
+    this.tokPos = this.tokEndPos = this.tokNext = new Int32Array(0);
+    this.allocate(Math.max(16, (texts[0]!.length + texts[1]!.length + texts[2]!.length) >> 2));
     this.tokenize(texts, stemLanguage, stemmer);
   }
 
@@ -282,20 +279,29 @@ class Words {
     return this.stemMap;
   }
 
-  private grow(): void {
-    const cap = this.tokField.length * 2;
-    this.tokField = atLeast(this.tokField, cap);
-    this.tokStart = atLeast(this.tokStart, cap);
-    this.tokEnd = atLeast(this.tokEnd, cap);
-    this.tokPos = atLeast(this.tokPos, cap);
-    this.tokEndPos = atLeast(this.tokEndPos, cap);
-    this.tokNext = atLeast(this.tokNext, cap);
+  /**
+   * (Re)allocates the token arrays for `cap` tokens, keeping the tokens so far: views of one
+   * buffer, because each typed array of its own costs an allocation outside the heap.
+   */
+  private allocate(cap: number): void {
+    const buffer = new ArrayBuffer(cap * 21);
+    const view = <T extends Uint8Array | Uint32Array | Int32Array>(make: new (b: ArrayBuffer, at: number, n: number) => T, at: number, old: T): T => {
+      const a = new make(buffer, at, cap);
+      a.set(old.subarray(0, this.count));
+      return a;
+    };
+    this.tokStart = view(Uint32Array, 0, this.tokStart);
+    this.tokEnd = view(Uint32Array, cap * 4, this.tokEnd);
+    this.tokPos = view(Int32Array, cap * 8, this.tokPos);
+    this.tokEndPos = view(Int32Array, cap * 12, this.tokEndPos);
+    this.tokNext = view(Int32Array, cap * 16, this.tokNext);
+    this.tokField = view(Uint8Array, cap * 20, this.tokField);
   }
 
   /** Adds a token of the form `formId`. */
   private add(cache: FormCache, formId: number, stemLanguage: string, field: number, start: number, end: number, pos: number, endPos: number): void {
     const t = this.count;
-    if (t === this.tokField.length) this.grow();
+    if (t === this.tokField.length) this.allocate(t * 2);
     this.tokField[t] = field;
     this.tokStart[t] = start;
     this.tokEnd[t] = end;
