@@ -94,6 +94,16 @@ function atLeast<T extends Uint8Array | Int32Array | Uint32Array>(a: T, size: nu
   return b;
 }
 
+/**
+ * A copy of a substring that does not keep its text alive. V8 makes a substring of 13 or more
+ * characters a view into the text it was cut from: a cached raw word (and its norm, often the
+ * same string) would keep the whole article that first brought it for as long as the cache
+ * holds it. Only words new to the cache are copied.
+ */
+function detached(word: string): string {
+  return word.length < 13 ? word : (JSON.parse(JSON.stringify(word)) as string);
+}
+
 const MAX_FORMS = 200_000;
 
 /**
@@ -149,7 +159,7 @@ class FormCache {
       while (k < length && raw.charCodeAt(k) === text.charCodeAt(start + k)) k++;
       if (k === length) return id - 1;
     }
-    const raw = text.slice(start, end);
+    const raw = detached(text.slice(start, end));
     const id = this.raws.push(raw) - 1;
     this.rawForm = atLeast(this.rawForm, id + 1);
     this.rawPossessive = atLeast(this.rawPossessive, id + 1);
