@@ -118,4 +118,15 @@ describe('preparing an article', () => {
     expect(tokens(first, 'talks')).toEqual(['title:11-16', 'title:27-32']);
     expect(RuleIndex.build(RULES, { minIndexedRules: 0 }).match(first)).toEqual(EXPECTED);
   });
+
+  it('tells apart words written to share one hash under a fixed multiplier ("Aa" and "BB" under 31)', () => {
+    // All 64 words of six such pairs, twice each; a hostile feed can hold thousands of them.
+    const words = Array.from({ length: 64 }, (_, i) => Array.from({ length: 6 }, (_, b) => ((i >> b) & 1 ? 'BB' : 'Aa')).join(''));
+    const d = prepareArticle({ id: 'c', content: [...words, ...words].join(' ') });
+    expect(d.count).toBe(128);
+    expect(tokens(d, 'aaaaaaaaaaaa')).toEqual(['content:0-12', `content:${64 * 13}-${64 * 13 + 12}`]);
+    expect(tokens(d, 'bbbbbbbbbbbb')).toEqual([`content:${63 * 13}-${63 * 13 + 12}`, `content:${127 * 13}-${127 * 13 + 12}`]);
+    expect(new Set(words.map((w) => w.toLowerCase())).size).toBe(64);
+    expect(words.every((w) => tokens(d, w.toLowerCase()).length === 2)).toBe(true);
+  });
 });
