@@ -122,15 +122,10 @@ function transportMail(from: string, to: string, messageId: string, raw: Buffer)
 const envelopes = new Map<string, Readonly<Envelope>>();
 
 function envelopeOf(from: string, to: string): Readonly<Envelope> {
-  const key = `${from}\u0000${to}`;
-  let envelope = envelopes.get(key);
-  if (envelope === undefined) {
-    if (envelopes.size >= ADDRESS_HEADERS_MAX) envelopes.clear();
+  return cachedByAddress(envelopes, `${from}\u0000${to}`, () => {
     const parsed = new MimeNode().setEnvelope({ from, to }).getEnvelope();
-    envelope = { from: parsed.from || '', to: [...parsed.to] };
-    envelopes.set(key, envelope);
-  }
-  return envelope;
+    return { from: parsed.from || '', to: [...parsed.to] };
+  });
 }
 
 /** nodemailer's header encoding (RFC 2047 words, addresses, IDN, no CR/LF), one node for every message. */
@@ -142,6 +137,17 @@ const headerEncoder = new MimeNode();
  */
 const addressHeaders = new Map<string, string>();
 const ADDRESS_HEADERS_MAX = 10_000;
+
+/** What `cache` holds under `key`, made and kept when missing; a cache holding ADDRESS_HEADERS_MAX is emptied first. */
+function cachedByAddress<V>(cache: Map<string, V>, key: string, make: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= ADDRESS_HEADERS_MAX) cache.clear();
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
+}
 
 /**
  * Multipart boundaries: a random part drawn once per process and a counter. Unique is all a
@@ -177,16 +183,7 @@ export function mimeMessage(from: string, to: string, email: RenderedEmail, date
   // Base64 never holds a "-", so no line of a part can look like this boundary.
   const boundary = boundaryBase + (boundaryCount++).toString(36);
   const header = (key: string, value: string | Date) => foldLines(`${key}: ${headerEncoder.encodeHeaderValue(key, value)}`, 76);
-  const addressHeader = (key: 'From' | 'To', value: string) => {
-    const cacheKey = `${key}\u0000${value}`;
-    let encoded = addressHeaders.get(cacheKey);
-    if (encoded === undefined) {
-      if (addressHeaders.size >= ADDRESS_HEADERS_MAX) addressHeaders.clear();
-      encoded = header(key, value);
-      addressHeaders.set(cacheKey, encoded);
-    }
-    return encoded;
-  };
+  const addressHeader = (key: 'From' | 'To', value: string) => cachedByAddress(addressHeaders, `${key}\u0000${value}`, () => header(key, value));
   const part = (type: string, body: string) => [`--${boundary}`, `Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: base64', '', base64Lines(body)];
   const lines = [
     addressHeader('From', from),
