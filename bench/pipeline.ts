@@ -192,6 +192,14 @@ async function commandStats(r: Redis): Promise<Record<string, { calls: number; u
   return out;
 }
 
+/** Commands per item between two INFO commandstats readings, the costliest first. */
+function commandsPer(before: Awaited<ReturnType<typeof commandStats>>, after: Awaited<ReturnType<typeof commandStats>>, items: number): { command: string; calls: number; usec: number }[] {
+  return Object.entries(after)
+    .map(([command, v]) => ({ command, calls: (v.calls - (before[command]?.calls ?? 0)) / items, usec: (v.usec - (before[command]?.usec ?? 0)) / items }))
+    .filter((c) => c.calls > 0)
+    .sort((a, b) => b.usec - a.usec);
+}
+
 /** Redis memory of one install: the keys with a TTL dropped and completed jobs kept by age removed. */
 async function afterKeepWindows(queues: ReturnType<typeof openQueues>, prefix: string): Promise<void> {
   for (const name of ['article', 'deliver']) await queues[name]!.clean(0, 1_000_000, 'completed');
@@ -338,6 +346,8 @@ interface EveryItemResult {
   deliverStageBusy?: Busy;
   /** The same for the whole pass (in flight: deliveries). */
   busy?: Busy;
+  /** Redis commands per item over the whole pass, by µs of Redis CPU (those a script runs counted too, inside its EVALSHA's µs). */
+  redisCommands?: { command: string; calls: number; usec: number }[];
   rss2email?: { seconds: number; perS: number; delivered: number; connections: number; cpuMsPerItem: number } | { skipped: string };
 }
 
@@ -383,6 +393,7 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
   receiver.reset();
   const beforeStats = await stats(children);
   const redisBefore = await redisFigures(redis);
+  const cmd0 = await commandStats(redis);
   const elu0 = performance.eventLoopUtilization();
   const t0 = Date.now();
   await queues.poll!.addBulk(feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `every-${f.id}` } })));
@@ -403,6 +414,8 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
     connections: receiver.connections,
   };
   result.busy = busyBetween(beforeStats, afterStats, redisBefore, await redisFigures(redis), elu0, t1 - t0);
+  const cmd1 = await commandStats(redis);
+  result.redisCommands = commandsPer(cmd0, cmd1, items);
 
   // The deliver stage alone: a full queue released at once (another generation, new stories).
   server.generation = gen + 1;
@@ -525,6 +538,7 @@ try {
     if (e.deliverStagePerS !== undefined) line += `\n  deliver stage alone: ${e.deliverStageCount} in a burst at ${fmt(e.deliverStagePerS)}/s, ${fmt(e.deliverStageCpuMsPerItem)} ms Newswatch + ${fmt(e.deliverStageRedisCpuMsPerItem)} ms Redis CPU each (cpu-bound ${fmt(1000 / e.deliverStageCpuMsPerItem!)}/s per core)`;
     if (e.deliverStageBusy) line += busyLine('deliver stage', e.deliverStageBusy);
     if (e.busy) line += busyLine('end to end', e.busy);
+    if (e.redisCommands) line += `\n  Redis commands per item, end to end (calls, µs; a script's own commands inside its evalsha): ${e.redisCommands.slice(0, 8).map((c) => `${c.command} ${fmt(c.calls)}, ${fmt(c.usec)}`).join('; ')}`;
     if (e.rss2email && 'skipped' in e.rss2email) line += `; rss2email: ${e.rss2email.skipped}`;
     else if (e.rss2email) line += `\n  rss2email: ${e.rss2email.delivered} in ${fmt(e.rss2email.seconds)} s = ${fmt(e.rss2email.perS)}/s over ${e.rss2email.connections} connection(s), ${fmt(e.rss2email.cpuMsPerItem)} ms CPU per item`;
     out.push(line);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { startManagedRedis } from '../../src/queue/managed-redis.js';
-import { resolveRedis } from '../../src/queue/redis.js';
+import { LONG_TEXT_CHARS, longTextAsBytes, resolveRedis, withScripts } from '../../src/queue/redis.js';
 import { redisConnectTimeoutMs } from '../../src/cli/runtime.js';
 
 describe('managed redis-server', () => {
@@ -29,6 +29,36 @@ describe('managed redis-server', () => {
 
   it('reports a missing redis-server binary as ENOENT', async () => {
     await expect(startManagedRedis({ binary: 'redis-server-that-does-not-exist' })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('withScripts', () => {
+  it('hands a script long text as bytes and short text as it is, and Redis keeps the same text either way', async () => {
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      const scripted = withScripts<Redis & { nwTestSetTwo(...args: string[]): Promise<string> }>(redis, {
+        nwTestSetTwo: { keys: 2, lua: "redis.call('SET', KEYS[1], ARGV[1]) redis.call('SET', KEYS[2], ARGV[2]) return 'OK'" },
+      });
+      const long = 'Київ — truce talks “resume” 🕊️ '.repeat(Math.ceil(LONG_TEXT_CHARS / 10));
+      const key = `withScripts-${process.pid}`;
+      expect(await scripted.nwTestSetTwo(`${key}:long`, `${key}:short`, long, 'short text')).toBe('OK');
+      expect(await redis.get(`${key}:long`)).toBe(long);
+      expect(await redis.get(`${key}:short`)).toBe('short text');
+      await redis.del(`${key}:long`, `${key}:short`);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('turns text arguments of LONG_TEXT_CHARS or more into their UTF-8 bytes and leaves the rest', () => {
+    const seen: unknown[] = [];
+    const command = longTextAsBytes((...args: unknown[]) => seen.push(...args));
+    const long = 'é'.repeat(LONG_TEXT_CHARS);
+    command('k', long.slice(1), long, 7);
+    expect(seen[0]).toBe('k');
+    expect(seen[1]).toBe(long.slice(1));
+    expect(Buffer.isBuffer(seen[2]) && (seen[2] as Buffer).equals(Buffer.from(long, 'utf8'))).toBe(true);
+    expect(seen[3]).toBe(7);
   });
 });
 
