@@ -15,7 +15,8 @@
 // workers' concurrency, sandbox threads and address guard, no queues, no Redis) gives the
 // yardstick the queue overhead is a ratio of: a bare round beside each pipeline round, in a
 // process of its own that lives as long, the order alternating (bare first, then pipeline
-// first), each round on a generation of its own; the ratio is given as the median of the
+// first), each round on a generation of its own, its feeds rendered by the server before the
+// round is timed (page-fetch mode still renders each page when asked); the ratio is given as the median of the
 // warm pairs with its range, and as CPU (bare CPU per article / the pipeline's Newswatch CPU per
 // article), which the machine's load moves less. Latency is from the moment the feed server first served an item to its delivery at the
 // receiver, under the burst of every feed polled at once. CPU: the Newswatch processes'
@@ -252,15 +253,18 @@ async function mode(name: 'nofetch' | 'fetch', rules: { id: string; query: strin
   const bare: BareRound[] = [];
   const rounds: RoundResult[] = [];
   // Every round on a generation of its own: fresh items for the pipeline, and the feed server's
-  // cache of generated feeds helps neither side.
+  // cache of rendered feeds helps neither side; each is rendered before its round is timed.
   let gen = firstGen;
+  const feedNumbers = feeds.map((_, n) => n);
   const bareRound = async (label: string) => {
+    server.prepare(feedNumbers, gen);
     server.generation = gen++;
     const r = await bareChild.ask<BareResult>({ cmd: 'bare' });
     bare.push({ round: label, articles: r.articles, articlesPerS: r.articles / ((r.finished - r.started) / 1000), cpuSPer1000: (r.cpuS / r.articles) * 1000 });
     log(`  ${label} bare: ${r.articles} articles, ${fmt(bare.at(-1)!.articlesPerS)}/s, ${fmt(bare.at(-1)!.cpuSPer1000, 3)} ms CPU each (load ${loadAverage()})`);
   };
   const pipeRound = async (label: string) => {
+    server.prepare(feedNumbers, gen);
     server.generation = gen++;
     const r = await pipelineRound(label, children, feeds.map((f) => f.id), queues);
     rounds.push(r);
@@ -384,6 +388,8 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
   const prefix = `bench${++prefixCount}`;
   const env = { NEWSWATCH_CONFIG: dir, REDIS_URL: redisServer.url, SMTP_URL: smtp.url, NEWSWATCH_PREFIX: prefix };
   const receiver = channel === 'email' ? smtp : hooks;
+  const feedNumbers = feeds.map((_, n) => EVERY_FIRST_FEED + n);
+  server.prepare(feedNumbers, gen);
   server.generation = gen;
   const items = EVERY_FEEDS * ITEMS;
 
@@ -418,6 +424,7 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
   result.redisCommands = commandsPer(cmd0, cmd1, items);
 
   // The deliver stage alone: a full queue released at once (another generation, new stories).
+  server.prepare(feedNumbers, gen + 1);
   server.generation = gen + 1;
   await Promise.all(children.map((c) => c.ask({ cmd: 'pause', queue: 'deliver' })));
   await queues.poll!.addBulk(feeds.map((f) => ({ name: 'poll', data: { feedId: f.id }, opts: { jobId: `every2-${f.id}` } })));
