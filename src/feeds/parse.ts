@@ -107,11 +107,11 @@ type Xml2jsCallback = (err: unknown, result?: unknown) => void;
  * A new parser per feed: an xml2js parser that failed once may never call back on its next
  * document, which would hang the poll. Creating one is cheap. rss-parser reads the tree xml2js
  * would make of the canonical XML, built from the canonical pass's events (xml2js-tree.ts)
- * rather than by parsing the XML text a second time, where the events allow it.
+ * rather than by parsing the XML text a second time, where the events allow it (`replayed`).
  */
-function createParser(canonical: CanonicalXml): Parser<FeedFields, RssItem> {
+function createParser(canonical: CanonicalXml, replayed: boolean): Parser<FeedFields, RssItem> {
   const parser = new Parser<FeedFields, RssItem>(PARSER_OPTIONS);
-  if (replayable(canonical.events)) {
+  if (replayed) {
     // As xml2js: a failure while building the tree is the callback's error; one in rss-parser's
     // callback is thrown to its caller.
     (parser as unknown as { xmlParser: { parseString(xml: string, cb: Xml2jsCallback): void } }).xmlParser = {
@@ -163,7 +163,9 @@ export async function parseFeed(text: string, source: string): Promise<ParsedFee
   }
   let feed: Parser.Output<RssItem> & FeedFields;
   try {
-    feed = await createParser(canonical).parseString(canonical.xml);
+    // A replayed tree needs no XML text, and writing it costs more than the replay.
+    const replayed = replayable(canonical.events);
+    feed = await createParser(canonical, replayed).parseString(replayed ? '' : canonical.xml);
   } catch (err) {
     throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${explain(err, canonical.xml)}`);
   }

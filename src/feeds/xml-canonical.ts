@@ -25,7 +25,11 @@ import type { XmlEvent } from './xml2js-tree.js';
 export type FeedRoot = 'rss' | 'rdf' | 'atom' | 'other';
 
 export interface CanonicalXml {
-  xml: string;
+  /**
+   * The canonical XML text, written from `events` when first read: parse.ts needs it only when
+   * the events cannot be replayed or to explain an error, and joining it cost more than replay.
+   */
+  readonly xml: string;
   root: FeedRoot;
   /** The elements and text of `xml` as sax reads them back, for xml2js-tree.ts. */
   events: XmlEvent[];
@@ -81,8 +85,6 @@ interface Capture {
   decodedKind?: 'html' | 'text';
   name: string;
   attrs: Record<string, string>;
-  start: string;
-  end: string;
   parts: string[];
   /** Whether any element was met inside, and where the first top-level one starts and ends. */
   sawElement: boolean;
@@ -95,7 +97,6 @@ interface Capture {
 
 export function canonicalFeedXml(text: string): CanonicalXml {
   const parser = sax.parser(true, { xmlns: false, position: true });
-  const out: string[] = [];
   const events: XmlEvent[] = [];
   const stack: Frame[] = [];
   let root: FeedRoot | undefined;
@@ -145,7 +146,6 @@ export function canonicalFeedXml(text: string): CanonicalXml {
     if (element.name === 'channel' && stack.length === 2 && root === 'rss') inheritFromRoot(attrs, rootAttrs);
     const kind = textKind(element.name, element.uri, attrs, root === 'atom');
     if (!kind) {
-      out.push(`<${element.name}${attributeText(attrs)}>`);
       events.push({ open: element.name, attrs });
       return;
     }
@@ -157,8 +157,6 @@ export function canonicalFeedXml(text: string): CanonicalXml {
       decodedKind: kind.decoded,
       name: element.name,
       attrs,
-      start: `<${element.name}${attributeText(attrs)}>`,
-      end: `</${element.name}>`,
       parts: [],
       sawElement: false,
       topElements: 0,
@@ -175,20 +173,17 @@ export function canonicalFeedXml(text: string): CanonicalXml {
     }
     if (capture && stack.length + 1 === capture.depth) {
       const html = finishCapture(capture);
-      out.push(capture.start, textSection(html), capture.end);
       events.push({ open: capture.name, attrs: capture.attrs });
-      if (html) events.push({ text: html });
+      if (html) events.push({ text: html, construct: true });
       events.push({ close: true });
       capture = undefined;
       return;
     }
-    out.push(`</${frame.name}>`);
     events.push({ close: true });
   };
   const onText = (value: string) => {
     if (!capture) {
       if (stack.length && value) {
-        out.push(escapeXml(value));
         events.push({ text: value });
       }
       return;
@@ -202,7 +197,31 @@ export function canonicalFeedXml(text: string): CanonicalXml {
   parser.oncdata = onText;
 
   parser.write(text).close();
-  return { xml: out.join(''), root: root ?? 'other', events };
+  let xml: string | undefined;
+  return {
+    get xml() {
+      return (xml ??= xmlText(events));
+    },
+    root: root ?? 'other',
+    events,
+  };
+}
+
+/** The XML text of the events: a text construct as a CDATA section (textSection), other text escaped. */
+function xmlText(events: readonly XmlEvent[]): string {
+  const out: string[] = [];
+  const open: string[] = [];
+  for (const event of events) {
+    if ('open' in event) {
+      out.push(`<${event.open}${attributeText(event.attrs)}>`);
+      open.push(event.open);
+    } else if ('text' in event) {
+      out.push(event.construct ? textSection(event.text) : escapeXml(event.text));
+    } else {
+      out.push(`</${open.pop()}>`);
+    }
+  }
+  return out.join('');
 }
 
 function rootOf(name: string, uri: string | undefined): FeedRoot {

@@ -9,7 +9,8 @@
 // depend on its quirks: recordings with them are not replayed (replayable says so), and
 // rss-parser reads the text with xml2js as before.
 
-export type XmlEvent = { open: string; attrs: Record<string, string> } | { text: string } | { close: true };
+/** `construct`: the HTML of a text construct (xml-canonical.ts writes it as CDATA). */
+export type XmlEvent = { open: string; attrs: Record<string, string> } | { text: string; construct?: true } | { close: true };
 
 type XmlObject = Record<string, unknown>;
 
