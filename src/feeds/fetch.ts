@@ -5,8 +5,16 @@
 // validators; given an address policy, every connection (redirect hops included) is checked
 // against it at connect time (address-guard.ts). Failures are FetchErrors with a class that
 // health tables and logs show.
+//
+// Requests go through undici's request(), not its fetch(): fetch's WHATWG streams, Request and
+// Headers objects cost 0.3-0.4 ms more CPU per answer on this machine (a 20 KB page: 0.36-0.65
+// against 0.14-0.24 ms; a 120 KB feed: 0.62 against 0.26 ms), the server's side included, on the
+// main thread. fetch decoded the body itself; decodedBody does as it did (codings, leniency).
 
-import { Agent, fetch, type Response } from 'undici';
+import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { constants as zlib, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
+import { Agent, request, type Dispatcher } from 'undici';
 import { ADDRESS_REFUSED, guardedAgent, type AddressPolicy } from './address-guard.js';
 import { basicAuth, redactCredentials } from '../config/credentials.js';
 
@@ -109,7 +117,7 @@ export async function fetchUrl(url: string, options: FetchOptions): Promise<Fetc
       const response = await send(target, options, dispatcher, signal);
       const location = response.headers.get('location');
       if (REDIRECTS.has(response.status) && location) {
-        await response.body?.cancel().catch(() => undefined);
+        discard(response.body);
         if (hop >= maxRedirects) {
           throw new FetchError('redirects', `${url}: more than ${maxRedirects} redirects (last to ${location}); use the final URL`);
         }
@@ -142,7 +150,14 @@ function parseUrl(current: string, original: string): URL {
   return target;
 }
 
-async function send(target: URL, options: FetchOptions, dispatcher: Agent, signal: AbortSignal): Promise<Response> {
+/** An answer as fetchUrl reads it: status, headers by lower-case name, and the body as sent. */
+interface Answer {
+  status: number;
+  headers: { get(name: string): string | null };
+  body: Readable;
+}
+
+async function send(target: URL, options: FetchOptions, dispatcher: Agent, signal: AbortSignal): Promise<Answer> {
   const headers: Record<string, string> = {
     'user-agent': options.userAgent,
     accept: options.accept ?? '*/*',
@@ -153,20 +168,31 @@ async function send(target: URL, options: FetchOptions, dispatcher: Agent, signa
   // user:password@ in a feed's URL is Basic auth; a redirect to another host drops it (new URL()).
   const { url, authorization } = basicAuth(target);
   if (authorization) headers.authorization = authorization;
+  let answer: Dispatcher.ResponseData;
   try {
-    return await fetch(url, { headers, redirect: 'manual', signal, dispatcher });
+    answer = await request(url, { method: 'GET', headers, signal, dispatcher });
   } catch (err) {
     throw classify(signal.aborted ? signal.reason : err, target.toString(), options);
   }
+  return { status: answer.statusCode, headers: headerReader(answer.headers), body: answer.body };
 }
 
-async function answer(
-  response: Response,
-  url: string,
-  options: FetchOptions,
-  signal: AbortSignal,
-  movedTo: string | undefined,
-): Promise<FetchResult> {
+function headerReader(headers: IncomingHttpHeaders): Answer['headers'] {
+  return {
+    get(name) {
+      const value = headers[name.toLowerCase()];
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
+
+/** Drops an answer's body unread (a redirect, a 304, an error status), errors and all. */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+async function answer(response: Answer, url: string, options: FetchOptions, signal: AbortSignal, movedTo: string | undefined): Promise<FetchResult> {
   const result = {
     url,
     status: response.status,
@@ -176,14 +202,14 @@ async function answer(
     movedTo,
   };
   if (isNotModified(response)) {
-    await response.body?.cancel().catch(() => undefined);
+    discard(response.body);
     return { ...result, notModified: true, body: Buffer.alloc(0) };
   }
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
+  if (response.status < 200 || response.status > 299) {
+    discard(response.body);
     const retryAfter = isRateLimited(response) ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
     const wait = retryAfter === undefined ? '' : `; the server asks to wait ${retryAfter} s`;
-    throw new FetchError('http', `${url}: HTTP ${response.status} ${response.statusText}${wait}`.trim(), response.status, retryAfter);
+    throw new FetchError('http', `${url}: HTTP ${response.status} ${STATUS_CODES[response.status] ?? ''}${wait}`.trim(), response.status, retryAfter);
   }
   const body = await readCapped(response, options, url, signal);
   return { ...result, notModified: false, body };
@@ -202,29 +228,79 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-async function readCapped(response: Response, options: FetchOptions, url: string, signal: AbortSignal): Promise<Buffer> {
+async function readCapped(response: Answer, options: FetchOptions, url: string, signal: AbortSignal): Promise<Buffer> {
   const { maxBytes } = options;
+  const encoding = response.headers.get('content-encoding');
   const declared = Number(response.headers.get('content-length'));
   // content-length counts the bytes on the wire; with an encoding the decoded size is checked below.
-  if (declared > maxBytes && !response.headers.get('content-encoding')) {
-    await response.body?.cancel().catch(() => undefined);
+  if (declared > maxBytes && !encoding) {
+    discard(response.body);
     throw tooLarge(url, maxBytes, declared);
   }
   const chunks: Buffer[] = [];
   let size = 0;
+  let body: Readable = response.body;
   try {
-    if (response.body) {
-      for await (const chunk of response.body) {
-        size += chunk.byteLength;
-        if (size > maxBytes) throw tooLarge(url, maxBytes);
-        chunks.push(Buffer.from(chunk));
-      }
+    body = decodedBody(response.body, encoding, url);
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.byteLength;
+      if (size > maxBytes) throw tooLarge(url, maxBytes);
+      chunks.push(chunk);
     }
   } catch (err) {
-    await response.body?.cancel().catch(() => undefined);
+    discard(response.body);
+    if (body !== response.body) discard(body);
     throw classify(signal.aborted ? signal.reason : err, url, options);
   }
-  return Buffer.concat(chunks);
+  return Buffer.concat(chunks, size);
+}
+
+// At most this many content codings on one body, as fetch allows (a chain of decoders per coding).
+const MAX_CODINGS = 5;
+
+/**
+ * The body decoded by its Content-Encoding, as undici's fetch decodes it: the codings in reverse
+ * order; gzip and x-gzip, deflate (zlib-wrapped or raw) and br, each lenient about a truncated
+ * end (sync flush, as browsers and curl are); a body with a coding it does not know is left as
+ * it was sent.
+ */
+export function decodedBody(body: Readable, contentEncoding: string | null, url: string): Readable {
+  const codings = contentEncoding ? contentEncoding.toLowerCase().split(',') : [];
+  if (codings.length > MAX_CODINGS) throw new FetchError('network', `${url}: ${codings.length} content encodings; at most ${MAX_CODINGS} are decoded`);
+  const decoders: Transform[] = [];
+  for (const coding of codings.reverse().map((c) => c.trim())) {
+    if (coding === 'gzip' || coding === 'x-gzip') decoders.push(createGunzip({ flush: zlib.Z_SYNC_FLUSH, finishFlush: zlib.Z_SYNC_FLUSH }));
+    else if (coding === 'deflate') decoders.push(new Inflate());
+    else if (coding === 'br') decoders.push(createBrotliDecompress({ flush: zlib.BROTLI_OPERATION_FLUSH, finishFlush: zlib.BROTLI_OPERATION_FLUSH }));
+    else return body;
+  }
+  if (decoders.length === 0) return body;
+  return pipeline([body, ...decoders], () => undefined) as unknown as Readable;
+}
+
+/**
+ * deflate as servers send it: zlib-wrapped, as the standard says, or raw from a few; the first
+ * byte tells which (a zlib header's low nibble is 8, the deflate method).
+ */
+class Inflate extends Transform {
+  private inner: Transform | undefined;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (chunk.length === 0) return done();
+    if (!this.inner) {
+      const options = { flush: zlib.Z_SYNC_FLUSH, finishFlush: zlib.Z_SYNC_FLUSH };
+      this.inner = (chunk[0]! & 0x0f) === 0x08 ? createInflate(options) : createInflateRaw(options);
+      this.inner.on('data', (data: Buffer) => this.push(data));
+      this.inner.on('error', (err) => this.destroy(err));
+    }
+    this.inner.write(chunk, done);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (!this.inner) return done();
+    this.inner.once('end', () => done());
+    this.inner.end();
+  }
 }
 
 function tooLarge(url: string, maxBytes: number, declared?: number): FetchError {

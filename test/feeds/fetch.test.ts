@@ -1,7 +1,7 @@
 // fetchUrl against a real HTTP server on 127.0.0.1: redirects, conditional GET, Retry-After,
 // compression, size caps, hanging servers, the User-Agent, and the host gate.
 
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBody } from '../../src/feeds/charset.js';
@@ -44,6 +44,14 @@ describe('fetchUrl', () => {
     http.route('/gzip', (_req, res) => void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('<rss>gzip</rss>')));
     http.route('/deflate', (_req, res) => void res.writeHead(200, { 'content-encoding': 'deflate' }).end(deflateSync('<rss>deflate</rss>')));
     http.route('/br', (_req, res) => void res.writeHead(200, { 'content-encoding': 'br' }).end(brotliCompressSync('<rss>br</rss>')));
+    // Some servers send deflate without its zlib wrapper; browsers read it all the same.
+    http.route('/raw-deflate', (_req, res) => void res.writeHead(200, { 'content-encoding': 'deflate' }).end(deflateRawSync('<rss>raw-deflate</rss>')));
+    // Codings are listed in the order they were applied: gzip first, then br.
+    http.route('/gzip-br', (_req, res) => void res.writeHead(200, { 'content-encoding': 'gzip, BR' }).end(brotliCompressSync(gzipSync('<rss>gzip-br</rss>'))));
+    http.route('/unknown-coding', (_req, res) => void res.writeHead(200, { 'content-encoding': 'x-unknown' }).end('<rss>unknown-coding</rss>'));
+    http.route('/truncated-gzip', (_req, res) => void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('<rss>truncated-gzip</rss>').subarray(0, -8)));
+    http.route('/six-codings', (_req, res) => void res.writeHead(200, { 'content-encoding': 'gzip,gzip,gzip,gzip,gzip,gzip' }).end('x'));
+    http.route('/bad-gzip', (_req, res) => void res.writeHead(200, { 'content-encoding': 'gzip' }).end('not gzip at all'));
     // 1 MB of zeros compresses to about 1 KB: only the decoded size can catch it.
     http.route('/bomb', (_req, res) => void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(1024 * 1024))));
     http.route('/big', (_req, res) => void res.writeHead(200, { 'content-type': 'text/xml' }).end('x'.repeat(100 * 1024)));
@@ -112,9 +120,18 @@ describe('fetchUrl', () => {
     expect(gone).toMatchObject({ errorClass: 'http', status: 410, retryAfterSeconds: undefined });
   });
 
-  it.each(['gzip', 'deflate', 'br'])('decodes a %s body', async (encoding) => {
+  it.each(['gzip', 'deflate', 'br', 'raw-deflate', 'gzip-br', 'truncated-gzip'])('decodes a %s body', async (encoding) => {
     const res = await fetchUrl(`${http.url}/${encoding}`, options);
     expect(res.body.toString()).toBe(`<rss>${encoding}</rss>`);
+  });
+
+  it('leaves a body with a coding it does not know as it was sent, and refuses more than five codings or a broken one', async () => {
+    expect((await fetchUrl(`${http.url}/unknown-coding`, options)).body.toString()).toBe('<rss>unknown-coding</rss>');
+    const many = await failure(fetchUrl(`${http.url}/six-codings`, options));
+    expect([many.errorClass, many.message]).toEqual(['network', `${http.url}/six-codings: 6 content encodings; at most 5 are decoded`]);
+    const bad = await failure(fetchUrl(`${http.url}/bad-gzip`, options));
+    expect(bad.errorClass).toBe('network');
+    expect(bad.message).toContain('could not be decoded');
   });
 
   it('applies the size cap after decompression', async () => {
