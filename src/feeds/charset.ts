@@ -9,6 +9,7 @@
 // windows-1252 writer meant by those bytes (browsers and feedparser read them so):
 // fixC1Controls turns them into that punctuation.
 
+import { isAscii, isUtf8 } from 'node:buffer';
 import { ResultType, Sniffer } from 'encoding-sniffer/sniffer';
 import iconv from 'iconv-lite';
 
@@ -33,9 +34,41 @@ const SOURCES: Record<ResultType, CharsetSource> = {
 const LATIN1 = new Set(['windows-1252', 'iso-8859-1', 'us-ascii']);
 
 export function decodeBody(body: Buffer, contentType?: string | null): string {
-  const { encoding } = detectCharset(body, contentType);
+  return decodeAs(body, detectCharset(body, contentType).encoding);
+}
+
+function decodeAs(body: Buffer, encoding: string): string {
   const text = iconv.encodingExists(encoding) ? iconv.decode(body, encoding) : decodeWithPlatform(body, encoding);
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return withoutBom(text);
+}
+
+const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+/**
+ * Bytes of UTF-8 decoded per piece by decodePieces: a piece of text stays below V8's large-object
+ * size (128 KB, which two-byte text reaches at 64 K characters).
+ */
+const PIECE_BYTES = 32_768;
+
+/**
+ * decodeBody's text in pieces whose concatenation is that text. V8 allocates a string over 128
+ * KB as a large object, which the kernel maps and unmaps each time: decoding a 125 KB feed with
+ * some non-ASCII text into one string cost 1.5-2 ms here, in pieces 0.25 ms. Valid UTF-8 is cut
+ * between characters (it decodes alike whole or cut); any other body is one piece.
+ */
+export function decodePieces(body: Buffer, contentType?: string | null): string[] {
+  const { encoding } = detectCharset(body, contentType);
+  if (encoding !== 'utf-8' || body.length <= PIECE_BYTES || !isUtf8(body)) return [decodeAs(body, encoding)];
+  const pieces: string[] = [];
+  for (let start = 0; start < body.length; ) {
+    let end = Math.min(body.length, start + PIECE_BYTES);
+    while (end < body.length && (body[end]! & 0xc0) === 0x80) end--;
+    pieces.push(body.toString('utf8', start, end));
+    start = end;
+  }
+  // As decodeBody: iconv-lite drops a byte order mark, then decodeBody one more.
+  pieces[0] = withoutBom(withoutBom(pieces[0]!));
+  return pieces;
 }
 
 export function detectCharset(body: Buffer, contentType?: string | null): DetectedCharset {
@@ -77,16 +110,7 @@ function declaresUtf8(body: Buffer): boolean {
 
 /** Valid UTF-8 that is not plain ASCII (which every ASCII-compatible declaration reads alike). */
 function hasMultiByteUtf8(body: Buffer): boolean {
-  return body.some((byte) => byte >= 0x80) && isUtf8(body);
-}
-
-function isUtf8(body: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(body);
-    return true;
-  } catch {
-    return false;
-  }
+  return !isAscii(body) && isUtf8(body);
 }
 
 /** Node's own WHATWG decoder for the few encodings iconv-lite lacks (e.g. x-mac-cyrillic). */

@@ -147,18 +147,25 @@ function createParser(canonical: CanonicalXml, replayed: boolean): Parser<FeedFi
 type AtomEntry = Record<string, unknown>;
 const first = (v: unknown): XmlValue | undefined => (Array.isArray(v) ? (v[0] as XmlValue) : undefined);
 
-export async function parseFeed(text: string, source: string): Promise<ParsedFeed> {
-  const trimmed = text.replace(/^\uFEFF/, '').trimStart();
-  if (trimmed.startsWith('{')) return parseJsonFeed(trimmed, source);
-  if (!trimmed.startsWith('<')) throw new FetchError('not-a-feed', `${source}: not XML or JSON (starts with ${JSON.stringify(trimmed.slice(0, 20))})`);
+/**
+ * The feed's text may come as pieces in order (charset.ts decodePieces), so that a large feed is
+ * never one large string: it is joined only for JSON, for a repair or to explain a failure.
+ */
+export async function parseFeed(text: string | readonly string[], source: string): Promise<ParsedFeed> {
+  const trimmed = trimStart(typeof text === 'string' ? [text] : text);
+  const head = trimmed[0] ?? '';
+  if (head.startsWith('{')) return parseJsonFeed(trimmed.join(''), source);
+  // Only the first piece can be short (trimmed): two hold the first 20 characters.
+  if (!head.startsWith('<')) throw new FetchError('not-a-feed', `${source}: not XML or JSON (starts with ${JSON.stringify(trimmed.slice(0, 2).join('').slice(0, 20))})`);
   let canonical: CanonicalXml;
   try {
     canonical = canonicalFeedXml(trimmed);
   } catch (strictError) {
+    const whole = trimmed.join('');
     try {
-      canonical = canonicalFeedXml(repairXml(trimmed));
+      canonical = canonicalFeedXml(repairXml(whole));
     } catch {
-      throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${explain(strictError, trimmed)}`);
+      throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${explain(strictError, whole)}`);
     }
   }
   let feed: Parser.Output<RssItem> & FeedFields;
@@ -178,6 +185,13 @@ export async function parseFeed(text: string, source: string): Promise<ParsedFee
     language: feed.language ?? feed.dcLanguage ?? feed.attrs?.['xml:lang'],
     items: (feed.items ?? []).map((item) => rawItem(item, feedBase, atom)),
   };
+}
+
+/** The pieces of a text without the white space (byte order marks included) it starts with. */
+function trimStart(pieces: readonly string[]): string[] {
+  const rest = [...pieces];
+  while (rest.length > 0 && (rest[0] = rest[0]!.trimStart()) === '') rest.shift();
+  return rest;
 }
 
 /** rss-parser's own errors are clear; a TypeError from inside it means a structure it cannot walk. */

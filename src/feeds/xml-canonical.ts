@@ -95,7 +95,8 @@ interface Capture {
   open: (string | undefined)[];
 }
 
-export function canonicalFeedXml(text: string): CanonicalXml {
+/** `text`: the XML, or its pieces in order (read as one text). */
+export function canonicalFeedXml(text: string | readonly string[]): CanonicalXml {
   const parser = sax.parser(true, { xmlns: false, position: true });
   const events: XmlEvent[] = [];
   const stack: Frame[] = [];
@@ -196,7 +197,7 @@ export function canonicalFeedXml(text: string): CanonicalXml {
   parser.ontext = onText;
   parser.oncdata = onText;
 
-  parser.write(text).close();
+  writeAll(parser, typeof text === 'string' ? [text] : text);
   let xml: string | undefined;
   return {
     get xml() {
@@ -222,6 +223,21 @@ function xmlText(events: readonly XmlEvent[]): string {
     }
   }
   return out.join('');
+}
+
+/**
+ * The pieces written to sax as one text. sax checks the length of what it buffers after each
+ * write (it hands on a long text early and refuses a long name); written at once, the text was
+ * checked once, at its end, so the check is held back until the last piece.
+ */
+function writeAll(parser: sax.SAXParser, pieces: readonly string[]): void {
+  const buffers = parser as unknown as { bufferCheckPosition: number };
+  const checkAt = buffers.bufferCheckPosition;
+  pieces.forEach((piece, i) => {
+    buffers.bufferCheckPosition = i === pieces.length - 1 ? checkAt : Infinity;
+    parser.write(piece);
+  });
+  parser.close();
 }
 
 function rootOf(name: string, uri: string | undefined): FeedRoot {

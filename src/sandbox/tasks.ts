@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { extractArticle, type ExtractOptions, type Extracted } from '../extract/index.js';
 import type { Article } from '../feeds/article.js';
-import { decodeBody } from '../feeds/charset.js';
+import { decodeBody, decodePieces } from '../feeds/charset.js';
 import { FetchError, type FetchErrorClass } from '../feeds/fetch.js';
 import { feedInfo, normaliseFeedItems, type FeedRef, type NormaliseOptions } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
@@ -52,15 +52,22 @@ export interface StartedMessage {
   sandboxTaskStarted: number;
 }
 
+/** The transferred bytes as a Buffer, without copying them. */
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /** Text as given, or bytes decoded by their content type and the sniffing rules of charset.ts. */
 const decoded = (body: string | Uint8Array, contentType: string | null | undefined): string =>
-  typeof body === 'string' ? body : decodeBody(Buffer.from(body.buffer, body.byteOffset, body.byteLength), contentType);
+  typeof body === 'string' ? body : decodeBody(asBuffer(body), contentType);
+
+/** A feed as given, or its bytes decoded in pieces (no large string: see decodePieces). */
+const decodedPieces = (body: string | Uint8Array, contentType: string | null | undefined): string | string[] =>
+  typeof body === 'string' ? body : decodePieces(asBuffer(body), contentType);
 
 async function perform(task: Task): Promise<Extracted | ParsedItems> {
   if (task.kind === 'extract') {
     return extractArticle(decoded(task.html, task.contentType), task.options);
   }
-  const parsed = await parseFeed(decoded(task.text, task.contentType), task.source);
+  const parsed = await parseFeed(decodedPieces(task.text, task.contentType), task.source);
   return { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, new Date(), task.options) };
 }
 

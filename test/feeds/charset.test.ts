@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { decodeBody, detectCharset } from '../../src/feeds/charset.js';
+import { decodeBody, decodePieces, detectCharset } from '../../src/feeds/charset.js';
 
 const KYIV = 'Новини Києва: «перемир’я»';
 
@@ -61,5 +61,24 @@ describe('detectCharset and decodeBody', () => {
   it('defaults to UTF-8, and to windows-1252 for undeclared bytes that are not UTF-8', () => {
     expect(decodeBody(Buffer.from(`<rss><title>${KYIV}</title></rss>`))).toContain(KYIV);
     expect(decodeBody(iconv.encode('<rss><title>Déjà vu – “quoted”</title></rss>', 'win1252'))).toContain('Déjà vu – “quoted”');
+  });
+});
+
+describe('decodePieces', () => {
+  it('cuts large UTF-8 between characters, into pieces that join to decodeBody’s text', () => {
+    // Two byte order marks (iconv-lite drops one, decodeBody the other), then 2-, 3- and 4-byte characters at every offset.
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(`<rss>${'é’😀a'.repeat(20_000)}</rss>`)]);
+    const pieces = decodePieces(body, 'text/xml; charset=utf-8');
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.every((p) => p.length <= 32_768 && !/^[\uDC00-\uDFFF]/.test(p))).toBe(true);
+    expect(pieces.join('')).toBe(decodeBody(body, 'text/xml; charset=utf-8'));
+    expect(pieces[0]!.startsWith('<rss>')).toBe(true);
+  });
+
+  it('gives other bodies in one piece: not UTF-8, or not valid UTF-8', () => {
+    const cyrillic = iconv.encode(`<?xml version="1.0" encoding="windows-1251"?><rss>${KYIV.repeat(3_000)}</rss>`, 'win1251');
+    expect(decodePieces(cyrillic)).toEqual([decodeBody(cyrillic)]);
+    const broken = Buffer.concat([Buffer.from(`<rss>${'é'.repeat(20_000)}`), Buffer.from([0xf0, 0x80, 0x41]), Buffer.from('</rss>')]);
+    expect(decodePieces(broken, 'text/xml; charset=utf-8')).toEqual([decodeBody(broken, 'text/xml; charset=utf-8')]);
   });
 });

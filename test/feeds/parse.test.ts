@@ -44,6 +44,36 @@ describe('parseFeed', () => {
   });
 });
 
+describe('parseFeed of a text in pieces', () => {
+  const cut = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
+  const outcome = (text: string | string[]) => parseFeed(text, 'src').then(
+    (feed) => JSON.stringify(feed),
+    (err: Error) => `error: ${err.message}`,
+  );
+
+  it('reads the pieces as one text, whatever their size', async () => {
+    const feed = `\uFEFF  \n<rss version="2.0"><channel><title>T &amp; U</title><item><title>A ]]&gt; B</title><description><![CDATA[<p>one</p>]]></description><category>x</category></item></channel></rss>`;
+    const whole = await outcome(feed);
+    expect(whole).toContain('"title":"A ]]> B"');
+    for (const size of [1, 2, 7, 100]) expect(await outcome(cut(feed, size))).toBe(whole);
+  });
+
+  it('checks sax’s buffer limits as it would on one text: a value over 64 K characters read, one left open refused alike', async () => {
+    const long = 'x'.repeat(100_000);
+    const feed = `<rss><channel><item><title>${long}</title><link href="${long}"/><guid>${long}&amp;${long}</guid></item></channel></rss>`;
+    const whole = await outcome(feed);
+    expect(whole).toContain(`"title":"${long}"`);
+    expect(await outcome(cut(feed, 1_000))).toBe(whole);
+    const open = `<rss><channel><item><link href="${long}`;
+    expect(await outcome(open)).toMatch(/^error: src: not a readable RSS\/Atom feed: Max buffer length exceeded: attribValue/);
+    expect(await outcome(cut(open, 1_000))).toBe(await outcome(open));
+  });
+
+  it('refuses what is neither XML nor JSON, naming how it starts', async () => {
+    expect(await outcome(['  ', ' \n', 'n', 'ot a feed at all, not at all'])).toBe('error: src: not XML or JSON (starts with "not a feed at all, n")');
+  });
+});
+
 describe('parseFeed on broken input', () => {
   it('refuses a document that is only a comment, and still reads the next feed (no hang)', async () => {
     await expect(parseFeed('<!-- nothing here -->', 'empty')).rejects.toBeInstanceOf(FetchError);

@@ -70,6 +70,12 @@ describe('Sandbox', () => {
     // Without a content type, the sniffing rules: UTF-8 bytes read as UTF-8.
     const utf8 = await sandbox.parseFeed(Buffer.from(RSS.replace('First', title)), 'f.xml', { id: 'f', url: 'http://localhost/' });
     expect(utf8.items.map((i) => i.title)).toEqual([title]);
+    // A large UTF-8 feed is decoded in pieces (charset.ts decodePieces) and reads as its text does.
+    const items = Array.from({ length: 300 }, (_, i) => `<item><guid>${i}</guid><pubDate>Tue, 01 Dec 2026 10:00:00 GMT</pubDate><title>${title} ${i}</title><description>${'«перемовини» — '.repeat(20)}</description></item>`);
+    const large = `<rss version="2.0"><channel><title>${title}</title>${items.join('')}</channel></rss>`;
+    const ref = { id: 'l', url: 'http://localhost/' };
+    expect(Buffer.byteLength(large)).toBeGreaterThan(200_000);
+    expect(await sandbox.parseFeed(Buffer.from(large), 'l.xml', ref)).toEqual(await sandbox.parseFeed(large, 'l.xml', ref));
   });
 
   it('abandons a task over the time budget, names page and budget, and replaces the thread', async () => {
