@@ -17,14 +17,69 @@ export interface StoryAssignment {
   isNew: boolean;
 }
 
-// ARGV: 1 base, 2 now, 3 window, 4 min overlap, 5 min words, then per article: URL hash ('' for
-// none), new id, words (space-separated), band count, bands. Returns {id, 1 if founder, …} per
-// article, in order: each article sees the stories the ones before it founded.
+// ARGV: 1 base, 2 now, 3 window, 4 min overlap, 5 min words, 6 candidates per band, then per
+// article: URL hash ('' for none), new id, words (space-separated), band count, bands. Returns
+// {id, 1 if founder, …} per article, in order: each article sees the stories the ones before it
+// founded.
+//
+// Bounded work per article, however many stories the window holds: a band's entries of the
+// window are read newest first, at most CANDIDATES_PER_BAND of them, and visited oldest first
+// (the order the whole band was read in before); expired entries are trimmed when a story is
+// added to the band. A candidate's words are counted only until it can no longer reach the
+// minimum overlap or beat the best one found (its stored count `n` says how many are left): the
+// same result as counting them all. Each story's words are read once per call.
 const ASSIGN_STORIES = `
 local base = ARGV[1]
 local now, window = tonumber(ARGV[2]), tonumber(ARGV[3])
-local minOverlap, minWords = tonumber(ARGV[4]), tonumber(ARGV[5])
+local minOverlap, minWords, perBand = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local cutoff = now - window
+local since = '(' .. cutoff
 local function storyKey(id) return base .. ':' .. id end
+
+-- The overlap coefficient of my words with a story's (count of them), when it reaches
+-- minOverlap and beats best; nil as soon as it cannot.
+local function overlap(mine, mineCount, theirs, count, best)
+  local smaller = math.min(count, mineCount)
+  if smaller < minWords then return nil end
+  local common, left = 0, count
+  for w in string.gmatch(theirs, '%S+') do
+    if mine[w] then common = common + 1 end
+    left = left - 1
+    local most = (common + left) / smaller
+    if most < minOverlap or most <= best then return nil end
+  end
+  local score = common / smaller
+  if score >= minOverlap and score > best then return score end
+  return nil
+end
+
+-- Stories read by this call, by id: {words, their number}, or false when gone.
+-- Articles of one call share crowded bands; a story's words do not change within the call.
+local known = {}
+local function storyWords(id)
+  local story = known[id]
+  if story == nil then
+    local fields = redis.call('HMGET', storyKey(id), 'words', 'n')
+    local words = fields[1]
+    story = false
+    if words then
+      -- Written before the count was kept: counted here, by its spaces.
+      local count = tonumber(fields[2])
+      if not count then
+        local at = 0
+        count = words == '' and 0 or 1
+        while true do
+          at = string.find(words, ' ', at + 1, true)
+          if not at then break end
+          count = count + 1
+        end
+      end
+      story = { words, count }
+    end
+    known[id] = story
+  end
+  return story
+end
 
 local function assign(urlHash, newId, words, firstBand, lastBand)
   local urlKey = base .. ':url:' .. urlHash
@@ -43,22 +98,15 @@ local function assign(urlHash, newId, words, firstBand, lastBand)
     local bestScore, checked = 0, {}
     for i = firstBand, lastBand do
       local bandKey = base .. ':band:' .. ARGV[i]
-      redis.call('ZREMRANGEBYSCORE', bandKey, '-inf', now - window)
-      for _, id in ipairs(redis.call('ZRANGE', bandKey, 0, -1)) do
+      local newest = redis.call('ZRANGE', bandKey, '+inf', since, 'BYSCORE', 'REV', 'LIMIT', 0, perBand)
+      for j = #newest, 1, -1 do
+        local id = newest[j]
         if not checked[id] then
           checked[id] = true
-          local theirs = redis.call('HGET', storyKey(id), 'words')
-          if theirs then
-            local common, count = 0, 0
-            for w in string.gmatch(theirs, '%S+') do
-              count = count + 1
-              if mine[w] then common = common + 1 end
-            end
-            local smaller = math.min(count, mineCount)
-            if smaller >= minWords then
-              local score = common / smaller
-              if score >= minOverlap and score > bestScore then found, bestScore = id, score end
-            end
+          local story = storyWords(id)
+          if story then
+            local score = overlap(mine, mineCount, story[1], story[2], bestScore)
+            if score then found, bestScore = id, score end
           end
         end
       end
@@ -72,12 +120,14 @@ local function assign(urlHash, newId, words, firstBand, lastBand)
     return found, 0
   end
   if redis.call('EXISTS', storyKey(newId)) == 1 then return newId, 1 end
-  redis.call('HSET', storyKey(newId), 'words', words, 'first', now)
+  redis.call('HSET', storyKey(newId), 'words', words, 'n', mineCount, 'first', now)
+  known[newId] = nil
   redis.call('PEXPIRE', storyKey(newId), window)
   if urlHash ~= '' then redis.call('SET', urlKey, newId, 'PX', window) end
   if mineCount >= minWords then
     for i = firstBand, lastBand do
       local bandKey = base .. ':band:' .. ARGV[i]
+      redis.call('ZREMRANGEBYSCORE', bandKey, '-inf', cutoff)
       redis.call('ZADD', bandKey, now, newId)
       redis.call('PEXPIRE', bandKey, window)
     end
@@ -86,7 +136,7 @@ local function assign(urlHash, newId, words, firstBand, lastBand)
 end
 
 local out = {}
-local i = 6
+local i = 7
 while i <= #ARGV do
   local bands = tonumber(ARGV[i + 3])
   local id, isNew = assign(ARGV[i], ARGV[i + 1], ARGV[i + 2], i + 4, i + 3 + bands)
@@ -96,6 +146,16 @@ while i <= #ARGV do
 end
 return out
 `;
+
+/**
+ * Band entries read per band, newest first: bounds the stories compared per article (16 bands ×
+ * this), which otherwise grows with the stories in the window. A copy usually arrives within
+ * hours and shares several bands with its story; a band holds more than this only when common
+ * words crowd it (of 50,000 generated stories in one window, 1.1 % of band keys, the most 2,181
+ * stories), and a copy is missed only when every band it shares with its story has this many
+ * newer stories.
+ */
+export const CANDIDATES_PER_BAND = 16;
 
 type WithAssign = RedisClient & { nwAssignStories(...args: (string | number)[]): Promise<(string | number)[]> };
 
@@ -122,7 +182,7 @@ export class StoryStore {
    */
   async assignAll(articles: readonly StoryArticle[], now = Date.now()): Promise<StoryAssignment[]> {
     if (articles.length === 0) return [];
-    const args: (string | number)[] = [this.keys.storyBase(), now, this.windowMs, SAME_STORY_MIN_OVERLAP, MIN_STORY_WORDS];
+    const args: (string | number)[] = [this.keys.storyBase(), now, this.windowMs, SAME_STORY_MIN_OVERLAP, MIN_STORY_WORDS, CANDIDATES_PER_BAND];
     let firstId: string | undefined;
     for (const article of articles) {
       const features = storyFeatures(article);

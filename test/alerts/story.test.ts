@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { StoryStore } from '../../src/alerts/story-store.js';
+import { CANDIDATES_PER_BAND, StoryStore } from '../../src/alerts/story-store.js';
 import { RedisKeys } from '../../src/queue/keys.js';
 import { bandKeys, contentWords, minhash, overlap, SAME_STORY_MIN_OVERLAP, storyFeatures } from '../../src/alerts/story.js';
 import { uniquePrefix } from '../helpers/pipeline.js';
@@ -112,4 +112,71 @@ describe('StoryStore', () => {
     const later = await store.assign({ feed: 'paper', id: '9', ...retitled });
     expect(later.isNew).toBe(true);
   });
+
+  describe('bands', () => {
+    const HOUR = 3_600_000;
+    const t0 = Date.UTC(2026, 0, 1);
+    const bandsOf = (article: { title?: string; summary?: string }) => bandKeys(minhash(storyFeatures(article)));
+
+    /** Unrelated stories at the given times, put into the given bands as the script does. */
+    async function crowd(keys: RedisKeys, bands: string[], count: number, at: number) {
+      const base = keys.storyBase();
+      const pipeline = redis.pipeline();
+      for (let i = 0; i < count; i++) {
+        const id = `crowd${i}`;
+        pipeline.hset(`${base}:${id}`, 'words', Array.from({ length: 20 }, (_, j) => `filler${i}x${j}`).join(' '), 'n', 20, 'first', at + i);
+        for (const band of bands) pipeline.zadd(`${base}:band:${band}`, at + i, id);
+      }
+      await pipeline.exec();
+    }
+
+    it('ignores band entries older than the window, even where no write has trimmed them yet', async () => {
+      const keys = new RedisKeys(uniquePrefix());
+      const store = new StoryStore(redis, keys, 48 * HOUR);
+      const first = await store.assign({ feed: 'wire', id: '1', ...wire }, t0);
+      // The story itself still there (as when a clock moved), its band entries out of the window.
+      const base = keys.storyBase();
+      for (const band of bandsOf(wire)) await redis.zadd(`${base}:band:${band}`, t0 - 48 * HOUR, first.storyId);
+      const copy = await store.assign({ feed: 'paper', id: '2', ...retitled }, t0 + HOUR);
+      expect(copy.isNew).toBe(true);
+      // Writing the new story's bands drops the expired entries.
+      const shared = bandsOf(wire).find((b) => bandsOf(retitled).includes(b));
+      expect(await redis.zscore(`${base}:band:${shared}`, first.storyId)).toBeNull();
+    });
+
+    it('finds a copy through its other bands when common words crowd some of them with newer stories', async () => {
+      const keys = new RedisKeys(uniquePrefix());
+      const store = new StoryStore(redis, keys, 48 * HOUR);
+      const first = await store.assign({ feed: 'wire', id: '1', ...wire }, t0);
+      const shared = bandsOf(wire).filter((b) => bandsOf(retitled).includes(b));
+      expect(shared.length).toBeGreaterThan(1);
+      await crowd(keys, shared.slice(1), CANDIDATES_PER_BAND + 5, t0 + 1);
+      expect(await store.assign({ feed: 'paper', id: '2', ...retitled }, t0 + HOUR)).toEqual({ storyId: first.storyId, isNew: false });
+    });
+
+    it(`compares the newest ${CANDIDATES_PER_BAND} stories of a band, so that work per article does not grow with crowded bands`, async () => {
+      const keys = new RedisKeys(uniquePrefix());
+      const store = new StoryStore(redis, keys, 48 * HOUR);
+      const first = await store.assign({ feed: 'wire', id: '1', ...wire }, t0);
+      // Every band of the story crowded by newer stories: one too many hides it.
+      await crowd(keys, bandsOf(wire), CANDIDATES_PER_BAND - 1, t0 + 1);
+      expect(await store.assign({ feed: 'paper', id: '2', ...wire }, t0 + HOUR)).toEqual({ storyId: first.storyId, isNew: false });
+      await crowd(keys, bandsOf(wire), CANDIDATES_PER_BAND, t0 + 1);
+      expect((await store.assign({ feed: 'blog', id: '3', ...wire }, t0 + HOUR)).isNew).toBe(true);
+    });
+
+    it('reads stories written by the previous version (no word count) and writes words it can read', async () => {
+      const keys = new RedisKeys(uniquePrefix());
+      const store = new StoryStore(redis, keys, 48 * HOUR);
+      const base = keys.storyBase();
+      const words = [...storyFeatures(wire)].join(' ');
+      await redis.hset(`${base}:old`, 'words', words, 'first', t0);
+      for (const band of bandsOf(wire)) await redis.zadd(`${base}:band:${band}`, t0, 'old');
+      const copy = await store.assign({ feed: 'paper', id: '2', ...retitled }, t0 + HOUR);
+      expect(copy).toEqual({ storyId: 'old', isNew: false });
+      const other = await store.assign({ feed: 'paper', id: '3', ...sameTopic }, t0 + HOUR);
+      expect(await redis.hget(`${base}:${other.storyId}`, 'words')).toBe([...storyFeatures(sameTopic)].join(' '));
+    });
+  });
 });
+
