@@ -30,10 +30,13 @@ export interface StoryAssignment {
 // same result as counting them all. Each story's words are read once per call.
 const ASSIGN_STORIES = `
 local base = ARGV[1]
-local now, window = tonumber(ARGV[2]), tonumber(ARGV[3])
-local minOverlap, minWords, perBand = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local cutoff = now - window
-local since = '(' .. cutoff
+-- Numbers go to redis.call as the strings they came as or are turned into once: Lua formats a
+-- number argument anew on every call.
+local nowArg, windowArg, perBandArg = ARGV[2], ARGV[3], ARGV[6]
+local now, window = tonumber(nowArg), tonumber(windowArg)
+local minOverlap, minWords = tonumber(ARGV[4]), tonumber(ARGV[5])
+local cutoffArg = tostring(now - window)
+local since = '(' .. cutoffArg
 local function storyKey(id) return base .. ':' .. id end
 
 -- The overlap coefficient of my words with a story's (count of them), when it reaches
@@ -98,7 +101,7 @@ local function assign(urlHash, newId, words, firstBand, lastBand)
     local bestScore, checked = 0, {}
     for i = firstBand, lastBand do
       local bandKey = base .. ':band:' .. ARGV[i]
-      local newest = redis.call('ZRANGE', bandKey, '+inf', since, 'BYSCORE', 'REV', 'LIMIT', 0, perBand)
+      local newest = redis.call('ZRANGE', bandKey, '+inf', since, 'BYSCORE', 'REV', 'LIMIT', '0', perBandArg)
       for j = #newest, 1, -1 do
         local id = newest[j]
         if not checked[id] then
@@ -114,22 +117,22 @@ local function assign(urlHash, newId, words, firstBand, lastBand)
   end
 
   if found then
-    if urlHash ~= '' then redis.call('SET', urlKey, found, 'PX', window) end
+    if urlHash ~= '' then redis.call('SET', urlKey, found, 'PX', windowArg) end
     -- A retried job finds the story it founded itself: still the founder, not a copy.
     if found == newId then return found, 1 end
     return found, 0
   end
   if redis.call('EXISTS', storyKey(newId)) == 1 then return newId, 1 end
-  redis.call('HSET', storyKey(newId), 'words', words, 'n', mineCount, 'first', now)
+  redis.call('HSET', storyKey(newId), 'words', words, 'n', mineCount, 'first', nowArg)
   known[newId] = nil
-  redis.call('PEXPIRE', storyKey(newId), window)
-  if urlHash ~= '' then redis.call('SET', urlKey, newId, 'PX', window) end
+  redis.call('PEXPIRE', storyKey(newId), windowArg)
+  if urlHash ~= '' then redis.call('SET', urlKey, newId, 'PX', windowArg) end
   if mineCount >= minWords then
     for i = firstBand, lastBand do
       local bandKey = base .. ':band:' .. ARGV[i]
-      redis.call('ZREMRANGEBYSCORE', bandKey, '-inf', cutoff)
-      redis.call('ZADD', bandKey, now, newId)
-      redis.call('PEXPIRE', bandKey, window)
+      redis.call('ZREMRANGEBYSCORE', bandKey, '-inf', cutoffArg)
+      redis.call('ZADD', bandKey, nowArg, newId)
+      redis.call('PEXPIRE', bandKey, windowArg)
     end
   end
   return newId, 1
