@@ -16,7 +16,7 @@ import type { Article } from './article.js';
 import { boundArticle, boundHtml, boundText, FIELD_LIMITS, precut } from './bounds.js';
 import { fixC1Controls } from './charset.js';
 import { parseFeedDate } from './dates.js';
-import { simpleHtmlText } from './html-text.js';
+import { oneLine, simpleHtmlText } from './html-text.js';
 import { detectLanguage, languageCode } from './language.js';
 import type { ParsedFeed, RawItem } from './parse.js';
 
@@ -51,7 +51,7 @@ export function htmlToText(html: string | undefined): string | undefined {
     const simple = simpleHtmlText(html);
     return simple === undefined ? parsedText(cheerio.load(html, null, false)) : fixC1Controls(simple) || undefined;
   }
-  return fixC1Controls(html).replace(/\s+/g, ' ').trim() || undefined;
+  return oneLine(fixC1Controls(html)) || undefined;
 }
 
 /** Text without tags or entities is read as it is. */

@@ -6,7 +6,7 @@ import type { AnyNode } from 'domhandler';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toOneLineText } from '../../src/extract/text.js';
-import { simpleHtmlText } from '../../src/feeds/html-text.js';
+import { oneLine, simpleHtmlText } from '../../src/feeds/html-text.js';
 
 const parsed = (html: string) => toOneLineText(cheerio.load(html, null, false).root()[0] as AnyNode);
 
@@ -65,5 +65,20 @@ describe('simpleHtmlText', () => {
     );
     // The check means something only if the fast path was taken often.
     expect(answered).toBeGreaterThan(1_000);
+  });
+});
+
+describe('oneLine', () => {
+  it('folds white space as replace(/\\s+/g, " ") and trim do', () => {
+    const piece = fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom('word', 'a', 'Київ', '.', '&') },
+      { weight: 2, arbitrary: fc.constantFrom(' ', '  ', '\n', '\t', '\r\n', '\u00a0', '\u2003', '\u2028', '\ufeff', ' \n ', '\u000b', '\f') },
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }).map((p) => p.join('')), (text) => {
+        expect(oneLine(text)).toBe(text.replace(/\s+/g, ' ').trim());
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
