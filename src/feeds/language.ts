@@ -20,6 +20,18 @@ const MAX_DETECT_LENGTH = 1_000;
 export function languageCode(tag: string | undefined): string | undefined {
   const primary = tag?.trim().split(/[-_\s]/)[0]?.toLowerCase();
   if (!primary || !/^[a-z]{2,3}$/.test(primary)) return undefined;
+  let code = canonical.get(primary);
+  if (code === undefined) canonical.set(primary, (code = canonicalLanguage(primary) ?? null));
+  return code ?? undefined;
+}
+
+/**
+ * Each primary subtag's canonical form, asked of Intl once (a feed's items repeat its tag); two
+ * or three letters, so at most 18,252 entries.
+ */
+const canonical = new Map<string, string | null>();
+
+function canonicalLanguage(primary: string): string | undefined {
   try {
     return Intl.getCanonicalLocales(primary)[0];
   } catch {
