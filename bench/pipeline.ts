@@ -63,6 +63,9 @@ const { values: args } = parseArgs({
     // Warm rounds per mode, each beside a bare round: the ratio's spread shows how far to trust it.
     repeat: { type: 'string', default: '3' },
     baseline: { type: 'string' },
+    // Runs the no-fetch and page-fetch modes with another checkout's Newswatch (its bare loop too),
+    // under this harness: an A/B of those modes is two runs, one with --code <other checkout>.
+    code: { type: 'string' },
     'every-repeat': { type: 'string', default: '1' },
     // Runs Newswatch compiled (dist/ of `npm run build`, as `npm start` runs it; build first),
     // not from TypeScript source under tsx, whose loader compiles each thread's modules as it starts.
@@ -245,8 +248,8 @@ async function mode(name: 'nofetch' | 'fetch', rules: { id: string; query: strin
   const env = { NEWSWATCH_CONFIG: dir, REDIS_URL: redisServer.url, SMTP_URL: smtp.url, NEWSWATCH_PREFIX: prefix };
 
   // Both processes live through the whole mode, so that neither pays a start-up the other does not.
-  const bareChild = await forkNewswatch(env, stderrLog, nodeArgs, undefined, args.built);
-  const children = await Promise.all(Array.from({ length: PROCESSES }, () => forkNewswatch(env, stderrLog, nodeArgs, undefined, args.built)));
+  const bareChild = await forkNewswatch(env, stderrLog, nodeArgs, args.code, args.built);
+  const children = await Promise.all(Array.from({ length: PROCESSES }, () => forkNewswatch(env, stderrLog, nodeArgs, args.code, args.built)));
   await Promise.all(children.map((c) => c.ask({ cmd: 'start' })));
   const queues = openQueues(redisServer.url, prefix);
   const memBefore = (await redisFigures(redis)).usedMemory;
@@ -508,7 +511,7 @@ try {
 
   // -------------------------------------------------------------------------------------------
   const out: string[] = [];
-  out.push(`bench:pipeline — ${FEEDS} feeds × ${ITEMS} items, ${rules.length} rules (${fmt(calibrated.rate * 100)} % matching), 20 webhook + 20 email subscriptions, ${PROCESSES} Newswatch process(es) ${args.built ? 'built (dist/)' : 'under tsx'}, node ${process.version}`);
+  out.push(`bench:pipeline — ${FEEDS} feeds × ${ITEMS} items, ${rules.length} rules (${fmt(calibrated.rate * 100)} % matching), 20 webhook + 20 email subscriptions, ${PROCESSES} Newswatch process(es) ${args.built ? 'built (dist/)' : 'under tsx'}, node ${process.version}${args.code ? `; no-fetch and page-fetch modes: Newswatch of ${args.code}` : ''}`);
   // The wall-clock rate depends on what else the machine runs; the CPU-bound rate is what one
   // Newswatch process and one Redis could do with a core each: 1000 / the larger CPU ms per article.
   const rows: (string | number)[][] = [['mode / round', 'articles', 'art/s', 'bare art/s', 'ratio', 'bare cpu ms/art', 'p50 ms', 'p95 ms', 'p99 ms', 'NW cpu ms/art', 'Redis cpu ms/art', 'cpu-bound art/s', 'peak RSS MB', 'deliveries', 'repeats']];
