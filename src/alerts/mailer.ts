@@ -15,6 +15,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { foldLines } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import type { RenderedEmail } from './render-email.js';
+import { cached } from '../bounded-cache.js';
 
 export interface Mailer {
   /** Where mail goes, for logs: "smtp://host:port" or the outbox path. */
@@ -138,16 +139,8 @@ const headerEncoder = new MimeNode();
 const addressHeaders = new Map<string, string>();
 const ADDRESS_HEADERS_MAX = 10_000;
 
-/** What `cache` holds under `key`, made and kept when missing; a cache holding ADDRESS_HEADERS_MAX is emptied first. */
-function cachedByAddress<V>(cache: Map<string, V>, key: string, make: () => V): V {
-  let value = cache.get(key);
-  if (value === undefined) {
-    if (cache.size >= ADDRESS_HEADERS_MAX) cache.clear();
-    value = make();
-    cache.set(key, value);
-  }
-  return value;
-}
+/** What `cache` holds under `key`, made and kept when missing; bounded by ADDRESS_HEADERS_MAX. */
+const cachedByAddress = <V>(cache: Map<string, V>, key: string, make: () => V): V => cached(cache, key, ADDRESS_HEADERS_MAX, make);
 
 /**
  * Multipart boundaries: a random part drawn once per process and a counter. Unique is all a

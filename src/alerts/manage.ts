@@ -10,6 +10,7 @@
 // - Unsubscribing a subscription kept in Redis deletes it; one from subscriptions.yaml (which
 //   only the operator edits) is disabled in Redis, as a 410 Gone webhook disables one.
 
+import { cached } from '../bounded-cache.js';
 import type { SubscriptionConfig } from '../config/schema.js';
 import { checkToken, publicLink, signToken } from './links.js';
 import { escapeHtml, type EmailContext, type RenderedEmail } from './render-email.js';
@@ -36,17 +37,14 @@ export async function emailLinks(ctx: Pick<SelfServiceContext, 'settings' | 'lin
   const { publicUrl, unsubscribeMailto: mailto } = ctx.settings;
   // Everything a link is made of, so a changed secret, URL or address makes new links.
   const key = [secret, publicUrl, mailto ?? '', sub.id, sub.email ?? ''].join('\u0000');
-  let links = linksBuilt.get(key);
-  if (links === undefined) {
+  const links = cached(linksBuilt, key, LINKS_MAX, () => {
     const oneClick = unsubscribeUrl(publicUrl, secret, sub.id);
-    links = {
+    return {
       unsubscribeUrl: oneClick,
       unsubscribeMailto: mailto ? unsubscribeMailto(mailto, sub.id, oneClick) : undefined,
       manageUrl: sub.email ? manageUrl(publicUrl, secret, sub.email) : undefined,
     };
-    if (linksBuilt.size >= LINKS_MAX) linksBuilt.clear();
-    linksBuilt.set(key, links);
-  }
+  });
   return { timezone: sub.timezone, ...links };
 }
 

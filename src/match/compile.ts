@@ -2,6 +2,7 @@
 // as possible (used for every candidate rule), `explain` lists the hits of a matching query
 // (used only for matches). Word positions (spans) serve phrases, hyphenated words and NEAR.
 import { type MetaField, type QueryNode, type TextField, type Unit } from './ast.js';
+import { cached } from '../bounded-cache.js';
 import { ALL_TEXT, CONTENT, SUMMARY, TEXT_FIELD_NAMES, TITLE, type NormInfo, type PreparedArticle } from './prepare.js';
 import { UserRegex } from './regex.js';
 import { type Hit } from './types.js';
@@ -101,15 +102,7 @@ const MAX_SHARED = 100_000;
 const sharedRefs = new Map<string, WordRef>();
 const sharedTerms = new Map<string, string>();
 
-function shared<T>(table: Map<string, T>, key: string, make: () => T): T {
-  let value = table.get(key);
-  if (value === undefined) {
-    if (table.size >= MAX_SHARED) table.clear();
-    value = make();
-    table.set(key, value);
-  }
-  return value;
-}
+const shared = <T>(table: Map<string, T>, key: string, make: () => T): T => cached(table, key, MAX_SHARED, make);
 
 const wordRef = (word: string, stemmed: boolean) => shared(sharedRefs, stemmed ? word : `\u0000${word}`, () => new WordRef(word, stemmed));
 const term = (text: string) => shared(sharedTerms, text, () => text);

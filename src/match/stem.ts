@@ -2,6 +2,7 @@
 // article's language tag (English when unknown or unsupported). Stems are cached per language
 // because stemming dominates article preparation otherwise.
 import { newStemmer, type Stemmer } from 'snowball-stemmers';
+import { cached } from '../bounded-cache.js';
 
 const BY_CODE: Record<string, string> = {
   ar: 'arabic', hy: 'armenian', eu: 'basque', ca: 'catalan', cs: 'czech', da: 'danish',
@@ -34,13 +35,7 @@ export class CachedStemmer {
     this.stemmer = newStemmer(language);
   }
   stem(word: string): string {
-    let s = this.cache.get(word);
-    if (s === undefined) {
-      s = this.stemmer.stem(word);
-      if (this.cache.size >= MAX_CACHE) this.cache.clear();
-      this.cache.set(word, s);
-    }
-    return s;
+    return cached(this.cache, word, MAX_CACHE, () => this.stemmer.stem(word));
   }
 }
 
