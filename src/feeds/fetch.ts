@@ -264,7 +264,7 @@ const MAX_CODINGS = 5;
  * end (sync flush, as browsers and curl are); a body with a coding it does not know is left as
  * it was sent.
  */
-export function decodedBody(body: Readable, contentEncoding: string | null, url: string): Readable {
+function decodedBody(body: Readable, contentEncoding: string | null, url: string): Readable {
   const codings = contentEncoding ? contentEncoding.toLowerCase().split(',') : [];
   if (codings.length > MAX_CODINGS) throw new FetchError('network', `${url}: ${codings.length} content encodings; at most ${MAX_CODINGS} are decoded`);
   const decoders: Transform[] = [];
