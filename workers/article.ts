@@ -25,6 +25,7 @@ import { FetchError } from '../src/feeds/fetch.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
 import { RecentArticles } from '../src/feeds/recent-articles.js';
 import type { RuleMatch } from '../src/match/index.js';
+import { attachWordSeed } from '../src/match/word-seed.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import { alertsJobId, isArticleBatch, onceWithin, type AlertItem, type AlertsDelivery, type ArticleJobData, type ArticleQueueData, type MatchedRule } from '../src/queue/jobs.js';
 
@@ -121,6 +122,7 @@ export async function processBatch(articles: Article[], firstSeenAt: string, ctx
   if (ctx.settings.recent.maxArticles > 0) await new RecentArticles(ctx.redis, ctx.keys, ctx.settings.recent).addAll(articles, feed?.tags);
 
   await ctx.directory.ready;
+  await seedWords(articles, ctx);
   let disabled: Promise<Map<string, string>> | undefined;
   const on: HandOnContext = { feed, firstSeenAt, disabled: () => (disabled ??= new SubscriptionState(ctx.redis, ctx.keys).disabled()) };
   const alerts = new AlertBatches();
@@ -141,6 +143,23 @@ export async function processBatch(articles: Article[], firstSeenAt: string, ctx
   result.matched = matched.length;
   result.alerts = alerts.count;
   return result;
+}
+
+/**
+ * Has a sandbox thread find the batch's words (word-seed.ts): the main thread, which matches
+ * every article and runs every job, then only looks the words' ids up for the many articles
+ * that select no rule. Without seeds (threads busy failing, too little heap) the articles are
+ * tokenised here as before: same matches either way.
+ */
+async function seedWords(articles: Article[], ctx: WorkerContext): Promise<void> {
+  try {
+    const seeds = await ctx.sandbox.wordSeeds(articles);
+    seeds.forEach((seed, i) => {
+      if (seed) attachWordSeed(articles[i]!, seed);
+    });
+  } catch (err) {
+    ctx.log.warn({ feedId: articles[0]!.feed, articles: articles.length, err: (err as Error).message }, 'words not found in a sandbox thread; tokenising them here');
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
 
 import type { Extracted } from '../extract/index.js';
 import type { MatchInput } from '../match/index.js';
+import { WORD_SEED, type AttachedWordSeed } from '../match/word-seed.js';
 import { boundArticle } from './bounds.js';
 
 export interface Article {
@@ -21,6 +22,8 @@ export interface Article {
   language?: string;
   /** ISO 8601 timestamp. */
   published?: string;
+  /** Its words as a sandbox thread found them, on the main thread only (never in JSON): word-seed.ts. */
+  [WORD_SEED]?: AttachedWordSeed;
 }
 
 /**
@@ -34,7 +37,7 @@ export function withoutHtml(article: Article): Article {
 
 /** What the matcher reads of an article; `feedTags` are the tags of its feed in feeds.yaml. */
 export function matchInputOf(article: Article, feedTags?: string[]): MatchInput {
-  return {
+  const input: MatchInput = {
     id: article.id,
     title: article.title,
     summary: article.summary,
@@ -45,6 +48,9 @@ export function matchInputOf(article: Article, feedTags?: string[]): MatchInput 
     published: article.published,
     feedTags,
   };
+  const seed = article[WORD_SEED];
+  if (seed !== undefined) input[WORD_SEED] = seed;
+  return input;
 }
 
 /**

@@ -10,7 +10,8 @@ import { PREFIX_KEY_LENGTH } from './required.js';
 import { type MatchInput } from './types.js';
 import { fold, literalHaystack, normalizeWord, possessiveLength } from './normalize.js';
 import { segmentWords } from './segment.js';
-import { primaryLanguage, stemLanguage, stemmerFor, type CachedStemmer } from './stem.js';
+import { limitStemCaches, primaryLanguage, stemLanguage, stemmerFor, type CachedStemmer } from './stem.js';
+import { seedFor, type AttachedWordSeed, type SeedSource, type WordSeed } from './word-seed.js';
 import { wordIds } from './word-ids.js';
 
 export const TITLE = 1;
@@ -79,6 +80,17 @@ interface WordForm {
 
 const prefixIdOf = (norm: string) => (norm.length >= PREFIX_KEY_LENGTH ? wordIds.prefix(norm.slice(0, PREFIX_KEY_LENGTH)) : -1);
 
+/** The form with its wordIds brought to the generation `generation`. */
+function withIds(form: WordForm, stemLanguage: string, generation: number): WordForm {
+  if (form.generation !== generation) {
+    form.normId = wordIds.norm(form.norm);
+    form.stemId = wordIds.stem(stemLanguage, form.stem);
+    form.prefixId = prefixIdOf(form.norm);
+    form.generation = generation;
+  }
+  return form;
+}
+
 /**
  * rawHash's multiplier: odd, drawn once per process. Under a fixed one, words that collide are
  * easy to write ("Aa" and "BB" have one hash under 31, so do all 8,192 words of 13 such pairs), and
@@ -113,7 +125,17 @@ function detached(word: string): string {
   return word.length < 13 ? word : (JSON.parse(JSON.stringify(word)) as string);
 }
 
-const MAX_FORMS = 200_000;
+/** Forms kept per language before the cache is emptied (see limitWordCaches). */
+let maxForms = 200_000;
+
+/**
+ * Lowers the bounds of this thread's word caches (forms, and stems per language): a sandbox
+ * thread, whose heap is capped, makes word seeds with smaller caches than the main thread's.
+ */
+export function limitWordCaches(max: number): void {
+  maxForms = max;
+  limitStemCaches(max);
+}
 
 /**
  * Per Snowball language, what the raw words met so far become (their forms), by id. A raw word
@@ -144,7 +166,7 @@ class FormCache {
 
   /** Empties the cache when it has grown too large. */
   trim(): void {
-    if (this.raws.length < MAX_FORMS && this.forms.length < MAX_FORMS) return;
+    if (this.raws.length < maxForms && this.forms.length < maxForms) return;
     this.table = new Int32Array(1024);
     this.tableHash = new Int32Array(1024);
     this.raws = [];
@@ -264,7 +286,8 @@ class Words {
   private normMap: Map<string, NormInfo> | undefined;
   private stemMap: Map<string, StemInfo> | undefined;
 
-  constructor(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer) {
+  /** `ids`: false where no rule index reads the ids (a sandbox thread making a seed). */
+  constructor(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer, private readonly ids = true) {
     this.tokField = new Uint8Array(0);
     this.tokStart = this.tokEnd = new Uint32Array(0);
     this.tokPos = this.tokEndPos = this.tokNext = new Int32Array(0);
@@ -336,16 +359,14 @@ class Words {
       info.fields |= field;
       return;
     }
-    const form = cache.forms[formId]!;
-    const generation = this.idGeneration;
-    if (form.generation !== generation) {
-      form.normId = wordIds.norm(form.norm);
-      form.stemId = wordIds.stem(stemLanguage, form.stem);
-      form.prefixId = prefixIdOf(form.norm);
-      form.generation = generation;
-    }
     cache.formStamp[formId] = this.stamp;
     cache.formLocal[formId] = this.infos.length;
+    if (!this.ids) {
+      const form = cache.forms[formId]!;
+      this.infos.push(new NormInfo(this, form.norm, form.stem, t, field));
+      return;
+    }
+    const form = withIds(cache.forms[formId]!, stemLanguage, this.idGeneration);
     const info = new NormInfo(this, form.norm, form.stem, t, field);
     this.infos.push(info);
     this.normIdList.push(form.normId);
@@ -424,6 +445,10 @@ export class PreparedArticle {
   private prepared: Words | undefined;
   private sortedNorms: NormInfo[] | undefined;
   private prefixScans = 0;
+  /** A sandbox thread's seed of these very texts (word-seed.ts), read until the words are prepared. */
+  private readonly seed: AttachedWordSeed | undefined;
+  private normList: readonly string[] | undefined;
+  private seedIds: IdLists | undefined;
 
   constructor(readonly input: MatchInput) {
     this.stemLanguage = stemLanguage(input.language);
@@ -444,6 +469,7 @@ export class PreparedArticle {
     this.host = host;
     this.hostAt = hostAt;
     this.feeds = [input.feed, ...(input.feedTags ?? [])].filter((f): f is string => !!f).map(fold);
+    this.seed = seedFor(input, this.texts, this.stemLanguage);
   }
 
   /** Whether the words have been prepared (only a rule that looks at words asks for them). */
@@ -459,6 +485,18 @@ export class PreparedArticle {
   /** The distinct normalised words in order of first occurrence (that of wordIdLists().norms). */
   get distinct(): readonly NormInfo[] {
     return this.words.infos;
+  }
+
+  /**
+   * The distinct normalised words as text, in the order of wordIdLists().norms: from the seed
+   * while the words are not prepared (the rule index's candidate selection reads only these).
+   */
+  get distinctNorms(): readonly string[] {
+    if (this.normList !== undefined) return this.normList;
+    if (this.prepared === undefined && this.seed !== undefined) {
+      return (this.normList = this.seed.norms === '' ? [] : this.seed.norms.split('\n'));
+    }
+    return (this.normList = this.words.infos.map((n) => n.norm));
   }
 
   /** Distinct normalised words and where they occur. */
@@ -500,6 +538,7 @@ export class PreparedArticle {
    * regex literals (see segmentWords); "" for nearly every article.
    */
   get looseText(): string {
+    if (this.prepared === undefined && this.seed !== undefined) return this.seed.loose;
     return this.words.looseText;
   }
 
@@ -507,7 +546,11 @@ export class PreparedArticle {
    * wordIds of the article's distinct norms, stems and prefixes, for the rule index. Asked for
    * again when the ids have moved to a new generation since the article was prepared.
    */
-  wordIdLists(): { norms: readonly number[]; stems: readonly number[]; prefixes: readonly number[] } {
+  wordIdLists(): IdLists {
+    if (this.prepared === undefined && this.seed !== undefined) {
+      if (this.seedIds?.generation !== wordIds.generation) this.seedIds = seedIdLists(this.distinctNorms, this.stemLanguage, this.stemmer);
+      return this.seedIds;
+    }
     const w = this.words;
     if (w.idGeneration !== wordIds.generation) {
       w.idGeneration = wordIds.generation;
@@ -555,6 +598,57 @@ export class PreparedArticle {
   get primaryLanguage(): string {
     return primaryLanguage(this.langTag) ?? '';
   }
+}
+
+/** wordIds of an article's distinct norms, stems and prefixes (see PreparedArticle.wordIdLists). */
+interface IdLists {
+  norms: readonly number[];
+  stems: readonly number[];
+  prefixes: readonly number[];
+  generation?: number;
+}
+
+/**
+ * The ids of a seed's words, as Words would give them for the text they came from: norms in
+ * order, stems and prefixes in the order their first norm comes. Each norm's ids come from the
+ * form cache, so a word met before costs one look-up.
+ */
+function seedIdLists(norms: readonly string[], stemLanguage: string, stemmer: CachedStemmer): IdLists {
+  const cache = formCache(stemLanguage, stemmer);
+  cache.trim();
+  const stamp = ++lastStamp;
+  const generation = wordIds.generation;
+  const normIds = new Array<number>(norms.length);
+  const stems: number[] = [];
+  const prefixes: number[] = [];
+  for (let i = 0; i < norms.length; i++) {
+    const formId = cache.form(norms[i]!);
+    const form = withIds(cache.forms[formId]!, stemLanguage, generation);
+    normIds[i] = form.normId;
+    if (form.prefixId >= 0) prefixes.push(form.prefixId);
+    const stem = cache.formStem[formId]!;
+    if (cache.stemStamp[stem] !== stamp) {
+      cache.stemStamp[stem] = stamp;
+      stems.push(form.stemId);
+    }
+  }
+  return { norms: normIds, stems, prefixes, generation };
+}
+
+/**
+ * An article's word seed (word-seed.ts), made where no rule index is (a sandbox thread): its
+ * words as PreparedArticle would find them. Undefined in the unlikely case a word holds the
+ * separator.
+ */
+export function wordSeedOf(source: SeedSource): WordSeed | undefined {
+  const language = stemLanguage(source.language);
+  const words = new Words([source.title ?? '', source.summary ?? '', source.content ?? ''], language, stemmerFor(language), false);
+  const norms: string[] = [];
+  for (const info of words.infos) {
+    if (info.norm.includes('\n')) return undefined;
+    norms.push(info.norm);
+  }
+  return { stemLanguage: language, norms: norms.join('\n'), loose: words.looseText };
 }
 
 /** Prepares an article once; pass the result to RuleIndex.match or evaluateRule many times. */

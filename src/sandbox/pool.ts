@@ -15,7 +15,8 @@ import { Piscina } from 'piscina';
 import type { Extracted, SiteRule } from '../extract/index.js';
 import { FetchError } from '../feeds/fetch.js';
 import type { FeedRef, NormaliseOptions } from '../feeds/normalise.js';
-import type { ExtractTask, FeedTask, ParsedItems, StartedMessage, Task, TaskResult } from './tasks.js';
+import type { SeedSource } from '../match/word-seed.js';
+import type { ExtractTask, FeedTask, ParsedItems, StartedMessage, Task, TaskResult, WordSeeds, WordsTask } from './tasks.js';
 
 export type { ParsedItems } from './tasks.js';
 
@@ -49,6 +50,9 @@ function threadOptions(): { filename: string; execArgv?: string[] } {
  * `memory` cap, so a task that needs more is stopped as before.
  */
 const YOUNG_GENERATION_MB = 16;
+
+/** Threads' heap (parsing.memory) from which they make word seeds: their word caches take ~10 MB. */
+const SEED_MEMORY_MB = 128;
 
 export class Sandbox {
   private pool: Piscina | undefined;
@@ -87,6 +91,21 @@ export class Sandbox {
     return this.run(task, source, typeof text === 'string' ? [] : [text.buffer as ArrayBuffer]);
   }
 
+  /**
+   * Word seeds of articles (word-seed.ts), made in a thread, in order (null where none could be
+   * made); none at all when the threads' heap is under SEED_MEMORY_MB, as the word caches need
+   * room. Only what tokenising reads is sent.
+   */
+  async wordSeeds(articles: readonly SeedSource[]): Promise<WordSeeds> {
+    if (articles.length === 0 || this.limits.memoryMb < SEED_MEMORY_MB) return [];
+    const task: WordsTask = {
+      kind: 'words',
+      id: this.nextId++,
+      articles: articles.map(({ title, summary, content, language }) => ({ title, summary, content, language })),
+    };
+    return this.run(task, `${articles.length} article(s)`);
+  }
+
   /** Starts the first thread now (it loads the parsers), so the first page or feed does not wait for it. */
   warmUp(): void {
     this.threads();
@@ -118,8 +137,8 @@ export class Sandbox {
     return pool;
   }
 
-  private async run<T extends Extracted | ParsedItems>(task: Task, subject: string, transferList: ArrayBuffer[] = []): Promise<T> {
-    const what = task.kind === 'extract' ? 'page extraction' : 'feed parsing';
+  private async run<T extends Extracted | ParsedItems | WordSeeds>(task: Task, subject: string, transferList: ArrayBuffer[] = []): Promise<T> {
+    const what = task.kind === 'extract' ? 'page extraction' : task.kind === 'feed' ? 'feed parsing' : 'finding words';
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     this.started.set(task.id, () => {
@@ -149,7 +168,7 @@ export class Sandbox {
     if (result.ok) return result.value;
     if (result.errorClass) throw new FetchError(result.errorClass, result.message, result.status);
     if (task.kind === 'feed') throw new FetchError('not-a-feed', `${subject}: not a readable feed: ${result.message}`);
-    throw new Error(`${subject}: extraction failed: ${result.message}`);
+    throw new Error(`${subject}: ${what} failed: ${result.message}`);
   }
 }
 

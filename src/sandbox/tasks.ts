@@ -3,13 +3,22 @@
 // while the task waits in the queue), and every failure comes back as data — a FetchError's class
 // and message — because an Error loses its class and fields on the way between threads.
 
-import { parentPort } from 'node:worker_threads';
+import { isMainThread, parentPort } from 'node:worker_threads';
 import { extractArticle, type ExtractOptions, type Extracted } from '../extract/index.js';
 import type { Article } from '../feeds/article.js';
 import { decodeBody, decodePieces } from '../feeds/charset.js';
 import { FetchError, type FetchErrorClass } from '../feeds/fetch.js';
 import { feedInfo, normaliseFeedItems, type FeedRef, type NormaliseOptions } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
+import { limitWordCaches, wordSeedOf } from '../match/prepare.js';
+import type { SeedSource, WordSeed } from '../match/word-seed.js';
+
+/**
+ * Words cached per language in a thread (forms and stems): about 10 MB at most, a small part of
+ * the smallest heap a thread may be given (parsing.memory ≥ 32 MB; seeds need ≥ 128 MB, pool.ts).
+ */
+const THREAD_WORD_CACHE = 50_000;
+if (!isMainThread) limitWordCaches(THREAD_WORD_CACHE);
 
 export interface ExtractTask {
   kind: 'extract';
@@ -32,7 +41,14 @@ export interface FeedTask {
   options?: NormaliseOptions;
 }
 
-export type Task = ExtractTask | FeedTask;
+/** Articles whose word seeds the main thread wants (word-seed.ts): only what tokenising reads. */
+export interface WordsTask {
+  kind: 'words';
+  id: number;
+  articles: SeedSource[];
+}
+
+export type Task = ExtractTask | FeedTask | WordsTask;
 
 export interface ParsedItems {
   title?: string;
@@ -43,7 +59,10 @@ export interface ParsedItems {
   repeatedIds: number;
 }
 
-export type TaskOutput<T extends Task> = T extends ExtractTask ? Extracted : ParsedItems;
+/** Per article of a WordsTask, in order: its seed, or null where none could be made. */
+export type WordSeeds = (WordSeed | null)[];
+
+export type TaskOutput<T extends Task> = T extends ExtractTask ? Extracted : T extends FeedTask ? ParsedItems : WordSeeds;
 
 export type TaskResult<T> = { ok: true; value: T } | { ok: false; errorClass?: FetchErrorClass; message: string; status?: number };
 
@@ -63,7 +82,8 @@ const decoded = (body: string | Uint8Array, contentType: string | null | undefin
 const decodedPieces = (body: string | Uint8Array, contentType: string | null | undefined): string | string[] =>
   typeof body === 'string' ? body : decodePieces(asBuffer(body), contentType);
 
-async function perform(task: Task): Promise<Extracted | ParsedItems> {
+async function perform(task: Task): Promise<Extracted | ParsedItems | WordSeeds> {
+  if (task.kind === 'words') return task.articles.map((a) => wordSeedOf(a) ?? null);
   if (task.kind === 'extract') {
     return extractArticle(decoded(task.html, task.contentType), task.options);
   }
@@ -71,7 +91,7 @@ async function perform(task: Task): Promise<Extracted | ParsedItems> {
   return { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, new Date(), task.options) };
 }
 
-export default async function run(task: Task): Promise<TaskResult<Extracted | ParsedItems>> {
+export default async function run(task: Task): Promise<TaskResult<Extracted | ParsedItems | WordSeeds>> {
   parentPort?.postMessage({ sandboxTaskStarted: task.id } satisfies StartedMessage);
   try {
     return { ok: true, value: await perform(task) };

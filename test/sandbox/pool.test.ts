@@ -6,6 +6,7 @@
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FetchError } from '../../src/feeds/fetch.js';
+import { wordSeedOf } from '../../src/match/prepare.js';
 import { Sandbox } from '../../src/sandbox/pool.js';
 
 /** About 4 MB of paragraphs below 500 nested <div>s: seconds of parse5 on any machine, and a large heap. */
@@ -29,6 +30,22 @@ async function failure(promise: Promise<unknown>): Promise<FetchError> {
 }
 
 describe('Sandbox', () => {
+  it("finds articles' words in a thread as the main thread would, and none when the threads' heap is small", async () => {
+    sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 256, threads: 1 });
+    const articles = [
+      { title: 'Cease-fire talks', summary: "Russia's envoys", content: 'Переговоры о прекращении огня продолжились.', language: 'ru' },
+      { title: 'Budget vote', language: 'en' },
+      {},
+    ];
+    const seeds = await sandbox.wordSeeds(articles);
+    expect(seeds).toEqual(articles.map((a) => wordSeedOf(a)));
+    expect(seeds[0]!.stemLanguage).toBe('russian');
+    expect(seeds[2]!.norms).toBe('');
+    await sandbox.close();
+    sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 64, threads: 1 });
+    expect(await sandbox.wordSeeds(articles)).toEqual([]);
+  });
+
   it('extracts a page, parses a feed and gives its parse error back as the FetchError it was', async () => {
     sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 256, threads: 1 });
     expect((await sandbox.extract(ARTICLE, { url: 'https://news.example/a', siteRules: [] })).text).toContain('A paragraph of the article');
