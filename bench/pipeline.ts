@@ -140,6 +140,8 @@ interface RoundResult {
   repeats: number;
   latencyMs: { p50: number; p95: number; p99: number };
   newswatchCpuSPer1000: number;
+  /** Of it, the main threads' (the limit of one process's throughput). */
+  mainThreadCpuSPer1000: number;
   redisCpuSPer1000: number;
   /** Redis commands per article by command (INFO commandstats): calls, and µs of Redis CPU. */
   redisCommands: Record<string, { calls: number; usec: number }>;
@@ -182,6 +184,7 @@ async function pipelineRound(label: string, children: NewswatchChild[], feedIds:
     repeats: hooks.repeats + smtp.repeats,
     latencyMs: { p50: p50!, p95: p95!, p99: p99! },
     newswatchCpuSPer1000: ((sum(after.map((s) => s.cpuS)) - sum(before.map((s) => s.cpuS))) / articles) * 1000,
+    mainThreadCpuSPer1000: ((sum(after.map((s) => s.mainThreadCpuS)) - sum(before.map((s) => s.mainThreadCpuS))) / articles) * 1000,
     redisCpuSPer1000: ((rAfter.cpuS - rBefore.cpuS) / articles) * 1000,
     redisCommands,
     peakRssMB: Math.max(...after.map((s) => s.peakRssMB)),
@@ -280,7 +283,7 @@ async function mode(name: 'nofetch' | 'fetch', rules: { id: string; query: strin
     server.generation = gen++;
     const r = await pipelineRound(label, children, feeds.map((f) => f.id), queues);
     rounds.push(r);
-    log(`  ${label} pipeline: ${r.articles} articles in ${fmt(r.seconds)} s, ${fmt(r.articlesPerS)}/s, ${fmt(r.newswatchCpuSPer1000, 3)} ms CPU each (load ${loadAverage()})`);
+    log(`  ${label} pipeline: ${r.articles} articles in ${fmt(r.seconds)} s, ${fmt(r.articlesPerS)}/s, ${fmt(r.newswatchCpuSPer1000, 3)} ms CPU each, ${fmt(r.mainThreadCpuSPer1000, 3)} of it the main thread's (load ${loadAverage()})`);
   };
   log(`[${name}] bare work and pipeline in ${PROCESSES} process(es): cold, then ${REPEAT} warm pair(s)`);
   await bareRound('cold');
