@@ -107,6 +107,60 @@ function rawHash(text: string, start: number, end: number): number {
   return h ^ (h >>> 13);
 }
 
+/**
+ * Open-addressing table from texts to ids (0, 1, …), by rawHash: a text is looked up where it
+ * stands in a longer one (a word in an article, a norm in a seed), so that one met before costs
+ * no substring and no string hashing.
+ */
+class SpanTable {
+  /** Per slot: id + 1 (0 = free), and the hash filed there. */
+  private slots = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
+  private size = 0;
+
+  /** The id of text[start, end) (`texts[id]` is each id's text), or, when absent, -1 - the slot to add it at. */
+  find(texts: readonly string[], text: string, start: number, end: number, hash: number): number {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const length = end - start;
+    let i = hash & mask;
+    for (let id = slots[i]!; id !== 0; i = (i + 1) & mask, id = slots[i]!) {
+      if (this.hashes[i] !== hash) continue;
+      const known = texts[id - 1]!;
+      if (known.length !== length) continue;
+      let k = 0;
+      while (k < length && known.charCodeAt(k) === text.charCodeAt(start + k)) k++;
+      if (k === length) return id - 1;
+    }
+    return -1 - i;
+  }
+
+  /** Files `id` at the slot find() gave (no other add in between). */
+  add(found: number, hash: number, id: number): void {
+    const i = -1 - found;
+    this.slots[i] = id + 1;
+    this.hashes[i] = hash;
+    if (++this.size * 2 > this.slots.length) this.grow();
+  }
+
+  private grow(): void {
+    const size = this.slots.length * 2;
+    const slots = new Int32Array(size);
+    const hashes = new Int32Array(size);
+    for (let j = 0; j < this.slots.length; j++) {
+      const id = this.slots[j]!;
+      if (id === 0) continue;
+      const hash = this.hashes[j]!;
+      let i = hash & (size - 1);
+      while (slots[i] !== 0) i = (i + 1) & (size - 1);
+      slots[i] = id;
+      hashes[i] = hash;
+    }
+    this.slots = slots;
+    this.hashes = hashes;
+  }
+}
+
 /** A copy of `a` at least `size` long (doubling), or `a` itself when long enough. */
 function atLeast<T extends Uint8Array | Int32Array | Uint32Array>(a: T, size: number): T {
   if (size <= a.length) return a;
@@ -145,21 +199,22 @@ export function limitWordCaches(max: number): void {
  * tokenised, so that ids never change while an article is.
  */
 class FormCache {
-  /** Hash table of raw word ids + 1 (0 = free) and their hashes. */
-  private table = new Int32Array(1024);
-  private tableHash = new Int32Array(1024);
+  /** Raw words by text, and forms by norm. */
+  private rawTable = new SpanTable();
+  private formTable = new SpanTable();
   /** Per raw word id: its text, form id and possessive suffix length ("'s" → 2, else 0). */
   private raws: string[] = [];
   rawForm = new Int32Array(256);
   rawPossessive = new Uint8Array(256);
   /** Per form id: the form, the id of its stem, and the Words that last met it (stamp) and the word's index there. */
   forms: WordForm[] = [];
+  /** Per form id: its norm (the forms' own, kept apart for SpanTable.find). */
+  private norms: string[] = [];
   formStem = new Int32Array(256);
   formStamp = new Int32Array(256);
   formLocal = new Int32Array(256);
   /** Per stem id: the Words that last met it. */
   stemStamp = new Int32Array(256);
-  private readonly formIds = new Map<string, number>();
   private readonly stemIds = new Map<string, number>();
 
   constructor(private readonly stemmer: CachedStemmer) {}
@@ -167,45 +222,41 @@ class FormCache {
   /** Empties the cache when it has grown too large. */
   trim(): void {
     if (this.raws.length < maxForms && this.forms.length < maxForms) return;
-    this.table = new Int32Array(1024);
-    this.tableHash = new Int32Array(1024);
+    this.rawTable = new SpanTable();
+    this.formTable = new SpanTable();
     this.raws = [];
     this.forms = [];
-    this.formIds.clear();
+    this.norms = [];
     this.stemIds.clear();
   }
 
   /** The raw word id of text[start, end). */
   raw(text: string, start: number, end: number): number {
     const hash = rawHash(text, start, end);
-    const table = this.table;
-    const mask = table.length - 1;
-    const length = end - start;
-    let i = hash & mask;
-    for (let id = table[i]!; id !== 0; i = (i + 1) & mask, id = table[i]!) {
-      if (this.tableHash[i] !== hash) continue;
-      const raw = this.raws[id - 1]!;
-      if (raw.length !== length) continue;
-      let k = 0;
-      while (k < length && raw.charCodeAt(k) === text.charCodeAt(start + k)) k++;
-      if (k === length) return id - 1;
-    }
+    const found = this.rawTable.find(this.raws, text, start, end, hash);
+    if (found >= 0) return found;
     const raw = detached(text.slice(start, end));
     const id = this.raws.push(raw) - 1;
     this.rawForm = atLeast(this.rawForm, id + 1);
     this.rawPossessive = atLeast(this.rawPossessive, id + 1);
     this.rawForm[id] = this.form(normalizeWord(raw));
     this.rawPossessive[id] = possessiveLength(raw);
-    table[i] = id + 1;
-    this.tableHash[i] = hash;
-    if (this.raws.length * 2 > table.length) this.rehash();
+    this.rawTable.add(found, hash, id);
     return id;
   }
 
   /** The form id of a normalised word. */
   form(norm: string): number {
-    let id = this.formIds.get(norm);
-    if (id === undefined) {
+    return this.formOf(norm, 0, norm.length);
+  }
+
+  /** The form id of the normalised word text[start, end). */
+  formOf(text: string, start: number, end: number): number {
+    const hash = rawHash(text, start, end);
+    const found = this.formTable.find(this.norms, text, start, end, hash);
+    let id = found;
+    if (found < 0) {
+      const norm = start === 0 && end === text.length ? text : detached(text.slice(start, end));
       const stem = this.stemmer.stem(norm);
       let stemId = this.stemIds.get(stem);
       if (stemId === undefined) {
@@ -215,7 +266,8 @@ class FormCache {
         this.stemStamp[stemId] = 0;
       }
       id = this.forms.push({ norm, stem, normId: 0, stemId: 0, prefixId: -1, generation: -1 }) - 1;
-      this.formIds.set(norm, id);
+      this.norms.push(norm);
+      this.formTable.add(found, hash, id);
       this.formStem = atLeast(this.formStem, id + 1);
       this.formStamp = atLeast(this.formStamp, id + 1);
       this.formLocal = atLeast(this.formLocal, id + 1);
@@ -223,24 +275,6 @@ class FormCache {
       this.formStamp[id] = 0;
     }
     return id;
-  }
-
-  /** Doubles the hash table. */
-  private rehash(): void {
-    const size = this.table.length * 2;
-    const table = new Int32Array(size);
-    const tableHash = new Int32Array(size);
-    for (let j = 0; j < this.table.length; j++) {
-      const id = this.table[j]!;
-      if (id === 0) continue;
-      const hash = this.tableHash[j]!;
-      let i = hash & (size - 1);
-      while (table[i] !== 0) i = (i + 1) & (size - 1);
-      table[i] = id;
-      tableHash[i] = hash;
-    }
-    this.table = table;
-    this.tableHash = tableHash;
   }
 }
 
@@ -448,7 +482,7 @@ export class PreparedArticle {
   /** A sandbox thread's seed of these very texts (word-seed.ts), read until the words are prepared. */
   private readonly seed: AttachedWordSeed | undefined;
   private normList: readonly string[] | undefined;
-  private seedIds: IdLists | undefined;
+  private seedIds: SeedLists | undefined;
 
   constructor(readonly input: MatchInput) {
     this.stemLanguage = stemLanguage(input.language);
@@ -492,11 +526,8 @@ export class PreparedArticle {
    * while the words are not prepared (the rule index's candidate selection reads only these).
    */
   get distinctNorms(): readonly string[] {
-    if (this.normList !== undefined) return this.normList;
-    if (this.prepared === undefined && this.seed !== undefined) {
-      return (this.normList = this.seed.norms === '' ? [] : this.seed.norms.split('\n'));
-    }
-    return (this.normList = this.words.infos.map((n) => n.norm));
+    if (this.prepared === undefined && this.seed !== undefined) return this.seedLists().texts;
+    return (this.normList ??= this.words.infos.map((n) => n.norm));
   }
 
   /** Distinct normalised words and where they occur. */
@@ -547,10 +578,7 @@ export class PreparedArticle {
    * again when the ids have moved to a new generation since the article was prepared.
    */
   wordIdLists(): IdLists {
-    if (this.prepared === undefined && this.seed !== undefined) {
-      if (this.seedIds?.generation !== wordIds.generation) this.seedIds = seedIdLists(this.distinctNorms, this.stemLanguage, this.stemmer);
-      return this.seedIds;
-    }
+    if (this.prepared === undefined && this.seed !== undefined) return this.seedLists();
     const w = this.words;
     if (w.idGeneration !== wordIds.generation) {
       w.idGeneration = wordIds.generation;
@@ -559,6 +587,12 @@ export class PreparedArticle {
       w.prefixIdList = w.infos.map((n) => prefixIdOf(n.norm)).filter((id) => id >= 0);
     }
     return { norms: w.normIdList, stems: w.stemIdList, prefixes: w.prefixIdList };
+  }
+
+  /** The seed's words and their ids, in the current generation of ids. */
+  private seedLists(): SeedLists {
+    if (this.seedIds?.generation !== wordIds.generation) this.seedIds = seedIdLists(this.seed!.norms, this.stemLanguage, this.stemmer);
+    return this.seedIds;
   }
 
   /** Fields (bit set) in which some word starts with `prefix`; 0 when none. */
@@ -605,7 +639,12 @@ interface IdLists {
   norms: readonly number[];
   stems: readonly number[];
   prefixes: readonly number[];
-  generation?: number;
+}
+
+/** A seed's ids, and its norms as text (the forms' own strings), in the generation `generation`. */
+interface SeedLists extends IdLists {
+  texts: readonly string[];
+  generation: number;
 }
 
 /**
@@ -613,39 +652,46 @@ interface IdLists {
  * order, stems and prefixes in the order their first norm comes. Each norm's ids come from the
  * form cache, so a word met before costs one look-up.
  */
-function seedIdLists(norms: readonly string[], stemLanguage: string, stemmer: CachedStemmer): IdLists {
+function seedIdLists(joined: string, stemLanguage: string, stemmer: CachedStemmer): SeedLists {
   const cache = formCache(stemLanguage, stemmer);
   cache.trim();
   const stamp = ++lastStamp;
   const generation = wordIds.generation;
-  const normIds = new Array<number>(norms.length);
+  const norms: number[] = [];
   const stems: number[] = [];
   const prefixes: number[] = [];
-  for (let i = 0; i < norms.length; i++) {
-    const formId = cache.form(norms[i]!);
+  const texts: string[] = [];
+  // Each norm is looked up where it stands in the joined text: no substring for a known word.
+  for (let start = 0; start < joined.length; ) {
+    let end = joined.indexOf('\n', start);
+    if (end < 0) end = joined.length;
+    const formId = cache.formOf(joined, start, end);
     const form = withIds(cache.forms[formId]!, stemLanguage, generation);
-    normIds[i] = form.normId;
+    norms.push(form.normId);
+    texts.push(form.norm);
     if (form.prefixId >= 0) prefixes.push(form.prefixId);
     const stem = cache.formStem[formId]!;
     if (cache.stemStamp[stem] !== stamp) {
       cache.stemStamp[stem] = stamp;
       stems.push(form.stemId);
     }
+    start = end + 1;
   }
-  return { norms: normIds, stems, prefixes, generation };
+  return { norms, stems, prefixes, texts, generation };
 }
 
 /**
  * An article's word seed (word-seed.ts), made where no rule index is (a sandbox thread): its
- * words as PreparedArticle would find them. Undefined in the unlikely case a word holds the
- * separator.
+ * words as PreparedArticle would find them. Undefined in the unlikely case a word is empty or
+ * holds the separator.
  */
 export function wordSeedOf(source: SeedSource): WordSeed | undefined {
   const language = stemLanguage(source.language);
   const words = new Words([source.title ?? '', source.summary ?? '', source.content ?? ''], language, stemmerFor(language), false);
   const norms: string[] = [];
   for (const info of words.infos) {
-    if (info.norm.includes('\n')) return undefined;
+    // "" would be lost between separators (a word of marks alone folds to it): no seed then.
+    if (info.norm === '' || info.norm.includes('\n')) return undefined;
     norms.push(info.norm);
   }
   return { stemLanguage: language, norms: norms.join('\n'), loose: words.looseText };
