@@ -83,11 +83,20 @@ export class Sandbox {
    * A feed's items, parsed and normalised; `source` names the feed in errors. Given the fetched
    * bytes, the thread decodes them (by `contentType`, as decodeBody does) and the bytes are handed
    * over, not copied, as for extract: decoding a feed of 100 KB with some non-ASCII text took the
-   * main thread 3-5 ms, and copying the decoded text to the thread more.
+   * main thread 3-5 ms, and copying the decoded text to the thread more. Given `recent`, the
+   * thread also makes the items' recent-article entries (recent-entry.ts), in `recent` of the
+   * result.
    */
-  parseFeed(body: string | Buffer, source: string, feed: FeedRef, options?: NormaliseOptions, contentType?: string | null): Promise<ParsedItems> {
+  parseFeed(
+    body: string | Buffer,
+    source: string,
+    feed: FeedRef,
+    options?: NormaliseOptions,
+    contentType?: string | null,
+    recent?: FeedTask['recent'],
+  ): Promise<ParsedItems> {
     const text = typeof body === 'string' ? body : ownBytes(body);
-    const task: FeedTask = { kind: 'feed', id: this.nextId++, text, contentType, source, feed, options };
+    const task: FeedTask = { kind: 'feed', id: this.nextId++, text, contentType, source, feed, options, ...(recent ? { recent } : {}) };
     return this.run(task, source, typeof text === 'string' ? [] : [text.buffer as ArrayBuffer]);
   }
 

@@ -4,12 +4,14 @@
 // and message — because an Error loses its class and fields on the way between threads.
 
 import { isMainThread, parentPort } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { extractArticle, type ExtractOptions, type Extracted } from '../extract/index.js';
 import type { Article } from '../feeds/article.js';
 import { decodeBody, decodePieces } from '../feeds/charset.js';
 import { FetchError, type FetchErrorClass } from '../feeds/fetch.js';
 import { feedInfo, normaliseFeedItems, type FeedRef, type NormaliseOptions } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
+import { prepareRecentEntries, type PreparedRecentEntries } from '../feeds/recent-entry.js';
 import { limitWordCaches, wordSeedOf } from '../match/prepare.js';
 import type { SeedSource, WordSeed } from '../match/word-seed.js';
 
@@ -39,6 +41,8 @@ export interface FeedTask {
   source: string;
   feed: FeedRef;
   options?: NormaliseOptions;
+  /** Make the items' recent-article entries too, with these feed tags (recent-entry.ts). */
+  recent?: { feedTags?: string[] };
 }
 
 /** Articles whose word seeds the main thread wants (word-seed.ts): only what tokenising reads. */
@@ -57,6 +61,8 @@ export interface ParsedItems {
   items: Article[];
   /** Items dropped because an earlier item had the same id (see normaliseFeedItems). */
   repeatedIds: number;
+  /** The items' recent-article entries, when the task asked for them (attachRecentEntries). */
+  recent?: PreparedRecentEntries;
 }
 
 /** Per article of a WordsTask, in order: its seed, or null where none could be made. */
@@ -88,13 +94,22 @@ async function perform(task: Task): Promise<Extracted | ParsedItems | WordSeeds>
     return extractArticle(decoded(task.html, task.contentType), task.options);
   }
   const parsed = await parseFeed(decodedPieces(task.text, task.contentType), task.source);
-  return { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, new Date(), task.options) };
+  const items: ParsedItems = { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, new Date(), task.options) };
+  if (task.recent) items.recent = prepareRecentEntries(items.items, task.recent.feedTags);
+  return items;
+}
+
+/** The result, with the buffer of recent-article entries transferred (piscina's move), not copied. */
+function handedOver(result: TaskResult<Extracted | ParsedItems | WordSeeds>): TaskResult<Extracted | ParsedItems | WordSeeds> {
+  const recent = result.ok && 'recent' in result.value ? result.value.recent : undefined;
+  if (!recent) return result;
+  return move({ [transferableSymbol]: [recent.buffer], [valueSymbol]: result }) as unknown as TaskResult<ParsedItems>;
 }
 
 export default async function run(task: Task): Promise<TaskResult<Extracted | ParsedItems | WordSeeds>> {
   parentPort?.postMessage({ sandboxTaskStarted: task.id } satisfies StartedMessage);
   try {
-    return { ok: true, value: await perform(task) };
+    return handedOver({ ok: true, value: await perform(task) });
   } catch (err) {
     if (err instanceof FetchError) return { ok: false, errorClass: err.errorClass, message: err.message, status: err.status };
     return { ok: false, message: (err as Error).message ?? String(err) };

@@ -6,6 +6,7 @@
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FetchError } from '../../src/feeds/fetch.js';
+import { attachRecentEntries, preparedRecentEntry, recentJson, recentKey } from '../../src/feeds/recent-entry.js';
 import { wordSeedOf } from '../../src/match/prepare.js';
 import { Sandbox } from '../../src/sandbox/pool.js';
 
@@ -93,6 +94,23 @@ describe('Sandbox', () => {
     const ref = { id: 'l', url: 'http://localhost/' };
     expect(Buffer.byteLength(large)).toBeGreaterThan(200_000);
     expect(await sandbox.parseFeed(Buffer.from(large), 'l.xml', ref)).toEqual(await sandbox.parseFeed(large, 'l.xml', ref));
+  });
+
+  it('makes the items\' recent-article entries in the thread when asked, the bytes handed over with the items', async () => {
+    sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 256, threads: 1 });
+    const items = ['Перемирие в Женеве', 'Markets rally'].map((title, i) => `<item><guid>${i}</guid><title>${title}</title><description>${'Talks resumed. '.repeat(900)}</description></item>`);
+    const rss = `<rss version="2.0"><channel><title>T</title>${items.join('')}</channel></rss>`;
+    const ref = { id: 'wire', url: 'https://news.example/feed.xml' };
+    const feed = await sandbox.parseFeed(Buffer.from(rss), 'feed.xml', ref, { html: false }, 'application/rss+xml', { feedTags: ['world'] });
+    expect(feed.items).toHaveLength(2);
+    attachRecentEntries(feed.items, feed.recent!);
+    for (const item of feed.items) {
+      const entry = preparedRecentEntry(item, ['world'])!;
+      expect(entry.key.toString()).toBe(recentKey(item));
+      expect(entry.json.toString()).toBe(recentJson(item, ['world']));
+    }
+    // Unasked, there are none.
+    expect(await sandbox.parseFeed(rss, 'feed.xml', ref, { html: false })).not.toHaveProperty('recent');
   });
 
   it('abandons a task over the time budget, names page and budget, and replaces the thread', async () => {
