@@ -11,7 +11,7 @@ import { type MatchInput } from './types.js';
 import { fold, literalHaystack, normalizeWord, possessiveLength } from './normalize.js';
 import { segmentWords } from './segment.js';
 import { limitStemCaches, primaryLanguage, stemLanguage, stemmerFor, type CachedStemmer } from './stem.js';
-import { seedFor, type AttachedWordSeed, type SeedSource, type WordSeed } from './word-seed.js';
+import { seedFor, type AttachedWordSeed, type SeedSource, type SeedTokens, type WordSeed } from './word-seed.js';
 import { wordIds } from './word-ids.js';
 
 export const TITLE = 1;
@@ -320,13 +320,71 @@ class Words {
   private normMap: Map<string, NormInfo> | undefined;
   private stemMap: Map<string, StemInfo> | undefined;
 
-  /** `ids`: false where no rule index reads the ids (a sandbox thread making a seed). */
-  constructor(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer, private readonly ids = true) {
+  /**
+   * The words of the texts (title, summary, content), tokenised here, or those a seed brought
+   * with its tokens. `ids`: false where no rule index reads the ids (a sandbox thread making a seed).
+   */
+  constructor(source: readonly string[] | SeededWords, stemLanguage: string, stemmer: CachedStemmer, private readonly ids = true) {
     this.tokField = new Uint8Array(0);
     this.tokStart = this.tokEnd = new Uint32Array(0);
     this.tokPos = this.tokEndPos = this.tokNext = new Int32Array(0);
-    this.allocate(Math.max(16, (texts[0]!.length + texts[1]!.length + texts[2]!.length) >> 2));
-    this.tokenize(texts, stemLanguage, stemmer);
+    if ('tokens' in source) {
+      this.adopt(source);
+      return;
+    }
+    this.allocate(Math.max(16, (source[0]!.length + source[1]!.length + source[2]!.length) >> 2));
+    this.tokenize(source, stemLanguage, stemmer);
+  }
+
+  /** Takes a seed's words and tokens as they are (views of the buffer they came in). */
+  private adopt({ lists, tokens, loose }: SeededWords): void {
+    const { buffer, offset, count: n, distinct } = tokens;
+    const ints = (i: number, length = n) => new Int32Array(buffer, offset + i * 4 * n, length);
+    this.count = n;
+    this.tokStart = new Uint32Array(buffer, offset, n);
+    this.tokEnd = new Uint32Array(buffer, offset + 4 * n, n);
+    this.tokPos = ints(2);
+    this.tokEndPos = ints(3);
+    this.tokNext = ints(4);
+    const info = ints(5, 4 * distinct);
+    this.tokField = new Uint8Array(buffer, offset + 4 * (5 * n + 4 * distinct), n);
+    for (let i = 0; i < distinct; i++) {
+      const norm = new NormInfo(this, lists.texts[i]!, lists.stemTexts[i]!, info[4 * i]!, info[4 * i + 3]!);
+      norm.last = info[4 * i + 1]!;
+      norm.count = info[4 * i + 2]!;
+      this.infos.push(norm);
+    }
+    this.normIdList = lists.norms;
+    this.stemIdList = lists.stems;
+    this.prefixIdList = lists.prefixes;
+    this.idGeneration = lists.generation;
+    this.looseText = loose;
+  }
+
+  /** Bytes (a multiple of 4) that writeTokens takes. */
+  get tokenBytes(): number {
+    return 4 * (5 * this.count + 4 * this.infos.length) + ((this.count + 3) & ~3);
+  }
+
+  /** Writes the tokens and words as SeedTokens describes, at `offset` of `buffer`. */
+  writeTokens(buffer: ArrayBuffer, offset: number): SeedTokens {
+    const n = this.count;
+    const distinct = this.infos.length;
+    const ints = new Int32Array(buffer, offset, 5 * n + 4 * distinct);
+    ints.set(new Int32Array(this.tokStart.buffer, this.tokStart.byteOffset, n), 0);
+    ints.set(new Int32Array(this.tokEnd.buffer, this.tokEnd.byteOffset, n), n);
+    ints.set(this.tokPos.subarray(0, n), 2 * n);
+    ints.set(this.tokEndPos.subarray(0, n), 3 * n);
+    ints.set(this.tokNext.subarray(0, n), 4 * n);
+    for (let i = 0, at = 5 * n; i < distinct; i++, at += 4) {
+      const info = this.infos[i]!;
+      ints[at] = info.first;
+      ints[at + 1] = info.last;
+      ints[at + 2] = info.count;
+      ints[at + 3] = info.fields;
+    }
+    new Uint8Array(buffer, offset + 4 * (5 * n + 4 * distinct), n).set(this.tokField.subarray(0, n));
+    return { buffer, offset, count: n, distinct };
   }
 
   get norms(): Map<string, NormInfo> {
@@ -511,9 +569,18 @@ export class PreparedArticle {
     return this.prepared !== undefined;
   }
 
-  /** The words, segmented and indexed the first time anything asks for them. */
+  /** The words, segmented and indexed (or taken from the seed) the first time anything asks for them. */
   private get words(): Words {
-    return (this.prepared ??= new Words(this.texts, this.stemLanguage, this.stemmer));
+    return (this.prepared ??= this.seededWords() ?? new Words(this.texts, this.stemLanguage, this.stemmer));
+  }
+
+  /** Words from a seed that brought its tokens. */
+  private seededWords(): Words | undefined {
+    const tokens = this.seed?.tokens;
+    if (tokens === undefined) return undefined;
+    const lists = this.seedLists();
+    if (lists.texts.length !== tokens.distinct) return undefined;
+    return new Words({ lists, tokens, loose: this.seed!.loose }, this.stemLanguage, this.stemmer);
   }
 
   /** The distinct normalised words in order of first occurrence (that of wordIdLists().norms). */
@@ -641,10 +708,21 @@ interface IdLists {
   prefixes: readonly number[];
 }
 
-/** A seed's ids, and its norms as text (the forms' own strings), in the generation `generation`. */
+/** A seed's ids, and its norms and their stems as text (the forms' own strings), in the generation `generation`. */
 interface SeedLists extends IdLists {
+  norms: number[];
+  stems: number[];
+  prefixes: number[];
   texts: readonly string[];
+  stemTexts: readonly string[];
   generation: number;
+}
+
+/** What Words takes from a seed that brought its tokens. */
+interface SeededWords {
+  lists: SeedLists;
+  tokens: SeedTokens;
+  loose: string;
 }
 
 /**
@@ -661,6 +739,7 @@ function seedIdLists(joined: string, stemLanguage: string, stemmer: CachedStemme
   const stems: number[] = [];
   const prefixes: number[] = [];
   const texts: string[] = [];
+  const stemTexts: string[] = [];
   // Each norm is looked up where it stands in the joined text: no substring for a known word.
   for (let start = 0; start < joined.length; ) {
     let end = joined.indexOf('\n', start);
@@ -669,6 +748,7 @@ function seedIdLists(joined: string, stemLanguage: string, stemmer: CachedStemme
     const form = withIds(cache.forms[formId]!, stemLanguage, generation);
     norms.push(form.normId);
     texts.push(form.norm);
+    stemTexts.push(form.stem);
     if (form.prefixId >= 0) prefixes.push(form.prefixId);
     const stem = cache.formStem[formId]!;
     if (cache.stemStamp[stem] !== stamp) {
@@ -677,24 +757,47 @@ function seedIdLists(joined: string, stemLanguage: string, stemmer: CachedStemme
     }
     start = end + 1;
   }
-  return { norms, stems, prefixes, texts, generation };
+  return { norms, stems, prefixes, texts, stemTexts, generation };
 }
 
 /**
- * An article's word seed (word-seed.ts), made where no rule index is (a sandbox thread): its
- * words as PreparedArticle would find them. Undefined in the unlikely case a word is empty or
- * holds the separator.
+ * Articles' word seeds (word-seed.ts), made where no rule index is (a sandbox thread): their
+ * words as PreparedArticle would find them, with their tokens in one buffer for all (one copy
+ * to the main thread). Undefined for an article in the unlikely case a word is empty or holds
+ * the separator.
  */
+export function wordSeedsOf(sources: readonly SeedSource[]): (WordSeed | undefined)[] {
+  const made = sources.map((source) => {
+    const language = stemLanguage(source.language);
+    const words = new Words([source.title ?? '', source.summary ?? '', source.content ?? ''], language, stemmerFor(language), false);
+    return { language, words, norms: joinedNorms(words) };
+  });
+  let bytes = 0;
+  for (const { words, norms } of made) if (norms !== undefined) bytes += words.tokenBytes;
+  const buffer = new ArrayBuffer(bytes);
+  let offset = 0;
+  return made.map(({ language, words, norms }) => {
+    if (norms === undefined) return undefined;
+    const tokens = words.writeTokens(buffer, offset);
+    offset += words.tokenBytes;
+    return { stemLanguage: language, norms, loose: words.looseText, tokens };
+  });
+}
+
+/** One article's word seed (see wordSeedsOf). */
 export function wordSeedOf(source: SeedSource): WordSeed | undefined {
-  const language = stemLanguage(source.language);
-  const words = new Words([source.title ?? '', source.summary ?? '', source.content ?? ''], language, stemmerFor(language), false);
+  return wordSeedsOf([source])[0];
+}
+
+/** The distinct norms joined by "\n", or undefined when one is empty or holds "\n". */
+function joinedNorms(words: Words): string | undefined {
   const norms: string[] = [];
   for (const info of words.infos) {
     // "" would be lost between separators (a word of marks alone folds to it): no seed then.
     if (info.norm === '' || info.norm.includes('\n')) return undefined;
     norms.push(info.norm);
   }
-  return { stemLanguage: language, norms: norms.join('\n'), loose: words.looseText };
+  return norms.join('\n');
 }
 
 /** Prepares an article once; pass the result to RuleIndex.match or evaluateRule many times. */

@@ -17,6 +17,21 @@ export interface WordSeed {
   norms: string;
   /** prepare.ts's looseText: non-word segments holding ASCII letters or digits ("" nearly always). */
   loose: string;
+  /** The tokens, for the articles that select rules (whose rules read where each word stands). */
+  tokens?: SeedTokens;
+}
+
+/**
+ * An article's tokens in a buffer shared by the articles of one task (one copy between threads),
+ * from `offset` (a multiple of 4): as Int32 `count` starts, ends, positions, end positions and
+ * next tokens of the same word, then `distinct` × (first token, last token, tokens, fields) of
+ * the words in seed order; then `count` bytes of field bits (prepare.ts writes and reads it).
+ */
+export interface SeedTokens {
+  buffer: ArrayBuffer;
+  offset: number;
+  count: number;
+  distinct: number;
 }
 
 /** A seed with the texts it was made from (title, summary, content, "" for missing). */

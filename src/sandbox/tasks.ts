@@ -12,7 +12,7 @@ import { FetchError, type FetchErrorClass } from '../feeds/fetch.js';
 import { feedInfo, normaliseFeedItems, type FeedRef, type NormaliseOptions } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
 import { prepareRecentEntries, type PreparedRecentEntries } from '../feeds/recent-entry.js';
-import { limitWordCaches, wordSeedOf } from '../match/prepare.js';
+import { limitWordCaches, wordSeedsOf } from '../match/prepare.js';
 import type { SeedSource, WordSeed } from '../match/word-seed.js';
 
 /**
@@ -89,7 +89,7 @@ const decodedPieces = (body: string | Uint8Array, contentType: string | null | u
   typeof body === 'string' ? body : decodePieces(asBuffer(body), contentType);
 
 async function perform(task: Task): Promise<Extracted | ParsedItems | WordSeeds> {
-  if (task.kind === 'words') return task.articles.map((a) => wordSeedOf(a) ?? null);
+  if (task.kind === 'words') return wordSeedsOf(task.articles).map((seed) => seed ?? null);
   if (task.kind === 'extract') {
     return extractArticle(decoded(task.html, task.contentType), task.options);
   }

@@ -31,6 +31,26 @@ describe('word seeds', () => {
     expect(prepareArticle(matchInputOf(article())).distinctNorms).toEqual(words);
   });
 
+  it('brings the tokens, so that an article whose rules read its words is not tokenised again: the same words, positions and fields', () => {
+    const plain = prepareArticle(matchInputOf(article()));
+    const seeded = article();
+    attachWordSeed(seeded, wordSeedOf(seeded)!);
+    const d = prepareArticle(matchInputOf(seeded));
+    const tokens = (p: typeof d) => {
+      const n = p.count;
+      return [...p.tokField.subarray(0, n), ...p.tokStart.subarray(0, n), ...p.tokEnd.subarray(0, n), ...p.tokPos.subarray(0, n), ...p.tokEndPos.subarray(0, n)];
+    };
+    expect(d.count).toBe(plain.count);
+    expect(tokens(d)).toEqual(tokens(plain));
+    const infos = (p: typeof d) => p.distinct.map((n) => [n.norm, n.stem, n.first, n.last, n.count, n.fields, n.toks]);
+    expect(infos(d)).toEqual(infos(plain));
+    expect([...d.stems.keys()]).toEqual([...plain.stems.keys()]);
+    expect(d.wordIdLists()).toEqual(plain.wordIdLists());
+    expect(d.looseText).toBe(plain.looseText);
+    // Its tokens are views of the seed's buffer, not a tokenisation of its own.
+    expect(d.tokStart.buffer).toBe(seeded[WORD_SEED]!.tokens!.buffer);
+  });
+
   it('is used while the texts are the ones it was made from, and ignored once they change', () => {
     const a = article();
     // A seed that does not describe the text: used, it shows in the words the index reads.
