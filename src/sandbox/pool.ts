@@ -16,6 +16,7 @@ import type { Extracted, SiteRule } from '../extract/index.js';
 import { FetchError } from '../feeds/fetch.js';
 import type { FeedRef, NormaliseOptions } from '../feeds/normalise.js';
 import type { SeedSource } from '../match/word-seed.js';
+import { attachSharedTexts, sharedTextsOf } from './shared-texts.js';
 import type { ExtractTask, FeedTask, ParsedItems, StartedMessage, Task, TaskResult, WordSeeds, WordsTask } from './tasks.js';
 
 export type { ParsedItems } from './tasks.js';
@@ -87,7 +88,7 @@ export class Sandbox {
    * thread also makes the items' recent-article entries (recent-entry.ts), in `recent` of the
    * result.
    */
-  parseFeed(
+  async parseFeed(
     body: string | Buffer,
     source: string,
     feed: FeedRef,
@@ -97,7 +98,9 @@ export class Sandbox {
   ): Promise<ParsedItems> {
     const text = typeof body === 'string' ? body : ownBytes(body);
     const task: FeedTask = { kind: 'feed', id: this.nextId++, text, contentType, source, feed, options, ...(recent ? { recent } : {}) };
-    return this.run(task, source, typeof text === 'string' ? [] : [text.buffer as ArrayBuffer]);
+    const parsed = await this.run<ParsedItems>(task, source, typeof text === 'string' ? [] : [text.buffer as ArrayBuffer]);
+    if (parsed.texts) attachSharedTexts(parsed.items, parsed.texts);
+    return parsed;
   }
 
   /**
@@ -110,7 +113,11 @@ export class Sandbox {
     const task: WordsTask = {
       kind: 'words',
       id: this.nextId++,
-      articles: articles.map(({ title, summary, content, language }) => ({ title, summary, content, language })),
+      // Texts a feed task left in a shared buffer are read there: posting them costs the main thread more.
+      articles: articles.map((a) => {
+        const shared = sharedTextsOf(a);
+        return shared ? { shared, language: a.language } : { title: a.title, summary: a.summary, content: a.content, language: a.language };
+      }),
     };
     return this.run(task, `${articles.length} article(s)`);
   }

@@ -14,6 +14,7 @@ import { parseFeed } from '../feeds/parse.js';
 import { prepareRecentEntries, type PreparedRecentEntries } from '../feeds/recent-entry.js';
 import { limitWordCaches, wordSeedsOf } from '../match/prepare.js';
 import type { SeedSource, WordSeed } from '../match/word-seed.js';
+import { readSharedTexts, shareTexts, type SharedTextsRef } from './shared-texts.js';
 
 /**
  * Words cached per language in a thread (forms and stems): about 10 MB at most, a small part of
@@ -49,7 +50,8 @@ export interface FeedTask {
 export interface WordsTask {
   kind: 'words';
   id: number;
-  articles: SeedSource[];
+  /** Each with its texts, or with where a feed task left them (shared-texts.ts). */
+  articles: (SeedSource | { shared: SharedTextsRef; language?: string })[];
 }
 
 export type Task = ExtractTask | FeedTask | WordsTask;
@@ -63,6 +65,8 @@ export interface ParsedItems {
   repeatedIds: number;
   /** The items' recent-article entries, when the task asked for them (attachRecentEntries). */
   recent?: PreparedRecentEntries;
+  /** The items' texts, for a later words task (shared-texts.ts). */
+  texts?: SharedArrayBuffer;
 }
 
 /** Per article of a WordsTask, in order: its seed, or null where none could be made. */
@@ -89,13 +93,21 @@ const decodedPieces = (body: string | Uint8Array, contentType: string | null | u
   typeof body === 'string' ? body : decodePieces(asBuffer(body), contentType);
 
 async function perform(task: Task): Promise<Extracted | ParsedItems | WordSeeds> {
-  if (task.kind === 'words') return wordSeedsOf(task.articles).map((seed) => seed ?? null);
+  if (task.kind === 'words') {
+    const sources = task.articles.map((a) => {
+      if (!('shared' in a)) return a;
+      const [title, summary, content] = readSharedTexts(a.shared);
+      return { title, summary, content, language: a.language };
+    });
+    return wordSeedsOf(sources).map((seed) => seed ?? null);
+  }
   if (task.kind === 'extract') {
     return extractArticle(decoded(task.html, task.contentType), task.options);
   }
   const parsed = await parseFeed(decodedPieces(task.text, task.contentType), task.source);
   const items: ParsedItems = { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, new Date(), task.options) };
   if (task.recent) items.recent = prepareRecentEntries(items.items, task.recent.feedTags);
+  items.texts = shareTexts(items.items);
   return items;
 }
 

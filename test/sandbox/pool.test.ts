@@ -10,6 +10,7 @@ import { attachRecentEntries, preparedRecentEntry, recentJson, recentKey } from 
 import { wordSeedOf } from '../../src/match/prepare.js';
 import type { WordSeed } from '../../src/match/word-seed.js';
 import { Sandbox } from '../../src/sandbox/pool.js';
+import { sharedTextsOf } from '../../src/sandbox/shared-texts.js';
 
 /** About 4 MB of paragraphs below 500 nested <div>s: seconds of parse5 on any machine, and a large heap. */
 const HEAVY = `<html><body>${'<div>'.repeat(500)}${'<p>x</p>'.repeat(500_000)}`;
@@ -46,6 +47,13 @@ describe('Sandbox', () => {
     expect(new Set(seeds.map((s) => s!.tokens!.buffer)).size).toBe(1);
     expect(seeds[0]!.stemLanguage).toBe('russian');
     expect(seeds[2]!.norms).toBe('');
+    // A parsed feed's items point at their texts in the thread's shared buffer: their seeds are
+    // made from there, the same as from the texts.
+    const feed = await sandbox.parseFeed(RSS.replace('<title>First</title>', '<title>Cease-fire talks, first</title><description>Russia’s envoys met.</description>'), 'feed.xml', { id: 'wire', url: 'https://news.example/feed.xml' });
+    expect(sharedTextsOf(feed.items[0]!)).toBeDefined();
+    const [fromShared] = await sandbox.wordSeeds(feed.items);
+    expect(fromShared!.norms).toBe(wordSeedOf({ ...feed.items[0]! })!.norms);
+    expect(fromShared!.norms.split('\n')).toEqual(expect.arrayContaining(['ceasefire', 'russia', 'envoys']));
     await sandbox.close();
     sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 64, threads: 1 });
     expect(await sandbox.wordSeeds(articles)).toEqual([]);
