@@ -17,7 +17,6 @@ import { withoutHtml, type Article } from '../src/feeds/article.js';
 import { HealthStore } from '../src/feeds/health.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
 import { PollLock, pollLockMs } from '../src/feeds/poll-lock.js';
-import { attachRecentEntries } from '../src/feeds/recent-entry.js';
 import { SeenStore } from '../src/feeds/seen.js';
 import { ValidatorStore } from '../src/feeds/validators.js';
 import type { WorkerContext } from '../src/queue/context.js';
@@ -112,15 +111,13 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
       return { ...empty, status: 'not-modified' };
     }
     // Decoded, parsed and normalised in a sandbox thread: a feed is text from strangers too.
-    // Without the content HTML: the queued article carries none (withoutHtml). The thread also
-    // makes the recent-article entries when this process keeps the new items itself.
+    // Without the content HTML: the queued article carries none (withoutHtml).
     const identity = feed.identity ?? settings.itemIdentity;
-    const keepsRecent = ctx.processesArticles && !feed.fetchArticle && settings.recent.maxArticles > 0;
-    const { items: articles, repeatedIds, recent } = await ctx.sandbox.parseFeed(response.body, response.url, {
+    const { items: articles, repeatedIds } = await ctx.sandbox.parseFeed(response.body, response.url, {
       id: feed.id,
       url: response.url,
       identity,
-    }, { html: false }, response.headers.get('content-type'), keepsRecent ? { feedTags: feed.tags } : undefined);
+    }, { html: false }, response.headers.get('content-type'));
     if (repeatedIds > 0) {
       const fix = identity === 'guid' ? 'if they are different articles, set `identity: link` for this feed in feeds.yaml' : 'they share a link too';
       ctx.log.warn({ feedId, repeatedIds, identity }, `feed items repeat another item's ${identity}; ${repeatedIds} dropped (${fix})`);
@@ -130,7 +127,6 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
     const cutoff = Date.now() - settings.firstPollMaxAgeMs;
     const fresh = articles.filter((a) => newIds.has(a.id));
     const toQueue = firstPoll ? fresh.filter((a) => Date.parse(a.published ?? '') >= cutoff) : fresh;
-    if (recent) attachRecentEntries(articles, recent, (a) => newIds.has(a.id));
 
     const processed = await handOnNew(feed, toQueue, ctx);
     // Remember every item in the feed (refreshing old ones) only after the new ones are safe:

@@ -6,8 +6,8 @@
 //   by the same Lua script that adds one or a batch, so memory is at most maxArticles × a few KB.
 // - Adding the same article again (a copy through another feed has another key) replaces it.
 // - Each is kept as its JSON (recent-entry.ts) under a hash of feed and id; when it was kept is
-//   its score in the order set (older entries also have it in the JSON, as `keptAt`). A feed's
-//   items come with their entries made in the parsing thread; others are made here.
+//   its score in the order set (older entries also have it in the JSON, as `keptAt`). A batch's
+//   articles come with their entries made in a sandbox thread; others are made here.
 
 import type { MatchInput } from '../match/index.js';
 import type { RedisKeys } from '../queue/keys.js';

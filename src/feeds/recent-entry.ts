@@ -1,14 +1,15 @@
 // The entry a recent article is kept as (recent-articles.ts): its key in the hash and its JSON,
 // made by one pure function wherever they are made. Rules:
-// - A parsing thread may make the entries of a feed's items (prepareRecentEntries), as UTF-8 in
-//   one ArrayBuffer that goes to the main thread with the items, transferred, not copied; the
-//   main thread then hands Redis bytes for the new items instead of hashing, stringifying and
-//   encoding them itself (a tenth of its time without page fetch).
-// - The items that are new get their entry (attachRecentEntries; the others cost nothing more)
-//   with the matcher's input it was made from. The entry is used only while the article gives
+// - A sandbox thread may make the entries of a batch's articles, the new ones of a poll
+//   (prepareRecentEntries, in the task that finds their words: sandbox/tasks.ts), as UTF-8 in
+//   one ArrayBuffer that goes to the main thread transferred, not copied; the main thread then
+//   hands Redis bytes instead of hashing, stringifying and encoding them itself (a tenth of its
+//   time without page fetch).
+// - The articles get their entry (attachRecentEntries) with the matcher's input it was made
+//   from, as the main thread sees them. The entry is used only while the article gives
 //   the very same input, feed tags included (preparedRecentEntry); an article enriched by its
-//   page, read back from a job or matched under other tags gets its entry made again on the
-//   main thread, the same way.
+//   page, changed since or kept under other tags, or one the task did not see (processOne's, a
+//   failed task's), gets its entry made on the main thread, the same way.
 
 import { createHash } from 'node:crypto';
 import type { MatchInput } from '../match/index.js';
@@ -32,7 +33,7 @@ export function recentJson(article: Article, feedTags?: string[]): string {
 }
 
 /**
- * The entries of a feed's items, in their order: a header of two Uint32 lengths per item (key,
+ * The entries of a batch's articles, in their order: a header of two Uint32 lengths per item (key,
  * JSON), then each item's key and JSON as UTF-8. One buffer, so it is transferred as one.
  */
 export interface PreparedRecentEntries {
@@ -41,7 +42,7 @@ export interface PreparedRecentEntries {
   feedTags?: string[];
 }
 
-/** The entries of `items` (in a parsing thread). */
+/** The entries of `items` (in a sandbox thread). */
 export function prepareRecentEntries(items: Article[], feedTags?: string[]): PreparedRecentEntries {
   const texts = items.flatMap((item) => [recentKey(item), recentJson(item, feedTags)]);
   const header = texts.length * 4;
@@ -72,16 +73,16 @@ const ENTRY = Symbol('recentEntry');
 type Carrier = Article & { [ENTRY]?: Attached };
 
 /**
- * Gives those of `items` (the items the entries were prepared from, in their order) that `wanted`
- * accepts their entry, on the main thread; no bytes are copied.
+ * Gives `items` (the articles the entries were prepared from, in their order) their entry, on the
+ * main thread; no bytes are copied.
  */
-export function attachRecentEntries(items: Article[], entries: PreparedRecentEntries, wanted: (item: Article) => boolean = () => true): void {
+export function attachRecentEntries(items: Article[], entries: PreparedRecentEntries): void {
   const lengths = new Uint32Array(entries.buffer, 0, items.length * 2);
   let at = lengths.byteLength;
   items.forEach((item, i) => {
     const keyLength = lengths[2 * i]!;
     const jsonLength = lengths[2 * i + 1]!;
-    if (wanted(item)) (item as Carrier)[ENTRY] = { input: matchInputOf(item, entries.feedTags), buffer: entries.buffer, at, keyLength, jsonLength };
+    (item as Carrier)[ENTRY] = { input: matchInputOf(item, entries.feedTags), buffer: entries.buffer, at, keyLength, jsonLength };
     at += keyLength + jsonLength;
   });
 }

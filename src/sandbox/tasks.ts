@@ -13,7 +13,7 @@ import { feedInfo, normaliseFeedItems, type FeedRef, type NormaliseOptions } fro
 import { parseFeed } from '../feeds/parse.js';
 import { prepareRecentEntries, type PreparedRecentEntries } from '../feeds/recent-entry.js';
 import { limitWordCaches, wordSeedsOf } from '../match/prepare.js';
-import type { SeedSource, WordSeed } from '../match/word-seed.js';
+import type { WordSeed } from '../match/word-seed.js';
 import { readSharedTexts, shareTexts, type SharedTextsRef } from './shared-texts.js';
 
 /**
@@ -42,19 +42,30 @@ export interface FeedTask {
   source: string;
   feed: FeedRef;
   options?: NormaliseOptions;
-  /** Make the items' recent-article entries too, with these feed tags (recent-entry.ts). */
+}
+
+/**
+ * A batch's articles (the new ones of a poll), for what the main thread then only looks up:
+ * their word seeds (word-seed.ts) when `seeds`, their recent-article entries under `recent`'s
+ * feed tags when given (recent-entry.ts). Only what those read of an article is sent.
+ */
+export interface PrepareTask {
+  kind: 'prepare';
+  id: number;
+  articles: PrepareSource[];
+  seeds: boolean;
   recent?: { feedTags?: string[] };
 }
 
-/** Articles whose word seeds the main thread wants (word-seed.ts): only what tokenising reads. */
-export interface WordsTask {
-  kind: 'words';
-  id: number;
-  /** Each with its texts, or with where a feed task left them (shared-texts.ts). */
-  articles: (SeedSource | { shared: SharedTextsRef; language?: string })[];
-}
+/**
+ * What seeds and entries read of an article (matchInputOf's fields): its texts, or where a feed
+ * task left them (shared-texts.ts) and which of them the article has not (bits 1 title, 2
+ * summary, 4 content: shared, they read as "").
+ */
+export type PrepareSource = Pick<Article, 'id' | 'feed' | 'url' | 'language' | 'published'> &
+  (Pick<Article, 'title' | 'summary' | 'content'> | { shared: SharedTextsRef; absent: number });
 
-export type Task = ExtractTask | FeedTask | WordsTask;
+export type Task = ExtractTask | FeedTask | PrepareTask;
 
 export interface ParsedItems {
   title?: string;
@@ -63,16 +74,20 @@ export interface ParsedItems {
   items: Article[];
   /** Items dropped because an earlier item had the same id (see normaliseFeedItems). */
   repeatedIds: number;
-  /** The items' recent-article entries, when the task asked for them (attachRecentEntries). */
-  recent?: PreparedRecentEntries;
-  /** The items' texts, for a later words task (shared-texts.ts). */
+  /** The items' texts, for a later prepare task (shared-texts.ts). */
   texts?: SharedArrayBuffer;
 }
 
-/** Per article of a WordsTask, in order: its seed, or null where none could be made. */
+/** Per article of a PrepareTask, in order: its seed, or null where none could be made. */
 export type WordSeeds = (WordSeed | null)[];
 
-export type TaskOutput<T extends Task> = T extends ExtractTask ? Extracted : T extends FeedTask ? ParsedItems : WordSeeds;
+/** What a PrepareTask made: seeds ([] when not asked) and entries (when asked; attachRecentEntries). */
+export interface PreparedBatch {
+  seeds: WordSeeds;
+  recent?: PreparedRecentEntries;
+}
+
+export type TaskOutput<T extends Task> = T extends ExtractTask ? Extracted : T extends FeedTask ? ParsedItems : PreparedBatch;
 
 export type TaskResult<T> = { ok: true; value: T } | { ok: false; errorClass?: FetchErrorClass; message: string; status?: number };
 
@@ -92,33 +107,45 @@ const decoded = (body: string | Uint8Array, contentType: string | null | undefin
 const decodedPieces = (body: string | Uint8Array, contentType: string | null | undefined): string | string[] =>
   typeof body === 'string' ? body : decodePieces(asBuffer(body), contentType);
 
-async function perform(task: Task): Promise<Extracted | ParsedItems | WordSeeds> {
-  if (task.kind === 'words') {
-    const sources = task.articles.map((a) => {
-      if (!('shared' in a)) return a;
-      const [title, summary, content] = readSharedTexts(a.shared);
-      return { title, summary, content, language: a.language };
-    });
-    return wordSeedsOf(sources).map((seed) => seed ?? null);
-  }
+type Output = Extracted | ParsedItems | PreparedBatch;
+
+async function perform(task: Task): Promise<Output> {
+  if (task.kind === 'prepare') return prepareBatch(task);
   if (task.kind === 'extract') {
     return extractArticle(decoded(task.html, task.contentType), task.options);
   }
   const parsed = await parseFeed(decodedPieces(task.text, task.contentType), task.source);
   const items: ParsedItems = { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, new Date(), task.options) };
-  if (task.recent) items.recent = prepareRecentEntries(items.items, task.recent.feedTags);
   items.texts = shareTexts(items.items);
   return items;
 }
 
-/** The result, with the buffer of recent-article entries transferred (piscina's move), not copied. */
-function handedOver(result: TaskResult<Extracted | ParsedItems | WordSeeds>): TaskResult<Extracted | ParsedItems | WordSeeds> {
-  const recent = result.ok && 'recent' in result.value ? result.value.recent : undefined;
-  if (!recent) return result;
-  return move({ [transferableSymbol]: [recent.buffer], [valueSymbol]: result }) as unknown as TaskResult<ParsedItems>;
+function prepareBatch(task: PrepareTask): PreparedBatch {
+  const articles = task.articles.map(withTexts);
+  const seeds = task.seeds ? wordSeedsOf(articles).map((seed) => seed ?? null) : [];
+  return task.recent ? { seeds, recent: prepareRecentEntries(articles, task.recent.feedTags) } : { seeds };
 }
 
-export default async function run(task: Task): Promise<TaskResult<Extracted | ParsedItems | WordSeeds>> {
+/** The article with its texts, read from the shared buffer when it was sent there. */
+function withTexts(source: PrepareSource): Article {
+  if (!('shared' in source)) return source;
+  const { shared, absent, ...rest } = source;
+  const [title, summary, content] = readSharedTexts(shared);
+  return { ...rest, title: absent & 1 ? undefined : title, summary: absent & 2 ? undefined : summary, content: absent & 4 ? undefined : content };
+}
+
+/** The result, with the buffers of entries and tokens transferred (piscina's move), not copied. */
+function handedOver(result: TaskResult<Output>): TaskResult<Output> {
+  if (!result.ok || !('seeds' in result.value)) return result;
+  const { seeds, recent } = result.value;
+  const buffers = new Set<ArrayBuffer>();
+  if (recent) buffers.add(recent.buffer);
+  for (const seed of seeds) if (seed?.tokens) buffers.add(seed.tokens.buffer);
+  if (buffers.size === 0) return result;
+  return move({ [transferableSymbol]: [...buffers], [valueSymbol]: result }) as unknown as TaskResult<PreparedBatch>;
+}
+
+export default async function run(task: Task): Promise<TaskResult<Output>> {
   parentPort?.postMessage({ sandboxTaskStarted: task.id } satisfies StartedMessage);
   try {
     return handedOver({ ok: true, value: await perform(task) });

@@ -23,7 +23,7 @@ function store(limits = { keepMs: 7 * DAY, maxArticles: 100 }) {
   return { keys, recent: new RecentArticles(redis, keys, limits) };
 }
 
-/** Copies of the items with the entries a parsing thread made, as Sandbox.parseFeed gives them. */
+/** Copies of the items with the entries a sandbox thread made, as processBatch attaches them (Sandbox.prepareBatch). */
 function fromThread(items: Article[], feedTags?: string[]): Article[] {
   const prepared = prepareRecentEntries(items, feedTags);
   const copies = structuredClone(items);
@@ -85,7 +85,7 @@ describe('RecentArticles', () => {
     expect((await recent.since(T0 + 1, T0 + 3)).map((a) => a.id)).toEqual(['a']);
   });
 
-  it('keeps the entries a parsing thread made as it keeps those it makes itself', async () => {
+  it('keeps the entries a sandbox thread made as it keeps those it makes itself', async () => {
     const items = [article('a', { content: 'Переговоры в Женеве. '.repeat(800), language: 'ru' }), article('b', { url: 'https://news.example.org/b' })];
     const here = store();
     const there = store();

@@ -1,4 +1,4 @@
-// Specification of recent-entry.ts: the entries a parsing thread prepares are byte for byte the
+// Specification of recent-entry.ts: the entries a sandbox thread prepares are byte for byte the
 // ones the main thread makes, and an article carries its entry only while it still gives the
 // matcher what the entry was made from.
 
@@ -17,7 +17,7 @@ const article = (id: string, over: Partial<Article> = {}): Article => ({
   ...over,
 });
 
-/** Items as the main thread gets them from a parsing thread: copies, with the entries' buffer. */
+/** Articles as the main thread has them after a sandbox thread prepared them: copies, with the entries' buffer. */
 function fromThread(items: Article[], feedTags?: string[]): Article[] {
   const prepared = prepareRecentEntries(items, feedTags);
   const { buffer, feedTags: tags } = structuredClone(prepared, { transfer: [prepared.buffer] });
@@ -80,11 +80,11 @@ describe('recent entries', () => {
     expect(preparedRecentEntry(copy!, ['world'])).toBeUndefined();
   });
 
-  it('go only to the items wanted (the new ones of a poll), each with its own', () => {
-    const items = [article('a'), article('b'), article('c')];
+  it('go each to its own article, in order', () => {
+    const items = [article('a'), article('b', { content: 'é'.repeat(300) }), article('c')];
     const copies = structuredClone(items);
-    attachRecentEntries(copies, prepareRecentEntries(items), (item) => item.id !== 'b');
-    expect(copies.map((copy) => text(preparedRecentEntry(copy)?.json))).toEqual([recentJson(items[0]!), undefined, recentJson(items[2]!)]);
+    attachRecentEntries(copies, prepareRecentEntries(items));
+    expect(copies.map((copy) => text(preparedRecentEntry(copy)?.json))).toEqual(items.map((item) => recentJson(item)));
   });
 
   it('are absent from articles that did not come from a thread with them', () => {

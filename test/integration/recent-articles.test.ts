@@ -48,7 +48,7 @@ describe('recent articles', { timeout: 120_000 }, () => {
     const kept = await new RecentArticles(ctx.redis, ctx.keys, ctx.settings.recent).since();
     expect(kept.map((a) => a.title).sort()).toEqual(['Kyiv ready for truce talks', 'Markets rally']);
     expect(kept.every((a) => a.feed === 'wire' && a.feedTags?.[0] === 'world')).toBe(true);
-    // The poll's parsing thread made the entries; they are what the main thread would make.
+    // The batch's sandbox task made the entries; they are what the main thread would make.
     const stored = await ctx.redis.hgetall(ctx.keys.recentArticles());
     const made = Object.fromEntries(kept.map(({ keptAt: _, ...input }) => [recentKey(input as Article), recentJson(input as Article, input.feedTags)]));
     expect(stored).toEqual(made);

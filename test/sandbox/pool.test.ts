@@ -33,30 +33,54 @@ async function failure(promise: Promise<unknown>): Promise<FetchError> {
 }
 
 describe('Sandbox', () => {
-  it("finds articles' words in a thread as the main thread would, and none when the threads' heap is small", async () => {
+  it("finds a batch's words in a thread as the main thread would, and none when the threads' heap is small", async () => {
     sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 256, threads: 1 });
     const articles = [
-      { title: 'Cease-fire talks', summary: "Russia's envoys", content: 'Переговоры о прекращении огня продолжились.', language: 'ru' },
-      { title: 'Budget vote', language: 'en' },
-      {},
+      { id: 'a', feed: 'wire', title: 'Cease-fire talks', summary: "Russia's envoys", content: 'Переговоры о прекращении огня продолжились.', language: 'ru' },
+      { id: 'b', feed: 'wire', title: 'Budget vote', language: 'en' },
+      { id: 'c', feed: 'wire' },
     ];
-    const seeds = await sandbox.wordSeeds(articles);
+    const { seeds, recent } = await sandbox.prepareBatch(articles);
+    expect(recent).toBeUndefined();
     const withoutTokens = ({ tokens, ...rest }: WordSeed) => (expect(tokens!.count).toBeGreaterThanOrEqual(0), rest);
     expect(seeds.map((s) => withoutTokens(s!))).toEqual(articles.map((a) => withoutTokens(wordSeedOf(a)!)));
-    // One buffer for the task's tokens, copied once between the threads.
+    // One buffer for the task's tokens, handed over between the threads.
     expect(new Set(seeds.map((s) => s!.tokens!.buffer)).size).toBe(1);
     expect(seeds[0]!.stemLanguage).toBe('russian');
     expect(seeds[2]!.norms).toBe('');
     // A parsed feed's items point at their texts in the thread's shared buffer: their seeds are
-    // made from there, the same as from the texts.
-    const feed = await sandbox.parseFeed(RSS.replace('<title>First</title>', '<title>Cease-fire talks, first</title><description>Russia’s envoys met.</description>'), 'feed.xml', { id: 'wire', url: 'https://news.example/feed.xml' });
+    // made from there, the same as from the texts, and so are their entries (a text the item has
+    // not, here its content, left out as the main thread leaves it out).
+    const rss = RSS.replace('<title>First</title>', '<title>Cease-fire talks, first</title><description>Russia’s envoys met.</description>').replace('</channel>', '<item><guid>2</guid><title>Only a title</title></item></channel>');
+    const feed = await sandbox.parseFeed(rss, 'feed.xml', { id: 'wire', url: 'https://news.example/feed.xml' });
     expect(sharedTextsOf(feed.items[0]!)).toBeDefined();
-    const [fromShared] = await sandbox.wordSeeds(feed.items);
+    const prepared = await sandbox.prepareBatch(feed.items, { feedTags: ['world'] });
+    const [fromShared] = prepared.seeds;
     expect(fromShared!.norms).toBe(wordSeedOf({ ...feed.items[0]! })!.norms);
     expect(fromShared!.norms.split('\n')).toEqual(expect.arrayContaining(['ceasefire', 'russia', 'envoys']));
+    expect(feed.items[1]!.content).toBeUndefined();
+    attachRecentEntries(feed.items, prepared.recent!);
+    for (const item of feed.items) expect(preparedRecentEntry(item, ['world'])!.json.toString()).toBe(recentJson(item, ['world']));
     await sandbox.close();
     sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 64, threads: 1 });
-    expect(await sandbox.wordSeeds(articles)).toEqual([]);
+    expect(await sandbox.prepareBatch(articles)).toEqual({ seeds: [] });
+  });
+
+  it("makes a batch's recent-article entries in the same task, byte for byte the main thread's, with seeds or without", async () => {
+    const articles = ['Перемирие в Женеве', 'Markets rally'].map((title, i) => ({ id: `${i}`, feed: 'wire', title, content: 'Talks resumed. '.repeat(900) }));
+    for (const memoryMb of [256, 64]) {
+      sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb, threads: 1 });
+      const { seeds, recent } = await sandbox.prepareBatch(articles, { feedTags: ['world'] });
+      expect(seeds).toHaveLength(memoryMb >= 128 ? 2 : 0);
+      const copies = structuredClone(articles);
+      attachRecentEntries(copies, recent!);
+      copies.forEach((copy, i) => {
+        const entry = preparedRecentEntry(copy, ['world'])!;
+        expect(entry.key.toString()).toBe(recentKey(articles[i]!));
+        expect(entry.json.toString()).toBe(recentJson(articles[i]!, ['world']));
+      });
+      await sandbox.close();
+    }
   });
 
   it('extracts a page, parses a feed and gives its parse error back as the FetchError it was', async () => {
@@ -108,21 +132,11 @@ describe('Sandbox', () => {
     expect(await sandbox.parseFeed(Buffer.from(large), 'l.xml', ref)).toEqual(await sandbox.parseFeed(large, 'l.xml', ref));
   });
 
-  it('makes the items\' recent-article entries in the thread when asked, the bytes handed over with the items', async () => {
+  it('makes no recent-article entries when parsing a feed: a poll\'s old items cost nothing more', async () => {
     sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 256, threads: 1 });
-    const items = ['Перемирие в Женеве', 'Markets rally'].map((title, i) => `<item><guid>${i}</guid><title>${title}</title><description>${'Talks resumed. '.repeat(900)}</description></item>`);
-    const rss = `<rss version="2.0"><channel><title>T</title>${items.join('')}</channel></rss>`;
-    const ref = { id: 'wire', url: 'https://news.example/feed.xml' };
-    const feed = await sandbox.parseFeed(Buffer.from(rss), 'feed.xml', ref, { html: false }, 'application/rss+xml', { feedTags: ['world'] });
-    expect(feed.items).toHaveLength(2);
-    attachRecentEntries(feed.items, feed.recent!);
-    for (const item of feed.items) {
-      const entry = preparedRecentEntry(item, ['world'])!;
-      expect(entry.key.toString()).toBe(recentKey(item));
-      expect(entry.json.toString()).toBe(recentJson(item, ['world']));
-    }
-    // Unasked, there are none.
-    expect(await sandbox.parseFeed(rss, 'feed.xml', ref, { html: false })).not.toHaveProperty('recent');
+    const feed = await sandbox.parseFeed(Buffer.from(RSS), 'feed.xml', { id: 'wire', url: 'https://news.example/feed.xml' }, { html: false }, 'application/rss+xml');
+    expect(feed.items).toHaveLength(1);
+    expect(feed).not.toHaveProperty('recent');
   });
 
   it('abandons a task over the time budget, names page and budget, and replaces the thread', async () => {
