@@ -24,9 +24,7 @@ import { readArticlePage } from '../src/feeds/article-page.js';
 import { FetchError } from '../src/feeds/fetch.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
 import { RecentArticles } from '../src/feeds/recent-articles.js';
-import { attachRecentEntries } from '../src/feeds/recent-entry.js';
 import type { RuleMatch } from '../src/match/index.js';
-import { attachWordSeed } from '../src/match/word-seed.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import { alertsJobId, isArticleBatch, onceWithin, type AlertItem, type AlertsDelivery, type ArticleJobData, type ArticleQueueData, type MatchedRule } from '../src/queue/jobs.js';
 
@@ -120,9 +118,7 @@ export async function processBatch(articles: Article[], firstSeenAt: string, ctx
   if (articles.length === 0) return result;
   const feedId = articles[0]!.feed;
   const feed = ctx.config.feeds.find((f) => f.id === feedId);
-  const keepsRecent = ctx.settings.recent.maxArticles > 0;
-  await prepareInThread(articles, keepsRecent ? { feedTags: feed?.tags } : undefined, ctx);
-  if (keepsRecent) await new RecentArticles(ctx.redis, ctx.keys, ctx.settings.recent).addAll(articles, feed?.tags);
+  if (ctx.settings.recent.maxArticles > 0) await new RecentArticles(ctx.redis, ctx.keys, ctx.settings.recent).addAll(articles, feed?.tags);
 
   await ctx.directory.ready;
   let disabled: Promise<Map<string, string>> | undefined;
@@ -145,26 +141,6 @@ export async function processBatch(articles: Article[], firstSeenAt: string, ctx
   result.matched = matched.length;
   result.alerts = alerts.count;
   return result;
-}
-
-/**
- * Has a sandbox thread make, in one task, what the main thread (which matches every article and
- * runs every job) would otherwise make of the batch: its words (word-seed.ts), so that it only
- * looks their ids up for the many articles that select no rule, and, given `recent`, its
- * recent-article entries (recent-entry.ts). Only the batch's articles, the poll's new ones, cost
- * the thread anything. Without them (the thread failed, too little heap for seeds) the articles
- * are tokenised and their entries made here as before: same matches and stored data either way.
- */
-async function prepareInThread(articles: Article[], recent: { feedTags?: string[] } | undefined, ctx: WorkerContext): Promise<void> {
-  try {
-    const prepared = await ctx.sandbox.prepareBatch(articles, recent);
-    prepared.seeds.forEach((seed, i) => {
-      if (seed) attachWordSeed(articles[i]!, seed);
-    });
-    if (prepared.recent) attachRecentEntries(articles, prepared.recent);
-  } catch (err) {
-    ctx.log.warn({ feedId: articles[0]!.feed, articles: articles.length, err: (err as Error).message }, 'articles not prepared in a sandbox thread; preparing them here');
-  }
 }
 
 /**

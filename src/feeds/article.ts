@@ -4,7 +4,6 @@
 
 import type { Extracted } from '../extract/index.js';
 import type { MatchInput } from '../match/index.js';
-import { WORD_SEED, type AttachedWordSeed } from '../match/word-seed.js';
 import { boundArticle } from './bounds.js';
 
 export interface Article {
@@ -22,8 +21,6 @@ export interface Article {
   language?: string;
   /** ISO 8601 timestamp. */
   published?: string;
-  /** Its words as a sandbox thread found them, on the main thread only (never in JSON): word-seed.ts. */
-  [WORD_SEED]?: AttachedWordSeed;
 }
 
 /**
@@ -37,7 +34,7 @@ export function withoutHtml(article: Article): Article {
 
 /** What the matcher reads of an article; `feedTags` are the tags of its feed in feeds.yaml. */
 export function matchInputOf(article: Article, feedTags?: string[]): MatchInput {
-  const input: MatchInput = {
+  return {
     id: article.id,
     title: article.title,
     summary: article.summary,
@@ -48,9 +45,6 @@ export function matchInputOf(article: Article, feedTags?: string[]): MatchInput 
     published: article.published,
     feedTags,
   };
-  const seed = article[WORD_SEED];
-  if (seed !== undefined) input[WORD_SEED] = seed;
-  return input;
 }
 
 /**

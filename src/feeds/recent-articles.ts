@@ -5,17 +5,16 @@
 // - Bounded twice: articles older than `keepMs` and, beyond `maxArticles`, the oldest are dropped
 //   by the same Lua script that adds one or a batch, so memory is at most maxArticles × a few KB.
 // - Adding the same article again (a copy through another feed has another key) replaces it.
-// - Each is kept as its JSON (recent-entry.ts) under a hash of feed and id; when it was kept is
-//   its score in the order set (older entries also have it in the JSON, as `keptAt`). A batch's
-//   articles come with their entries made in a sandbox thread; others are made here.
 
+import { createHash } from 'node:crypto';
 import type { MatchInput } from '../match/index.js';
 import type { RedisKeys } from '../queue/keys.js';
 import { withScripts, type RedisClient } from '../queue/redis.js';
-import type { Article } from './article.js';
-import { preparedRecentEntry, recentJson, recentKey } from './recent-entry.js';
+import { matchInputOf, type Article } from './article.js';
+import { boundText } from './bounds.js';
 
-export { RECENT_CONTENT_CHARS } from './recent-entry.js';
+/** Content kept per recent article; a preview matches on this much of the text. */
+export const RECENT_CONTENT_CHARS = 10_000;
 
 export interface RecentLimits {
   keepMs: number;
@@ -29,7 +28,7 @@ export interface RecentArticle extends MatchInput {
 }
 
 // KEYS: 1 order (sorted set id → kept at), 2 articles (hash id → JSON)
-// ARGV: 1 now ms, 2 keep ms, 3 max articles, then pairs of key and JSON (one or a batch's)
+// ARGV: 1 now ms, 2 keep ms, 3 max articles, then pairs of id and JSON (one or a batch's)
 const ADD_RECENT = `
 local now = tonumber(ARGV[1])
 for i = 4, #ARGV, 2 do
@@ -49,7 +48,7 @@ end
 return #old
 `;
 
-type WithScript = RedisClient & { nwAddRecent(...args: (string | number | Buffer)[]): Promise<number> };
+type WithScript = RedisClient & { nwAddRecent(...args: (string | number)[]): Promise<number> };
 
 export class RecentArticles {
   private readonly redis: WithScript;
@@ -70,11 +69,11 @@ export class RecentArticles {
   /** Keeps articles of one feed in one script call (a batch job's); the same rules as add. */
   async addAll(articles: Article[], feedTags?: string[], now = Date.now()): Promise<void> {
     if (articles.length === 0) return;
-    const pairs: (string | Buffer)[] = [];
+    const pairs: string[] = [];
     for (const article of articles) {
-      const prepared = preparedRecentEntry(article, feedTags);
-      if (prepared) pairs.push(prepared.key, prepared.json);
-      else pairs.push(recentKey(article), recentJson(article, feedTags));
+      const input = matchInputOf({ ...article, content: boundText(article.content, RECENT_CONTENT_CHARS) }, feedTags);
+      const kept: RecentArticle = { ...input, keptAt: now };
+      pairs.push(createHash('sha256').update(`${article.feed}\u0000${article.id}`).digest('base64url').slice(0, 22), JSON.stringify(kept));
     }
     await this.redis.nwAddRecent(this.keys.recentOrder(), this.keys.recentArticles(), now, this.limits.keepMs, this.limits.maxArticles, ...pairs);
   }
@@ -85,16 +84,13 @@ export class RecentArticles {
    */
   async since(after = 0, now = Date.now()): Promise<RecentArticle[]> {
     const from = Math.max(after, now - this.limits.keepMs);
-    const scored = await this.redis.zrangebyscore(this.keys.recentOrder(), `(${from}`, '+inf', 'WITHSCORES');
-    if (scored.length === 0) return [];
-    const ids = scored.filter((_, i) => i % 2 === 0);
+    const ids = await this.redis.zrangebyscore(this.keys.recentOrder(), `(${from}`, '+inf');
+    if (ids.length === 0) return [];
     const found: RecentArticle[] = [];
     // In slices, so one call never asks Redis for the whole set at once.
     for (let i = 0; i < ids.length; i += 500) {
       const json = await this.redis.hmget(this.keys.recentArticles(), ...ids.slice(i, i + 500));
-      json.forEach((j, k) => {
-        if (j) found.push({ ...(JSON.parse(j) as MatchInput), keptAt: Number(scored[2 * (i + k) + 1]) });
-      });
+      for (const j of json) if (j) found.push(JSON.parse(j) as RecentArticle);
     }
     return found.sort((a, b) => a.keptAt - b.keptAt);
   }

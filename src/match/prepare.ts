@@ -10,8 +10,7 @@ import { PREFIX_KEY_LENGTH } from './required.js';
 import { type MatchInput } from './types.js';
 import { fold, literalHaystack, normalizeWord, possessiveLength } from './normalize.js';
 import { segmentWords } from './segment.js';
-import { limitStemCaches, primaryLanguage, stemLanguage, stemmerFor, type CachedStemmer } from './stem.js';
-import { seedFor, type AttachedWordSeed, type SeedSource, type SeedTokens, type WordSeed } from './word-seed.js';
+import { primaryLanguage, stemLanguage, stemmerFor, type CachedStemmer } from './stem.js';
 import { wordIds } from './word-ids.js';
 
 export const TITLE = 1;
@@ -80,17 +79,6 @@ interface WordForm {
 
 const prefixIdOf = (norm: string) => (norm.length >= PREFIX_KEY_LENGTH ? wordIds.prefix(norm.slice(0, PREFIX_KEY_LENGTH)) : -1);
 
-/** The form with its wordIds brought to the generation `generation`. */
-function withIds(form: WordForm, stemLanguage: string, generation: number): WordForm {
-  if (form.generation !== generation) {
-    form.normId = wordIds.norm(form.norm);
-    form.stemId = wordIds.stem(stemLanguage, form.stem);
-    form.prefixId = prefixIdOf(form.norm);
-    form.generation = generation;
-  }
-  return form;
-}
-
 /**
  * rawHash's multiplier: odd, drawn once per process. Under a fixed one, words that collide are
  * easy to write ("Aa" and "BB" have one hash under 31, so do all 8,192 words of 13 such pairs), and
@@ -105,60 +93,6 @@ function rawHash(text: string, start: number, end: number): number {
   for (let i = start; i < end; i++) h = (Math.imul(h, HASH_MULTIPLIER) + text.charCodeAt(i)) | 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   return h ^ (h >>> 13);
-}
-
-/**
- * Open-addressing table from texts to ids (0, 1, …), by rawHash: a text is looked up where it
- * stands in a longer one (a word in an article, a norm in a seed), so that one met before costs
- * no substring and no string hashing.
- */
-class SpanTable {
-  /** Per slot: id + 1 (0 = free), and the hash filed there. */
-  private slots = new Int32Array(1024);
-  private hashes = new Int32Array(1024);
-  private size = 0;
-
-  /** The id of text[start, end) (`texts[id]` is each id's text), or, when absent, -1 - the slot to add it at. */
-  find(texts: readonly string[], text: string, start: number, end: number, hash: number): number {
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    const length = end - start;
-    let i = hash & mask;
-    for (let id = slots[i]!; id !== 0; i = (i + 1) & mask, id = slots[i]!) {
-      if (this.hashes[i] !== hash) continue;
-      const known = texts[id - 1]!;
-      if (known.length !== length) continue;
-      let k = 0;
-      while (k < length && known.charCodeAt(k) === text.charCodeAt(start + k)) k++;
-      if (k === length) return id - 1;
-    }
-    return -1 - i;
-  }
-
-  /** Files `id` at the slot find() gave (no other add in between). */
-  add(found: number, hash: number, id: number): void {
-    const i = -1 - found;
-    this.slots[i] = id + 1;
-    this.hashes[i] = hash;
-    if (++this.size * 2 > this.slots.length) this.grow();
-  }
-
-  private grow(): void {
-    const size = this.slots.length * 2;
-    const slots = new Int32Array(size);
-    const hashes = new Int32Array(size);
-    for (let j = 0; j < this.slots.length; j++) {
-      const id = this.slots[j]!;
-      if (id === 0) continue;
-      const hash = this.hashes[j]!;
-      let i = hash & (size - 1);
-      while (slots[i] !== 0) i = (i + 1) & (size - 1);
-      slots[i] = id;
-      hashes[i] = hash;
-    }
-    this.slots = slots;
-    this.hashes = hashes;
-  }
 }
 
 /** A copy of `a` at least `size` long (doubling), or `a` itself when long enough. */
@@ -179,17 +113,7 @@ function detached(word: string): string {
   return word.length < 13 ? word : (JSON.parse(JSON.stringify(word)) as string);
 }
 
-/** Forms kept per language before the cache is emptied (see limitWordCaches). */
-let maxForms = 200_000;
-
-/**
- * Lowers the bounds of this thread's word caches (forms, and stems per language): a sandbox
- * thread, whose heap is capped, makes word seeds with smaller caches than the main thread's.
- */
-export function limitWordCaches(max: number): void {
-  maxForms = max;
-  limitStemCaches(max);
-}
+const MAX_FORMS = 200_000;
 
 /**
  * Per Snowball language, what the raw words met so far become (their forms), by id. A raw word
@@ -199,64 +123,67 @@ export function limitWordCaches(max: number): void {
  * tokenised, so that ids never change while an article is.
  */
 class FormCache {
-  /** Raw words by text, and forms by norm. */
-  private rawTable = new SpanTable();
-  private formTable = new SpanTable();
+  /** Hash table of raw word ids + 1 (0 = free) and their hashes. */
+  private table = new Int32Array(1024);
+  private tableHash = new Int32Array(1024);
   /** Per raw word id: its text, form id and possessive suffix length ("'s" → 2, else 0). */
   private raws: string[] = [];
   rawForm = new Int32Array(256);
   rawPossessive = new Uint8Array(256);
   /** Per form id: the form, the id of its stem, and the Words that last met it (stamp) and the word's index there. */
   forms: WordForm[] = [];
-  /** Per form id: its norm (the forms' own, kept apart for SpanTable.find). */
-  private norms: string[] = [];
   formStem = new Int32Array(256);
   formStamp = new Int32Array(256);
   formLocal = new Int32Array(256);
   /** Per stem id: the Words that last met it. */
   stemStamp = new Int32Array(256);
+  private readonly formIds = new Map<string, number>();
   private readonly stemIds = new Map<string, number>();
 
   constructor(private readonly stemmer: CachedStemmer) {}
 
   /** Empties the cache when it has grown too large. */
   trim(): void {
-    if (this.raws.length < maxForms && this.forms.length < maxForms) return;
-    this.rawTable = new SpanTable();
-    this.formTable = new SpanTable();
+    if (this.raws.length < MAX_FORMS && this.forms.length < MAX_FORMS) return;
+    this.table = new Int32Array(1024);
+    this.tableHash = new Int32Array(1024);
     this.raws = [];
     this.forms = [];
-    this.norms = [];
+    this.formIds.clear();
     this.stemIds.clear();
   }
 
   /** The raw word id of text[start, end). */
   raw(text: string, start: number, end: number): number {
     const hash = rawHash(text, start, end);
-    const found = this.rawTable.find(this.raws, text, start, end, hash);
-    if (found >= 0) return found;
+    const table = this.table;
+    const mask = table.length - 1;
+    const length = end - start;
+    let i = hash & mask;
+    for (let id = table[i]!; id !== 0; i = (i + 1) & mask, id = table[i]!) {
+      if (this.tableHash[i] !== hash) continue;
+      const raw = this.raws[id - 1]!;
+      if (raw.length !== length) continue;
+      let k = 0;
+      while (k < length && raw.charCodeAt(k) === text.charCodeAt(start + k)) k++;
+      if (k === length) return id - 1;
+    }
     const raw = detached(text.slice(start, end));
     const id = this.raws.push(raw) - 1;
     this.rawForm = atLeast(this.rawForm, id + 1);
     this.rawPossessive = atLeast(this.rawPossessive, id + 1);
     this.rawForm[id] = this.form(normalizeWord(raw));
     this.rawPossessive[id] = possessiveLength(raw);
-    this.rawTable.add(found, hash, id);
+    table[i] = id + 1;
+    this.tableHash[i] = hash;
+    if (this.raws.length * 2 > table.length) this.rehash();
     return id;
   }
 
   /** The form id of a normalised word. */
   form(norm: string): number {
-    return this.formOf(norm, 0, norm.length);
-  }
-
-  /** The form id of the normalised word text[start, end). */
-  formOf(text: string, start: number, end: number): number {
-    const hash = rawHash(text, start, end);
-    const found = this.formTable.find(this.norms, text, start, end, hash);
-    let id = found;
-    if (found < 0) {
-      const norm = start === 0 && end === text.length ? text : detached(text.slice(start, end));
+    let id = this.formIds.get(norm);
+    if (id === undefined) {
       const stem = this.stemmer.stem(norm);
       let stemId = this.stemIds.get(stem);
       if (stemId === undefined) {
@@ -266,8 +193,7 @@ class FormCache {
         this.stemStamp[stemId] = 0;
       }
       id = this.forms.push({ norm, stem, normId: 0, stemId: 0, prefixId: -1, generation: -1 }) - 1;
-      this.norms.push(norm);
-      this.formTable.add(found, hash, id);
+      this.formIds.set(norm, id);
       this.formStem = atLeast(this.formStem, id + 1);
       this.formStamp = atLeast(this.formStamp, id + 1);
       this.formLocal = atLeast(this.formLocal, id + 1);
@@ -275,6 +201,24 @@ class FormCache {
       this.formStamp[id] = 0;
     }
     return id;
+  }
+
+  /** Doubles the hash table. */
+  private rehash(): void {
+    const size = this.table.length * 2;
+    const table = new Int32Array(size);
+    const tableHash = new Int32Array(size);
+    for (let j = 0; j < this.table.length; j++) {
+      const id = this.table[j]!;
+      if (id === 0) continue;
+      const hash = this.tableHash[j]!;
+      let i = hash & (size - 1);
+      while (table[i] !== 0) i = (i + 1) & (size - 1);
+      table[i] = id;
+      tableHash[i] = hash;
+    }
+    this.table = table;
+    this.tableHash = tableHash;
   }
 }
 
@@ -320,71 +264,12 @@ class Words {
   private normMap: Map<string, NormInfo> | undefined;
   private stemMap: Map<string, StemInfo> | undefined;
 
-  /**
-   * The words of the texts (title, summary, content), tokenised here, or those a seed brought
-   * with its tokens. `ids`: false where no rule index reads the ids (a sandbox thread making a seed).
-   */
-  constructor(source: readonly string[] | SeededWords, stemLanguage: string, stemmer: CachedStemmer, private readonly ids = true) {
+  constructor(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer) {
     this.tokField = new Uint8Array(0);
     this.tokStart = this.tokEnd = new Uint32Array(0);
     this.tokPos = this.tokEndPos = this.tokNext = new Int32Array(0);
-    if ('tokens' in source) {
-      this.adopt(source);
-      return;
-    }
-    this.allocate(Math.max(16, (source[0]!.length + source[1]!.length + source[2]!.length) >> 2));
-    this.tokenize(source, stemLanguage, stemmer);
-  }
-
-  /** Takes a seed's words and tokens as they are (views of the buffer they came in). */
-  private adopt({ lists, tokens, loose }: SeededWords): void {
-    const { buffer, offset, count: n, distinct } = tokens;
-    const ints = (i: number, length = n) => new Int32Array(buffer, offset + i * 4 * n, length);
-    this.count = n;
-    this.tokStart = new Uint32Array(buffer, offset, n);
-    this.tokEnd = new Uint32Array(buffer, offset + 4 * n, n);
-    this.tokPos = ints(2);
-    this.tokEndPos = ints(3);
-    this.tokNext = ints(4);
-    const info = ints(5, 4 * distinct);
-    this.tokField = new Uint8Array(buffer, offset + 4 * (5 * n + 4 * distinct), n);
-    for (let i = 0; i < distinct; i++) {
-      const norm = new NormInfo(this, lists.texts[i]!, lists.stemTexts[i]!, info[4 * i]!, info[4 * i + 3]!);
-      norm.last = info[4 * i + 1]!;
-      norm.count = info[4 * i + 2]!;
-      this.infos.push(norm);
-    }
-    this.normIdList = lists.norms;
-    this.stemIdList = lists.stems;
-    this.prefixIdList = lists.prefixes;
-    this.idGeneration = lists.generation;
-    this.looseText = loose;
-  }
-
-  /** Bytes (a multiple of 4) that writeTokens takes. */
-  get tokenBytes(): number {
-    return 4 * (5 * this.count + 4 * this.infos.length) + ((this.count + 3) & ~3);
-  }
-
-  /** Writes the tokens and words as SeedTokens describes, at `offset` of `buffer`. */
-  writeTokens(buffer: ArrayBuffer, offset: number): SeedTokens {
-    const n = this.count;
-    const distinct = this.infos.length;
-    const ints = new Int32Array(buffer, offset, 5 * n + 4 * distinct);
-    ints.set(new Int32Array(this.tokStart.buffer, this.tokStart.byteOffset, n), 0);
-    ints.set(new Int32Array(this.tokEnd.buffer, this.tokEnd.byteOffset, n), n);
-    ints.set(this.tokPos.subarray(0, n), 2 * n);
-    ints.set(this.tokEndPos.subarray(0, n), 3 * n);
-    ints.set(this.tokNext.subarray(0, n), 4 * n);
-    for (let i = 0, at = 5 * n; i < distinct; i++, at += 4) {
-      const info = this.infos[i]!;
-      ints[at] = info.first;
-      ints[at + 1] = info.last;
-      ints[at + 2] = info.count;
-      ints[at + 3] = info.fields;
-    }
-    new Uint8Array(buffer, offset + 4 * (5 * n + 4 * distinct), n).set(this.tokField.subarray(0, n));
-    return { buffer, offset, count: n, distinct };
+    this.allocate(Math.max(16, (texts[0]!.length + texts[1]!.length + texts[2]!.length) >> 2));
+    this.tokenize(texts, stemLanguage, stemmer);
   }
 
   get norms(): Map<string, NormInfo> {
@@ -451,14 +336,16 @@ class Words {
       info.fields |= field;
       return;
     }
+    const form = cache.forms[formId]!;
+    const generation = this.idGeneration;
+    if (form.generation !== generation) {
+      form.normId = wordIds.norm(form.norm);
+      form.stemId = wordIds.stem(stemLanguage, form.stem);
+      form.prefixId = prefixIdOf(form.norm);
+      form.generation = generation;
+    }
     cache.formStamp[formId] = this.stamp;
     cache.formLocal[formId] = this.infos.length;
-    if (!this.ids) {
-      const form = cache.forms[formId]!;
-      this.infos.push(new NormInfo(this, form.norm, form.stem, t, field));
-      return;
-    }
-    const form = withIds(cache.forms[formId]!, stemLanguage, this.idGeneration);
     const info = new NormInfo(this, form.norm, form.stem, t, field);
     this.infos.push(info);
     this.normIdList.push(form.normId);
@@ -537,10 +424,6 @@ export class PreparedArticle {
   private prepared: Words | undefined;
   private sortedNorms: NormInfo[] | undefined;
   private prefixScans = 0;
-  /** A sandbox thread's seed of these very texts (word-seed.ts), read until the words are prepared. */
-  private readonly seed: AttachedWordSeed | undefined;
-  private normList: readonly string[] | undefined;
-  private seedIds: SeedLists | undefined;
 
   constructor(readonly input: MatchInput) {
     this.stemLanguage = stemLanguage(input.language);
@@ -561,7 +444,6 @@ export class PreparedArticle {
     this.host = host;
     this.hostAt = hostAt;
     this.feeds = [input.feed, ...(input.feedTags ?? [])].filter((f): f is string => !!f).map(fold);
-    this.seed = seedFor(input, this.texts, this.stemLanguage);
   }
 
   /** Whether the words have been prepared (only a rule that looks at words asks for them). */
@@ -569,32 +451,14 @@ export class PreparedArticle {
     return this.prepared !== undefined;
   }
 
-  /** The words, segmented and indexed (or taken from the seed) the first time anything asks for them. */
+  /** The words, segmented and indexed the first time anything asks for them. */
   private get words(): Words {
-    return (this.prepared ??= this.seededWords() ?? new Words(this.texts, this.stemLanguage, this.stemmer));
-  }
-
-  /** Words from a seed that brought its tokens. */
-  private seededWords(): Words | undefined {
-    const tokens = this.seed?.tokens;
-    if (tokens === undefined) return undefined;
-    const lists = this.seedLists();
-    if (lists.texts.length !== tokens.distinct) return undefined;
-    return new Words({ lists, tokens, loose: this.seed!.loose }, this.stemLanguage, this.stemmer);
+    return (this.prepared ??= new Words(this.texts, this.stemLanguage, this.stemmer));
   }
 
   /** The distinct normalised words in order of first occurrence (that of wordIdLists().norms). */
   get distinct(): readonly NormInfo[] {
     return this.words.infos;
-  }
-
-  /**
-   * The distinct normalised words as text, in the order of wordIdLists().norms: from the seed
-   * while the words are not prepared (the rule index's candidate selection reads only these).
-   */
-  get distinctNorms(): readonly string[] {
-    if (this.prepared === undefined && this.seed !== undefined) return this.seedLists().texts;
-    return (this.normList ??= this.words.infos.map((n) => n.norm));
   }
 
   /** Distinct normalised words and where they occur. */
@@ -636,7 +500,6 @@ export class PreparedArticle {
    * regex literals (see segmentWords); "" for nearly every article.
    */
   get looseText(): string {
-    if (this.prepared === undefined && this.seed !== undefined) return this.seed.loose;
     return this.words.looseText;
   }
 
@@ -644,8 +507,7 @@ export class PreparedArticle {
    * wordIds of the article's distinct norms, stems and prefixes, for the rule index. Asked for
    * again when the ids have moved to a new generation since the article was prepared.
    */
-  wordIdLists(): IdLists {
-    if (this.prepared === undefined && this.seed !== undefined) return this.seedLists();
+  wordIdLists(): { norms: readonly number[]; stems: readonly number[]; prefixes: readonly number[] } {
     const w = this.words;
     if (w.idGeneration !== wordIds.generation) {
       w.idGeneration = wordIds.generation;
@@ -654,12 +516,6 @@ export class PreparedArticle {
       w.prefixIdList = w.infos.map((n) => prefixIdOf(n.norm)).filter((id) => id >= 0);
     }
     return { norms: w.normIdList, stems: w.stemIdList, prefixes: w.prefixIdList };
-  }
-
-  /** The seed's words and their ids, in the current generation of ids. */
-  private seedLists(): SeedLists {
-    if (this.seedIds?.generation !== wordIds.generation) this.seedIds = seedIdLists(this.seed!.norms, this.stemLanguage, this.stemmer);
-    return this.seedIds;
   }
 
   /** Fields (bit set) in which some word starts with `prefix`; 0 when none. */
@@ -699,105 +555,6 @@ export class PreparedArticle {
   get primaryLanguage(): string {
     return primaryLanguage(this.langTag) ?? '';
   }
-}
-
-/** wordIds of an article's distinct norms, stems and prefixes (see PreparedArticle.wordIdLists). */
-interface IdLists {
-  norms: readonly number[];
-  stems: readonly number[];
-  prefixes: readonly number[];
-}
-
-/** A seed's ids, and its norms and their stems as text (the forms' own strings), in the generation `generation`. */
-interface SeedLists extends IdLists {
-  norms: number[];
-  stems: number[];
-  prefixes: number[];
-  texts: readonly string[];
-  stemTexts: readonly string[];
-  generation: number;
-}
-
-/** What Words takes from a seed that brought its tokens. */
-interface SeededWords {
-  lists: SeedLists;
-  tokens: SeedTokens;
-  loose: string;
-}
-
-/**
- * The ids of a seed's words, as Words would give them for the text they came from: norms in
- * order, stems and prefixes in the order their first norm comes. Each norm's ids come from the
- * form cache, so a word met before costs one look-up.
- */
-function seedIdLists(joined: string, stemLanguage: string, stemmer: CachedStemmer): SeedLists {
-  const cache = formCache(stemLanguage, stemmer);
-  cache.trim();
-  const stamp = ++lastStamp;
-  const generation = wordIds.generation;
-  const norms: number[] = [];
-  const stems: number[] = [];
-  const prefixes: number[] = [];
-  const texts: string[] = [];
-  const stemTexts: string[] = [];
-  // Each norm is looked up where it stands in the joined text: no substring for a known word.
-  for (let start = 0; start < joined.length; ) {
-    let end = joined.indexOf('\n', start);
-    if (end < 0) end = joined.length;
-    const formId = cache.formOf(joined, start, end);
-    const form = withIds(cache.forms[formId]!, stemLanguage, generation);
-    norms.push(form.normId);
-    texts.push(form.norm);
-    stemTexts.push(form.stem);
-    if (form.prefixId >= 0) prefixes.push(form.prefixId);
-    const stem = cache.formStem[formId]!;
-    if (cache.stemStamp[stem] !== stamp) {
-      cache.stemStamp[stem] = stamp;
-      stems.push(form.stemId);
-    }
-    start = end + 1;
-  }
-  return { norms, stems, prefixes, texts, stemTexts, generation };
-}
-
-/**
- * Articles' word seeds (word-seed.ts), made where no rule index is (a sandbox thread): their
- * words as PreparedArticle would find them, with their tokens in one buffer for all (one copy
- * to the main thread). Undefined for an article in the unlikely case a word is empty or holds
- * the separator.
- */
-export function wordSeedsOf(sources: readonly SeedSource[]): (WordSeed | undefined)[] {
-  const made = sources.map((source) => {
-    const language = stemLanguage(source.language);
-    const words = new Words([source.title ?? '', source.summary ?? '', source.content ?? ''], language, stemmerFor(language), false);
-    return { language, words, norms: joinedNorms(words) };
-  });
-  let bytes = 0;
-  for (const { words, norms } of made) if (norms !== undefined) bytes += words.tokenBytes;
-  const buffer = new ArrayBuffer(bytes);
-  let offset = 0;
-  return made.map(({ language, words, norms }) => {
-    if (norms === undefined) return undefined;
-    const tokens = words.writeTokens(buffer, offset);
-    offset += words.tokenBytes;
-    return { stemLanguage: language, norms, loose: words.looseText, tokens };
-  });
-}
-
-/** One article's word seed (see wordSeedsOf). */
-export function wordSeedOf(source: SeedSource): WordSeed | undefined {
-  return wordSeedsOf([source])[0];
-}
-
-/** The distinct norms joined by "\n", or undefined when one is empty or holds "\n". */
-function joinedNorms(words: Words): string | undefined {
-  const norms: string[] = [];
-  for (const info of words.infos) {
-    // "" would be lost between separators (a word of marks alone folds to it): no seed then.
-    if (info.norm === '' || info.norm.includes('\n')) return undefined;
-    norms.push(info.norm);
-  }
-  return norms.join('\n');
 }
 
 /** Prepares an article once; pass the result to RuleIndex.match or evaluateRule many times. */

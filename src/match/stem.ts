@@ -25,13 +25,7 @@ export function stemLanguage(tag: string | undefined): string {
   return (p && BY_CODE[p]) || 'english';
 }
 
-/** Stems cached per language before the cache is emptied. */
-let maxCache = 200_000;
-
-/** Lowers the stem caches' bound in this thread (see prepare.ts, limitWordCaches). */
-export function limitStemCaches(max: number): void {
-  maxCache = max;
-}
+const MAX_CACHE = 200_000;
 
 /** A stemmer with a bounded cache; one per Snowball language. */
 export class CachedStemmer {
@@ -41,7 +35,7 @@ export class CachedStemmer {
     this.stemmer = newStemmer(language);
   }
   stem(word: string): string {
-    return cached(this.cache, word, maxCache, () => this.stemmer.stem(word));
+    return cached(this.cache, word, MAX_CACHE, () => this.stemmer.stem(word));
   }
 }
 

@@ -2,8 +2,6 @@
 // Offsets in a Hit are 0-based UTF-16 char offsets into the original field text (for url/site,
 // into the URL; for feed and lang, into the feed id / tag or the language tag).
 
-import type { AttachedWordSeed, WORD_SEED } from './word-seed.js';
-
 export interface MatchInput {
   id: string;
   title?: string;
@@ -17,8 +15,6 @@ export interface MatchInput {
   published?: string;
   /** Tags of the feed; `feed:` matches the feed id or any of these. */
   feedTags?: string[];
-  /** The words as a sandbox thread found them (word-seed.ts); used only while the texts are these. */
-  [WORD_SEED]?: AttachedWordSeed;
 }
 
 export type HitField = 'title' | 'summary' | 'content' | 'url' | 'site' | 'feed' | 'lang';

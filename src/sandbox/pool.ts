@@ -13,13 +13,11 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Extracted, SiteRule } from '../extract/index.js';
-import type { Article } from '../feeds/article.js';
 import { FetchError } from '../feeds/fetch.js';
 import type { FeedRef, NormaliseOptions } from '../feeds/normalise.js';
-import { attachSharedTexts, sharedTextsOf } from './shared-texts.js';
-import type { ExtractTask, FeedTask, ParsedItems, PreparedBatch, PrepareTask, StartedMessage, Task, TaskResult } from './tasks.js';
+import type { ExtractTask, FeedTask, ParsedItems, StartedMessage, Task, TaskResult } from './tasks.js';
 
-export type { ParsedItems, PreparedBatch } from './tasks.js';
+export type { ParsedItems } from './tasks.js';
 
 export interface SandboxLimits {
   /** Longest one task may run. */
@@ -52,9 +50,6 @@ function threadOptions(): { filename: string; execArgv?: string[] } {
  */
 const YOUNG_GENERATION_MB = 16;
 
-/** Threads' heap (parsing.memory) from which they make word seeds: their word caches take ~10 MB. */
-const SEED_MEMORY_MB = 128;
-
 export class Sandbox {
   private pool: Piscina | undefined;
   private nextId = 1;
@@ -86,39 +81,10 @@ export class Sandbox {
    * over, not copied, as for extract: decoding a feed of 100 KB with some non-ASCII text took the
    * main thread 3-5 ms, and copying the decoded text to the thread more.
    */
-  async parseFeed(body: string | Buffer, source: string, feed: FeedRef, options?: NormaliseOptions, contentType?: string | null): Promise<ParsedItems> {
+  parseFeed(body: string | Buffer, source: string, feed: FeedRef, options?: NormaliseOptions, contentType?: string | null): Promise<ParsedItems> {
     const text = typeof body === 'string' ? body : ownBytes(body);
     const task: FeedTask = { kind: 'feed', id: this.nextId++, text, contentType, source, feed, options };
-    const parsed = await this.run<ParsedItems>(task, source, typeof text === 'string' ? [] : [text.buffer as ArrayBuffer]);
-    if (parsed.texts) attachSharedTexts(parsed.items, parsed.texts);
-    return parsed;
-  }
-
-  /**
-   * What the main thread would otherwise make of a batch's articles, made in one thread task: their
-   * word seeds (word-seed.ts; none when the threads' heap is under SEED_MEMORY_MB, as the word
-   * caches need room) and, given `recent`, their recent-article entries under its feed tags
-   * (recent-entry.ts; they need no cache, so always). Only what those read is sent; the entries'
-   * and tokens' buffers come back transferred.
-   */
-  async prepareBatch(articles: readonly Article[], recent?: { feedTags?: string[] }): Promise<PreparedBatch> {
-    const seeds = this.limits.memoryMb >= SEED_MEMORY_MB;
-    if (articles.length === 0 || (!seeds && !recent)) return { seeds: [] };
-    const task: PrepareTask = {
-      kind: 'prepare',
-      id: this.nextId++,
-      // Texts a feed task left in a shared buffer are read there: posting them costs the main thread
-      // more. Which texts are absent goes along, so that the entries leave them out as here.
-      articles: articles.map(({ id, feed, url, title, summary, content, language, published, ...rest }) => {
-        const shared = sharedTextsOf({ title, summary, content, ...rest });
-        if (!shared) return { id, feed, url, title, summary, content, language, published };
-        const absent = (title === undefined ? 1 : 0) | (summary === undefined ? 2 : 0) | (content === undefined ? 4 : 0);
-        return { id, feed, url, language, published, shared, absent };
-      }),
-      seeds,
-      ...(recent ? { recent } : {}),
-    };
-    return this.run(task, `${articles.length} article(s)`);
+    return this.run(task, source, typeof text === 'string' ? [] : [text.buffer as ArrayBuffer]);
   }
 
   /** Starts the first thread now (it loads the parsers), so the first page or feed does not wait for it. */
@@ -152,8 +118,8 @@ export class Sandbox {
     return pool;
   }
 
-  private async run<T extends Extracted | ParsedItems | PreparedBatch>(task: Task, subject: string, transferList: ArrayBuffer[] = []): Promise<T> {
-    const what = task.kind === 'extract' ? 'page extraction' : task.kind === 'feed' ? 'feed parsing' : 'preparing articles';
+  private async run<T extends Extracted | ParsedItems>(task: Task, subject: string, transferList: ArrayBuffer[] = []): Promise<T> {
+    const what = task.kind === 'extract' ? 'page extraction' : 'feed parsing';
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     this.started.set(task.id, () => {
@@ -183,7 +149,7 @@ export class Sandbox {
     if (result.ok) return result.value;
     if (result.errorClass) throw new FetchError(result.errorClass, result.message, result.status);
     if (task.kind === 'feed') throw new FetchError('not-a-feed', `${subject}: not a readable feed: ${result.message}`);
-    throw new Error(`${subject}: ${what} failed: ${result.message}`);
+    throw new Error(`${subject}: extraction failed: ${result.message}`);
   }
 }
 

@@ -3,9 +3,8 @@
 
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { withPage, type Article } from '../../src/feeds/article.js';
+import type { Article } from '../../src/feeds/article.js';
 import { RECENT_CONTENT_CHARS, RecentArticles } from '../../src/feeds/recent-articles.js';
-import { attachRecentEntries, prepareRecentEntries, recentKey } from '../../src/feeds/recent-entry.js';
 import { RedisKeys } from '../../src/queue/keys.js';
 import { uniquePrefix } from '../helpers/pipeline.js';
 
@@ -21,14 +20,6 @@ const article = (id: string, over: Partial<Article> = {}): Article => ({ id, fee
 function store(limits = { keepMs: 7 * DAY, maxArticles: 100 }) {
   const keys = new RedisKeys(uniquePrefix());
   return { keys, recent: new RecentArticles(redis, keys, limits) };
-}
-
-/** Copies of the items with the entries a sandbox thread made, as processBatch attaches them (Sandbox.prepareBatch). */
-function fromThread(items: Article[], feedTags?: string[]): Article[] {
-  const prepared = prepareRecentEntries(items, feedTags);
-  const copies = structuredClone(items);
-  attachRecentEntries(copies, structuredClone(prepared, { transfer: [prepared.buffer] }));
-  return copies;
 }
 
 describe('RecentArticles', () => {
@@ -83,45 +74,5 @@ describe('RecentArticles', () => {
     await recent.add(article('a', { title: 'Story a, updated' }), undefined, T0 + 2);
     expect((await recent.since(0, T0 + 3)).map((a) => a.title)).toEqual(['Story b', 'Story a, updated']);
     expect((await recent.since(T0 + 1, T0 + 3)).map((a) => a.id)).toEqual(['a']);
-  });
-
-  it('keeps the entries a sandbox thread made as it keeps those it makes itself', async () => {
-    const items = [article('a', { content: 'Переговоры в Женеве. '.repeat(800), language: 'ru' }), article('b', { url: 'https://news.example.org/b' })];
-    const here = store();
-    const there = store();
-    await here.recent.addAll(items, ['world'], T0);
-    await there.recent.addAll(fromThread(items, ['world']), ['world'], T0);
-    expect(await redis.hgetall(there.keys.recentArticles())).toEqual(await redis.hgetall(here.keys.recentArticles()));
-    expect(await redis.zrange(there.keys.recentOrder(), 0, -1, 'WITHSCORES')).toEqual(await redis.zrange(here.keys.recentOrder(), 0, -1, 'WITHSCORES'));
-    const kept = await there.recent.since(0, T0);
-    expect(kept).toEqual(await here.recent.since(0, T0));
-    expect(kept.map((a) => [a.id, a.keptAt, a.feedTags]).sort()).toEqual([
-      ['a', T0, ['world']],
-      ['b', T0, ['world']],
-    ]);
-  });
-
-  it('makes the entry again for an article its page changed, or under other feed tags', async () => {
-    const { recent } = store();
-    const [a, b] = fromThread([article('a', { content: 'The feed\'s teaser.' }), article('b')], ['world']);
-    await recent.addAll([withPage(a!, { text: 'The page says much more than the teaser did.', html: '<p>…</p>' }), b!], ['europe'], T0);
-    const kept = await recent.since(0, T0);
-    expect(kept.find((k) => k.id === 'a')).toMatchObject({ content: 'The page says much more than the teaser did.', feedTags: ['europe'] });
-    expect(kept.find((k) => k.id === 'b')!.feedTags).toEqual(['europe']);
-  });
-
-  it('reads when an entry was kept from the order set, entries that hold it in their JSON too', async () => {
-    const { keys, recent } = store();
-    await recent.add(article('new'), undefined, T0 + 5);
-    expect(await redis.hvals(keys.recentArticles())).toEqual([expect.not.stringContaining('keptAt')]);
-    // As the previous version wrote an entry: the time in the JSON and as the score.
-    const old = { id: 'old', title: 'Story old', summary: 'Ceasefire talks resume.', feed: 'wire', keptAt: T0 };
-    await redis.hset(keys.recentArticles(), recentKey(article('old')), JSON.stringify(old));
-    await redis.zadd(keys.recentOrder(), T0, recentKey(article('old')));
-    expect((await recent.since(0, T0 + 10)).map((a) => [a.id, a.keptAt])).toEqual([
-      ['old', T0],
-      ['new', T0 + 5],
-    ]);
-    expect((await recent.since(T0, T0 + 10)).map((a) => a.id)).toEqual(['new']);
   });
 });

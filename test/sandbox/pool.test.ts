@@ -6,11 +6,7 @@
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FetchError } from '../../src/feeds/fetch.js';
-import { attachRecentEntries, preparedRecentEntry, recentJson, recentKey } from '../../src/feeds/recent-entry.js';
-import { wordSeedOf } from '../../src/match/prepare.js';
-import type { WordSeed } from '../../src/match/word-seed.js';
 import { Sandbox } from '../../src/sandbox/pool.js';
-import { sharedTextsOf } from '../../src/sandbox/shared-texts.js';
 
 /** About 4 MB of paragraphs below 500 nested <div>s: seconds of parse5 on any machine, and a large heap. */
 const HEAVY = `<html><body>${'<div>'.repeat(500)}${'<p>x</p>'.repeat(500_000)}`;
@@ -33,56 +29,6 @@ async function failure(promise: Promise<unknown>): Promise<FetchError> {
 }
 
 describe('Sandbox', () => {
-  it("finds a batch's words in a thread as the main thread would, and none when the threads' heap is small", async () => {
-    sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 256, threads: 1 });
-    const articles = [
-      { id: 'a', feed: 'wire', title: 'Cease-fire talks', summary: "Russia's envoys", content: 'Переговоры о прекращении огня продолжились.', language: 'ru' },
-      { id: 'b', feed: 'wire', title: 'Budget vote', language: 'en' },
-      { id: 'c', feed: 'wire' },
-    ];
-    const { seeds, recent } = await sandbox.prepareBatch(articles);
-    expect(recent).toBeUndefined();
-    const withoutTokens = ({ tokens, ...rest }: WordSeed) => (expect(tokens!.count).toBeGreaterThanOrEqual(0), rest);
-    expect(seeds.map((s) => withoutTokens(s!))).toEqual(articles.map((a) => withoutTokens(wordSeedOf(a)!)));
-    // One buffer for the task's tokens, handed over between the threads.
-    expect(new Set(seeds.map((s) => s!.tokens!.buffer)).size).toBe(1);
-    expect(seeds[0]!.stemLanguage).toBe('russian');
-    expect(seeds[2]!.norms).toBe('');
-    // A parsed feed's items point at their texts in the thread's shared buffer: their seeds are
-    // made from there, the same as from the texts, and so are their entries (a text the item has
-    // not, here its content, left out as the main thread leaves it out).
-    const rss = RSS.replace('<title>First</title>', '<title>Cease-fire talks, first</title><description>Russia’s envoys met.</description>').replace('</channel>', '<item><guid>2</guid><title>Only a title</title></item></channel>');
-    const feed = await sandbox.parseFeed(rss, 'feed.xml', { id: 'wire', url: 'https://news.example/feed.xml' });
-    expect(sharedTextsOf(feed.items[0]!)).toBeDefined();
-    const prepared = await sandbox.prepareBatch(feed.items, { feedTags: ['world'] });
-    const [fromShared] = prepared.seeds;
-    expect(fromShared!.norms).toBe(wordSeedOf({ ...feed.items[0]! })!.norms);
-    expect(fromShared!.norms.split('\n')).toEqual(expect.arrayContaining(['ceasefire', 'russia', 'envoys']));
-    expect(feed.items[1]!.content).toBeUndefined();
-    attachRecentEntries(feed.items, prepared.recent!);
-    for (const item of feed.items) expect(preparedRecentEntry(item, ['world'])!.json.toString()).toBe(recentJson(item, ['world']));
-    await sandbox.close();
-    sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 64, threads: 1 });
-    expect(await sandbox.prepareBatch(articles)).toEqual({ seeds: [] });
-  });
-
-  it("makes a batch's recent-article entries in the same task, byte for byte the main thread's, with seeds or without", async () => {
-    const articles = ['Перемирие в Женеве', 'Markets rally'].map((title, i) => ({ id: `${i}`, feed: 'wire', title, content: 'Talks resumed. '.repeat(900) }));
-    for (const memoryMb of [256, 64]) {
-      sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb, threads: 1 });
-      const { seeds, recent } = await sandbox.prepareBatch(articles, { feedTags: ['world'] });
-      expect(seeds).toHaveLength(memoryMb >= 128 ? 2 : 0);
-      const copies = structuredClone(articles);
-      attachRecentEntries(copies, recent!);
-      copies.forEach((copy, i) => {
-        const entry = preparedRecentEntry(copy, ['world'])!;
-        expect(entry.key.toString()).toBe(recentKey(articles[i]!));
-        expect(entry.json.toString()).toBe(recentJson(articles[i]!, ['world']));
-      });
-      await sandbox.close();
-    }
-  });
-
   it('extracts a page, parses a feed and gives its parse error back as the FetchError it was', async () => {
     sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 256, threads: 1 });
     expect((await sandbox.extract(ARTICLE, { url: 'https://news.example/a', siteRules: [] })).text).toContain('A paragraph of the article');
@@ -130,13 +76,6 @@ describe('Sandbox', () => {
     const ref = { id: 'l', url: 'http://localhost/' };
     expect(Buffer.byteLength(large)).toBeGreaterThan(200_000);
     expect(await sandbox.parseFeed(Buffer.from(large), 'l.xml', ref)).toEqual(await sandbox.parseFeed(large, 'l.xml', ref));
-  });
-
-  it('makes no recent-article entries when parsing a feed: a poll\'s old items cost nothing more', async () => {
-    sandbox = new Sandbox({ timeoutMs: 20_000, memoryMb: 256, threads: 1 });
-    const feed = await sandbox.parseFeed(Buffer.from(RSS), 'feed.xml', { id: 'wire', url: 'https://news.example/feed.xml' }, { html: false }, 'application/rss+xml');
-    expect(feed.items).toHaveLength(1);
-    expect(feed).not.toHaveProperty('recent');
   });
 
   it('abandons a task over the time budget, names page and budget, and replaces the thread', async () => {
