@@ -140,7 +140,7 @@ interface RoundResult {
   repeats: number;
   latencyMs: { p50: number; p95: number; p99: number };
   newswatchCpuSPer1000: number;
-  /** Of it, the main threads' (the limit of one process's throughput). */
+  /** Of it, the main threads' (set beside the total, it shows whether one thread or the machine's CPU is the limit). */
   mainThreadCpuSPer1000: number;
   redisCpuSPer1000: number;
   /** Redis commands per article by command (INFO commandstats): calls, and µs of Redis CPU. */

@@ -38,7 +38,7 @@ export type Command =
 export interface ProcessStats {
   /** CPU seconds, user + system, since the process started. */
   cpuS: number;
-  /** Of them, the main thread's (Linux /proc; 0 elsewhere): the thread that limits throughput. */
+  /** Of them, the main thread's (Linux /proc; 0 elsewhere): the thread every job runs on. */
   mainThreadCpuS: number;
   rssMB: number;
   peakRssMB: number;
