@@ -15,12 +15,14 @@
 // workers' concurrency, sandbox threads and address guard, no queues, no Redis) gives the
 // yardstick the queue overhead is a ratio of: a bare round beside each pipeline round, in a
 // process of its own that lives as long, the order alternating (bare first, then pipeline
-// first), each round on a generation of its own, its feeds rendered by the server before the
-// round is timed (page-fetch mode still renders each page when asked); the ratio is given as the median of the
+// first), each round on a generation of its own, its feeds rendered (and UTF-8 encoded) by the server before
+// the round is timed (page-fetch mode still renders each page when asked); the ratio is given as the median of the
 // warm pairs with its range, and as CPU (bare CPU per article / the pipeline's Newswatch CPU per
 // article), which the machine's load moves less. Latency is from the moment the feed server first served an item to its delivery at the
 // receiver, under the burst of every feed polled at once. CPU: the Newswatch processes'
-// user + system time and Redis's (INFO cpu), per 1,000 articles. Redis memory: used_memory
+// user + system time and Redis's (INFO cpu), per 1,000 articles; beside them each round prints
+// the cores used by Newswatch, its main thread, Redis and this process's own servers, which share
+// the machine's cores with Newswatch. Redis memory: used_memory
 // growth per article after the run, and after the keep windows (keys with a TTL dropped, as
 // their expiry would; completed jobs kept by age removed, as BullMQ's age trim would).
 //
@@ -147,6 +149,8 @@ interface RoundResult {
   redisCommands: Record<string, { calls: number; usec: number }>;
   peakRssMB: number;
   failed: Record<string, number>;
+  /** How busy each part was through the round, the benchmark's own servers included. */
+  busy: Busy;
 }
 
 /** One round: every feed polled once at the current generation, until every queue is drained. */
@@ -157,6 +161,8 @@ async function pipelineRound(label: string, children: NewswatchChild[], feedIds:
   const before = await stats(children);
   const rBefore = await redisFigures(redis);
   const cBefore = await commandStats(redis);
+  const elu0 = performance.eventLoopUtilization();
+  const benchCpu0 = process.cpuUsage();
   const t0 = Date.now();
   await queues.poll!.addBulk(feedIds.map((feedId) => ({ name: 'poll', data: { feedId }, opts: { jobId: `bench-${feedId}-${t0}` } })));
   if (!(await waitDrained(queues, 600_000, 50))) throw new Error(`${label}: queues not drained: ${JSON.stringify(await depths(queues))}`);
@@ -189,7 +195,14 @@ async function pipelineRound(label: string, children: NewswatchChild[], feedIds:
     redisCommands,
     peakRssMB: Math.max(...after.map((s) => s.peakRssMB)),
     failed,
+    busy: { ...busyBetween(before, after, rBefore, rAfter, elu0, t1 - t0), benchCores: cpuSecondsSince(benchCpu0) / ((t1 - t0) / 1000) },
   };
+}
+
+/** CPU seconds (user + system) this process has used since `from`. */
+function cpuSecondsSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
 }
 
 /** INFO commandstats: calls and µs per command (the bench's own INFO calls included, a few per round). */
@@ -284,6 +297,9 @@ async function mode(name: 'nofetch' | 'fetch', rules: { id: string; query: strin
     const r = await pipelineRound(label, children, feeds.map((f) => f.id), queues);
     rounds.push(r);
     log(`  ${label} pipeline: ${r.articles} articles in ${fmt(r.seconds)} s, ${fmt(r.articlesPerS)}/s, ${fmt(r.newswatchCpuSPer1000, 3)} ms CPU each, ${fmt(r.mainThreadCpuSPer1000, 3)} of it the main thread's (load ${loadAverage()})`);
+    const b = r.busy;
+    const mainCores = (r.mainThreadCpuSPer1000 * r.articlesPerS) / 1000;
+    log(`    busy: Newswatch event loop ${b.newswatchLoop === undefined ? 'n/a' : fmt(b.newswatchLoop * 100)} %; cores: Newswatch ${fmt(b.newswatchCores, 2)} (main thread ${fmt(mainCores, 2)}), Redis ${fmt(b.redisCores, 2)}, the benchmark's servers ${fmt(b.benchCores ?? NaN, 2)}`);
   };
   log(`[${name}] bare work and pipeline in ${PROCESSES} process(es): cold, then ${REPEAT} warm pair(s)`);
   await bareRound('cold');
@@ -381,6 +397,8 @@ interface Busy {
   newswatchCores: number;
   redisCores: number;
   inFlight?: number;
+  /** This process's (the feed server, receivers and SMTP sink share the machine with Newswatch). */
+  benchCores?: number;
 }
 
 /** Busy shares between two stats of the children (see EveryItemResult.deliverStageBusy). */

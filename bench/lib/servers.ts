@@ -36,11 +36,13 @@ export interface FeedServer {
  * answer waits that long, as from a server across the internet rather than on this machine.
  */
 export async function startFeedServer(news: News, options: { newPerPoll?: number; latencyMs?: number } = {}): Promise<FeedServer> {
-  // Rendered feeds by "feed/generation": the XML and the keys of its items.
-  const cache = new Map<string, { xml: string; keys: string[] }>();
+  // Rendered feeds by "feed/generation": the XML, encoded once (a string of 120 KB answered as is
+  // is measured and encoded again on each answer, on the cores Newswatch is measured on), and the
+  // keys of its items.
+  const cache = new Map<string, { xml: Buffer; keys: string[] }>();
   const render = (n: number, gen: number, first: number) => {
     const items = news.items(n, gen, first);
-    return { xml: news.rss(state.base, n, items, Date.now()), keys: items.map((it) => `${n}/${gen}/${it.index}`) };
+    return { xml: Buffer.from(news.rss(state.base, n, items, Date.now())), keys: items.map((it) => `${n}/${gen}/${it.index}`) };
   };
   const polls = new Map<number, number>();
   const state: FeedServer = {
