@@ -70,7 +70,7 @@ export const settingsFileSchema = z.strictObject({
       timeout: duration
         .prefault('10s')
         .describe(
-          'Longest one article page extraction or one feed parse may run in its worker thread; a page over it is matched on the feed text, a feed over it fails with class over-budget; default 10s.',
+          'Longest one article page extraction or one feed parse may run in its worker thread, in the thread\'s CPU time on Linux (a task waiting for a core is stopped only after 4 times this); a page over it is matched on the feed text, a feed over it fails with class over-budget; default 10s.',
         ),
       memory: size
         .prefault('512MB')
@@ -83,6 +83,15 @@ export const settingsFileSchema = z.strictObject({
         .max(64)
         .optional()
         .describe('Parsing threads per process; default: the number of CPU cores.'),
+      nice: z
+        .number()
+        .int()
+        .min(0)
+        .max(19)
+        .default(10)
+        .describe(
+          'How many steps (Unix nice values) below the worker the parsing threads run, on Linux: under load the main thread, which runs the queues, matching and deliveries, gets a core first; 0 runs them alike; default 10.',
+        ),
       maxDepth: z
         .number()
         .int()

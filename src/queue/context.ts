@@ -167,6 +167,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env, file: Sett
       memoryMb: Math.floor(file.parsing.memory / 1024 / 1024),
       threads: file.parsing.threads,
       maxDepth: file.parsing.maxDepth,
+      nice: file.parsing.nice,
     },
     hosts: {
       concurrency: file.hosts.concurrency,

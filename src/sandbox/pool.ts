@@ -1,7 +1,10 @@
 // A pool of worker threads (piscina) for CPU-heavy work on text from strangers: article page
 // extraction and feed parsing. Rules:
 // - Each task runs under a time budget counted from when it starts running (not while it waits
-//   for a thread): a task over it is abandoned and its thread terminated and replaced.
+//   for a thread): a task over it is abandoned and its thread terminated and replaced. On Linux
+//   the budget is the thread's CPU time, since the threads run at a lower priority than the main
+//   thread (`nice`) and may wait for a core on a busy machine; a task is stopped all the same
+//   after WALL_FACTOR times its budget in wall-clock time (thread-cpu.ts).
 // - Each thread's heap is capped (`resourceLimits`); a task that needs more kills only its
 //   thread, which is replaced.
 // - Either way the caller gets a FetchError of class "over-budget" naming the page or feed, the
@@ -15,7 +18,8 @@ import { Piscina } from 'piscina';
 import type { Extracted, SiteRule } from '../extract/index.js';
 import { FetchError } from '../feeds/fetch.js';
 import type { FeedRef, NormaliseOptions } from '../feeds/normalise.js';
-import type { ExtractTask, FeedTask, ParsedItems, StartedMessage, Task, TaskResult } from './tasks.js';
+import type { ExtractTask, FeedTask, ParsedItems, StartedMessage, Task, TaskResult, ThreadData } from './tasks.js';
+import { budgetCheck, threadCpuMs } from './thread-cpu.js';
 
 export type { ParsedItems } from './tasks.js';
 
@@ -30,6 +34,8 @@ export interface SandboxLimits {
   minThreads?: number;
   /** Page elements nested deeper are flattened before parsing; default 512. */
   maxDepth?: number;
+  /** Steps (Unix nice values) below the process's priority the threads run at, on Linux; default 0. */
+  nice?: number;
 }
 
 /** How a sandbox thread is started: the compiled task module, or the TypeScript one through tsx. */
@@ -54,7 +60,7 @@ export class Sandbox {
   private pool: Piscina | undefined;
   private nextId = 1;
   /** Starts the clock of a task that has begun running, by task id. */
-  private readonly started = new Map<number, () => void>();
+  private readonly started = new Map<number, (message: StartedMessage) => void>();
 
   constructor(readonly limits: SandboxLimits) {}
 
@@ -108,9 +114,10 @@ export class Sandbox {
       maxThreads: threads,
       idleTimeout: 30_000,
       resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      workerData: { nice: this.limits.nice ?? 0 } satisfies ThreadData,
     });
     pool.on('message', (message: Partial<StartedMessage>) => {
-      if (typeof message?.sandboxTaskStarted === 'number') this.started.get(message.sandboxTaskStarted)?.();
+      if (typeof message?.sandboxTaskStarted === 'number') this.started.get(message.sandboxTaskStarted)?.(message as StartedMessage);
     });
     // A thread that dies between tasks is replaced by piscina; there is no task to fail.
     pool.on('error', () => undefined);
@@ -122,8 +129,15 @@ export class Sandbox {
     const what = task.kind === 'extract' ? 'page extraction' : 'feed parsing';
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    this.started.set(task.id, () => {
-      timer = setTimeout(() => abort.abort(), this.limits.timeoutMs);
+    this.started.set(task.id, ({ threadId, cpuMs }) => {
+      const startedAt = Date.now();
+      const check = () => {
+        const now = threadCpuMs(threadId);
+        const next = budgetCheck(now === undefined || cpuMs === undefined ? undefined : now - cpuMs, Date.now() - startedAt, this.limits.timeoutMs);
+        if (next.stop) abort.abort();
+        else timer = setTimeout(check, next.recheckMs);
+      };
+      timer = setTimeout(check, this.limits.timeoutMs);
     });
     let result: TaskResult<T>;
     try {

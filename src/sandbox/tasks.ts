@@ -1,15 +1,17 @@
 // The work that runs inside a sandbox thread (see pool.ts): parsing text that strangers wrote.
 // Rules: each task says when it starts (the pool's clock for the time budget starts then, not
 // while the task waits in the queue), and every failure comes back as data — a FetchError's class
-// and message — because an Error loses its class and fields on the way between threads.
+// and message — because an Error loses its class and fields on the way between threads. A thread
+// lowers its own priority when it starts (`nice` in the pool's workerData; see thread-cpu.ts).
 
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { extractArticle, type ExtractOptions, type Extracted } from '../extract/index.js';
 import type { Article } from '../feeds/article.js';
 import { decodeBody, decodePieces } from '../feeds/charset.js';
 import { FetchError, type FetchErrorClass } from '../feeds/fetch.js';
 import { feedInfo, normaliseFeedItems, type FeedRef, type NormaliseOptions } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
+import { currentThreadId, lowerPriority, threadCpuMs } from './thread-cpu.js';
 
 export interface ExtractTask {
   kind: 'extract';
@@ -50,7 +52,19 @@ export type TaskResult<T> = { ok: true; value: T } | { ok: false; errorClass?: F
 /** The message a task posts to the pool when it starts running. */
 export interface StartedMessage {
   sandboxTaskStarted: number;
+  /** The thread's Linux id and its CPU time (ms) so far, for a budget in CPU time; absent elsewhere. */
+  threadId?: number;
+  cpuMs?: number;
 }
+
+/** What the pool gives each thread (piscina's workerData). */
+export interface ThreadData {
+  /** Steps below the process's priority the thread runs at. */
+  nice: number;
+}
+
+const threadId = currentThreadId();
+lowerPriority(threadId, (workerData as ThreadData | undefined)?.nice ?? 0);
 
 /** The transferred bytes as a Buffer, without copying them. */
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -72,7 +86,7 @@ async function perform(task: Task): Promise<Extracted | ParsedItems> {
 }
 
 export default async function run(task: Task): Promise<TaskResult<Extracted | ParsedItems>> {
-  parentPort?.postMessage({ sandboxTaskStarted: task.id } satisfies StartedMessage);
+  parentPort?.postMessage({ sandboxTaskStarted: task.id, threadId, cpuMs: threadCpuMs(threadId) } satisfies StartedMessage);
   try {
     return { ok: true, value: await perform(task) };
   } catch (err) {
