@@ -7,7 +7,6 @@
 //     concurrency, no queues and no Redis, the yardstick for the queue overhead.
 // It answers "stats" with its CPU time, RSS and the time its last job finished.
 
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance, PerformanceObserver, type EventLoopUtilization } from 'node:perf_hooks';
 import pino from 'pino';
@@ -23,6 +22,7 @@ import { RuleIndex } from '../../src/match/index.js';
 import { defaultSettings } from '../../src/queue/context.js';
 import { inParallel } from '../../src/queue/in-parallel.js';
 import { Sandbox } from '../../src/sandbox/pool.js';
+import { currentThreadId, threadCpuMs } from '../../src/sandbox/thread-cpu.js';
 import { articleCounts, type ArticleJobResult } from '../../workers/article.js';
 import { createPipeline, type Pipeline } from '../../workers/index.js';
 import type { PollResult } from '../../workers/poll.js';
@@ -109,23 +109,15 @@ function inFlightChange(queue: string, delta: number): void {
   q.now += delta;
 }
 
-/** This thread's user + system CPU seconds, from /proc/thread-self/stat (clock ticks of 10 ms); 0 where there is none. */
-function threadCpuS(): number {
-  try {
-    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
-    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
+/** The main thread's Linux id, for its CPU time in stats (undefined elsewhere: the figure is then 0). */
+const mainThreadId = currentThreadId();
 
 function stats(): ProcessStats {
   const cpu = process.cpuUsage();
   const mem = process.memoryUsage();
   return {
     cpuS: (cpu.user + cpu.system) / 1e6,
-    mainThreadCpuS: threadCpuS(),
+    mainThreadCpuS: (threadCpuMs(mainThreadId) ?? 0) / 1000,
     rssMB: mem.rss / 2 ** 20,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     heapMB: mem.heapUsed / 2 ** 20,
