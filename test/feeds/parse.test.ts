@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
 import { decodeBody } from '../../src/feeds/charset.js';
 import { FetchError } from '../../src/feeds/fetch.js';
@@ -41,6 +42,17 @@ describe('parseFeed', () => {
     ['JSON that is not a feed', '{"a":1}'],
   ])('rejects %s as not-a-feed', async (_name, text) => {
     await expect(parseFeed(text, 'src')).rejects.toSatisfy((e: unknown) => e instanceof FetchError && e.errorClass === 'not-a-feed');
+  });
+});
+
+describe('rss-parser under parseFeed', () => {
+  it('skips the plain-text snippets of item HTML, which nothing reads, and keeps the HTML itself', async () => {
+    const xml = '<rss version="2.0"><channel><title>t</title><item><title>a</title><description>&lt;p&gt;Kyiv &amp;amp; Kharkiv&lt;/p&gt;</description></item></channel></rss>';
+    const [item] = (await new Parser().parseString(xml)).items;
+    expect(item?.content).toBe('<p>Kyiv &amp; Kharkiv</p>');
+    expect(item?.contentSnippet).toBe('');
+    const parsed = await parseFeed(xml, 'test');
+    expect(parsed.items[0]?.summary).toBe('<p>Kyiv &amp; Kharkiv</p>');
   });
 });
 
