@@ -36,12 +36,18 @@ export function simpleHtmlText(html: string): string | undefined {
   if (html.includes('\0')) return undefined;
   const parts: string[] = [];
   const open: string[] = [];
+  // A space between blocks is written only before the text that follows it: a run of them is
+  // one space, and none leads or trails, so that oneLine mostly has nothing left to replace or
+  // trim and returns the joined text itself rather than two more copies of it.
+  let space = false;
   let i = 0;
   while (i < html.length) {
     const lt = html.indexOf('<', i);
     const textEnd = lt === -1 ? html.length : lt;
     if (textEnd > i) {
       const text = html.slice(i, textEnd);
+      if (space && parts.length > 0) parts.push(' ');
+      space = false;
       parts.push(text.includes('&') ? decodeHTML(text) : text);
     }
     if (lt === -1) break;
@@ -50,8 +56,8 @@ export function simpleHtmlText(html: string): string | undefined {
     if (!tag) return undefined;
     const [whole, slash, rawName, attributes, selfClosing] = tag;
     const name = rawName!.toLowerCase();
-    const space = BLOCKS.has(name) ? ' ' : INLINE.has(name) ? '' : VOIDS.get(name);
-    if (space === undefined) return undefined;
+    const gap = BLOCKS.has(name) ? ' ' : INLINE.has(name) ? '' : VOIDS.get(name);
+    if (gap === undefined) return undefined;
     if (slash) {
       if (attributes || selfClosing || open.pop() !== name) return undefined;
     } else {
@@ -61,7 +67,7 @@ export function simpleHtmlText(html: string): string | undefined {
         open.push(name);
       }
     }
-    parts.push(space);
+    if (gap === ' ') space = true;
     i = lt + whole!.length;
   }
   return oneLine(parts.join(''));
