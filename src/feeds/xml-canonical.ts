@@ -74,7 +74,7 @@ type Kind = 'html' | 'text' | 'xhtml' | 'base64';
 
 interface Frame {
   name: string;
-  namespaces: Map<string, string>;
+  namespaces: ReadonlyMap<string, string>;
 }
 
 interface Capture {
@@ -95,6 +95,8 @@ interface Capture {
   open: (string | undefined)[];
 }
 
+const NO_NAMESPACES: ReadonlyMap<string, string> = new Map();
+
 /** `text`: the XML, or its pieces in order (read as one text). */
 export function canonicalFeedXml(text: string | readonly string[]): CanonicalXml {
   const parser = sax.parser(true, { xmlns: false, position: true });
@@ -104,7 +106,7 @@ export function canonicalFeedXml(text: string | readonly string[]): CanonicalXml
   let rootAttrs: Record<string, string> = {};
   let capture: Capture | undefined;
 
-  const resolve = (qname: string, namespaces: Map<string, string>, isAttribute: boolean) => {
+  const resolve = (qname: string, namespaces: ReadonlyMap<string, string>, isAttribute: boolean) => {
     const colon = qname.indexOf(':');
     const prefix = colon > 0 ? qname.slice(0, colon) : '';
     const local = colon > 0 ? qname.slice(colon + 1) : qname;
@@ -124,11 +126,14 @@ export function canonicalFeedXml(text: string | readonly string[]): CanonicalXml
   parser.onopentag = (tag) => {
     const { attributes } = tag as sax.Tag;
     const parent = stack[stack.length - 1];
-    const namespaces = new Map(parent?.namespaces);
-    for (const [key, value] of Object.entries(attributes)) {
-      if (key === 'xmlns') namespaces.set('', value);
-      else if (key.startsWith('xmlns:')) namespaces.set(key.slice(6), value);
+    // An element that declares no namespace shares its parent's map (never changed once made).
+    let declared: Map<string, string> | undefined;
+    for (const key in attributes) {
+      if (key !== 'xmlns' && !key.startsWith('xmlns:')) continue;
+      declared ??= new Map(parent?.namespaces);
+      declared.set(key === 'xmlns' ? '' : key.slice(6), attributes[key]!);
     }
+    const namespaces = declared ?? parent?.namespaces ?? NO_NAMESPACES;
     const element = resolve(tag.name, namespaces, false);
     if (!root) root = rootOf(element.name, element.uri);
     stack.push({ name: element.name, namespaces });
@@ -284,7 +289,7 @@ function textKind(name: string, uri: string | undefined, attrs: Record<string, s
   return undefined;
 }
 
-function captureOpen(capture: Capture, depth: number, element: { name: string; local: string; uri: string | undefined }, attributes: Record<string, string>, namespaces: Map<string, string>): void {
+function captureOpen(capture: Capture, depth: number, element: { name: string; local: string; uri: string | undefined }, attributes: Record<string, string>, namespaces: ReadonlyMap<string, string>): void {
   if (!capture.sawElement) {
     // Inline markup in what was taken as text: text read so far is text, escape it as such. In an
     // HTML construct (typepad's <div> around escaped HTML) the text is HTML source and stays.
@@ -314,7 +319,7 @@ function captureClose(capture: Capture, depth: number): void {
   if (depth === capture.depth + 1 && capture.wrapper && capture.topElements === 1) capture.wrapper.end = capture.parts.length;
 }
 
-function htmlAttributeName(key: string, namespaces: Map<string, string>): string {
+function htmlAttributeName(key: string, namespaces: ReadonlyMap<string, string>): string {
   const colon = key.indexOf(':');
   if (colon < 0) return key;
   return namespaces.get(key.slice(0, colon)) === XHTML ? key.slice(colon + 1) : key;
