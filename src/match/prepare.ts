@@ -26,12 +26,16 @@ const PREFIX_SCANS = 40;
 /** Positions between fields, so that phrases and NEAR never span two fields. */
 const FIELD_GAP = 1_000_000;
 
-/** A distinct normalised word of the article and where it occurs. */
-export class NormInfo {
+/**
+ * A distinct normalised word of the article and where it occurs. It is also the StemInfo of a
+ * stem no other word of the article has (most stems): a stem map needs no object of its own for it.
+ */
+export class NormInfo implements StemInfo {
   /** Its tokens after `first`, chained through Words.tokNext (an array only when asked for). */
   last: number;
   count = 1;
   private list: number[] | undefined;
+  private alone: readonly NormInfo[] | undefined;
 
   constructor(
     private readonly words: Words,
@@ -55,12 +59,17 @@ export class NormInfo {
     }
     return this.list;
   }
+
+  /** As the StemInfo of its stem: itself. */
+  get norms(): readonly NormInfo[] {
+    return (this.alone ??= [this]);
+  }
 }
 
 /** The distinct words of the article sharing a stem. */
 export interface StemInfo {
   /** In order of first occurrence. */
-  norms: NormInfo[];
+  readonly norms: readonly NormInfo[];
   /** Bit set of the fields they occur in. */
   fields: number;
 }
@@ -252,11 +261,17 @@ class Words {
   tokEndPos: Int32Array;
   /** Per token, the next token of the same normalised word, or -1. */
   tokNext: Int32Array;
-  /** wordIds of the distinct norms and stems, in the generation `idGeneration`. */
-  normIdList: number[] = [];
-  stemIdList: number[] = [];
-  /** Prefix ids of the distinct norms long enough to have one (repeats possible). */
-  prefixIdList: number[] = [];
+  /**
+   * wordIds of the distinct norms and stems, in the generation `idGeneration`, and the prefix ids
+   * of the distinct norms long enough to have one (repeats possible): the first normIdCount (…)
+   * entries, in the token buffer (a word is at least one token, so they fit).
+   */
+  normIds: Int32Array;
+  stemIds: Int32Array;
+  prefixIds: Int32Array;
+  normIdCount = 0;
+  stemIdCount = 0;
+  prefixIdCount = 0;
   idGeneration = wordIds.generation;
   looseText = '';
   private readonly stamp = ++lastStamp;
@@ -267,7 +282,7 @@ class Words {
   constructor(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer) {
     this.tokField = new Uint8Array(0);
     this.tokStart = this.tokEnd = new Uint32Array(0);
-    this.tokPos = this.tokEndPos = this.tokNext = new Int32Array(0);
+    this.tokPos = this.tokEndPos = this.tokNext = this.normIds = this.stemIds = this.prefixIds = new Int32Array(0);
     this.allocate(Math.max(16, (texts[0]!.length + texts[1]!.length + texts[2]!.length) >> 2));
     this.tokenize(texts, stemLanguage, stemmer);
   }
@@ -286,10 +301,10 @@ class Words {
       const map = new Map<string, StemInfo>();
       for (const info of this.infos) {
         const s = map.get(info.stem);
-        if (s === undefined) {
-          map.set(info.stem, { norms: [info], fields: info.fields });
-        } else {
-          s.norms.push(info);
+        if (s === undefined) map.set(info.stem, info);
+        else if (s instanceof NormInfo) map.set(info.stem, { norms: [s, info], fields: s.fields | info.fields });
+        else {
+          (s.norms as NormInfo[]).push(info);
           s.fields |= info.fields;
         }
       }
@@ -303,7 +318,7 @@ class Words {
    * buffer, because each typed array of its own costs an allocation outside the heap.
    */
   private allocate(cap: number): void {
-    const buffer = new ArrayBuffer(cap * 21);
+    const buffer = new ArrayBuffer(cap * 33);
     const view = <T extends Uint8Array | Uint32Array | Int32Array>(make: new (b: ArrayBuffer, at: number, n: number) => T, at: number, old: T): T => {
       const a = new make(buffer, at, cap);
       a.set(old.subarray(0, this.count));
@@ -314,7 +329,10 @@ class Words {
     this.tokPos = view(Int32Array, cap * 8, this.tokPos);
     this.tokEndPos = view(Int32Array, cap * 12, this.tokEndPos);
     this.tokNext = view(Int32Array, cap * 16, this.tokNext);
-    this.tokField = view(Uint8Array, cap * 20, this.tokField);
+    this.normIds = view(Int32Array, cap * 20, this.normIds);
+    this.stemIds = view(Int32Array, cap * 24, this.stemIds);
+    this.prefixIds = view(Int32Array, cap * 28, this.prefixIds);
+    this.tokField = view(Uint8Array, cap * 32, this.tokField);
   }
 
   /** Adds a token of the form `formId`. */
@@ -348,12 +366,12 @@ class Words {
     cache.formLocal[formId] = this.infos.length;
     const info = new NormInfo(this, form.norm, form.stem, t, field);
     this.infos.push(info);
-    this.normIdList.push(form.normId);
-    if (form.prefixId >= 0) this.prefixIdList.push(form.prefixId);
+    this.normIds[this.normIdCount++] = form.normId;
+    if (form.prefixId >= 0) this.prefixIds[this.prefixIdCount++] = form.prefixId;
     const stem = cache.formStem[formId]!;
     if (cache.stemStamp[stem] !== this.stamp) {
       cache.stemStamp[stem] = this.stamp;
-      this.stemIdList.push(form.stemId);
+      this.stemIds[this.stemIdCount++] = form.stemId;
     }
   }
 
@@ -507,15 +525,19 @@ export class PreparedArticle {
    * wordIds of the article's distinct norms, stems and prefixes, for the rule index. Asked for
    * again when the ids have moved to a new generation since the article was prepared.
    */
-  wordIdLists(): { norms: readonly number[]; stems: readonly number[]; prefixes: readonly number[] } {
+  wordIdLists(): { norms: ArrayLike<number>; stems: ArrayLike<number>; prefixes: ArrayLike<number> } {
     const w = this.words;
     if (w.idGeneration !== wordIds.generation) {
       w.idGeneration = wordIds.generation;
-      w.normIdList = w.infos.map((n) => wordIds.norm(n.norm));
-      w.stemIdList = [...w.stems.keys()].map((s) => wordIds.stem(this.stemLanguage, s));
-      w.prefixIdList = w.infos.map((n) => prefixIdOf(n.norm)).filter((id) => id >= 0);
+      const norms = w.infos.map((n) => wordIds.norm(n.norm));
+      const stems = [...w.stems.keys()].map((s) => wordIds.stem(this.stemLanguage, s));
+      const prefixes = w.infos.map((n) => prefixIdOf(n.norm)).filter((id) => id >= 0);
+      w.normIds.set(norms);
+      w.stemIds.set(stems);
+      w.prefixIds.set(prefixes);
+      [w.normIdCount, w.stemIdCount, w.prefixIdCount] = [norms.length, stems.length, prefixes.length];
     }
-    return { norms: w.normIdList, stems: w.stemIdList, prefixes: w.prefixIdList };
+    return { norms: w.normIds.subarray(0, w.normIdCount), stems: w.stemIds.subarray(0, w.stemIdCount), prefixes: w.prefixIds.subarray(0, w.prefixIdCount) };
   }
 
   /** Fields (bit set) in which some word starts with `prefix`; 0 when none. */

@@ -357,7 +357,7 @@ export class RuleIndex {
   }
 
   /** Holds the key (+1; 0 = none) that `keyOf` gives each of the ids. */
-  private holdAll(keyOf: Int32Array, ids: readonly number[], epoch: number): void {
+  private holdAll(keyOf: Int32Array, ids: ArrayLike<number>, epoch: number): void {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const key = id < keyOf.length ? keyOf[id]! : 0;
