@@ -21,8 +21,6 @@ export function replayable(events: readonly XmlEvent[]): boolean {
   return events.every((e) => !('open' in e) || !OWN_KEYS.has(e.open));
 }
 
-const isEmpty = (thing: unknown) => typeof thing === 'object' && thing !== null && Object.keys(thing).length === 0;
-
 function assignOrPush(obj: XmlObject, key: string, value: unknown): void {
   if (!(key in obj)) obj[key] = [value];
   else {
@@ -34,37 +32,43 @@ function assignOrPush(obj: XmlObject, key: string, value: unknown): void {
 /** The object xml2js's parseString gives for the XML these events describe; null without a root. */
 export function replay(events: readonly XmlEvent[]): XmlObject | null {
   const stack: XmlObject[] = [];
+  // Beside each open element, its name and how many keys it has besides "_" (its attributes and
+  // the names of its children), so that closing it needs no key of its own and no Object.keys.
+  const names: string[] = [];
+  const others: number[] = [];
   for (const event of events) {
     if ('open' in event) {
       const obj: XmlObject = Object.create(null);
       obj._ = '';
+      let keys = 0;
       for (const key of Object.keys(event.attrs)) {
-        if (!('$' in obj)) obj.$ = Object.create(null);
+        if (keys === 0) {
+          obj.$ = Object.create(null);
+          keys = 1;
+        }
         (obj.$ as XmlObject)[key] = event.attrs[key];
       }
-      obj['#name'] = event.open;
       stack.push(obj);
+      names.push(event.open);
+      others.push(keys);
     } else if ('text' in event) {
       const top = stack[stack.length - 1];
       if (!top) continue;
       top._ += event.text;
     } else {
-      let obj: unknown = stack.pop();
-      if (obj === undefined) continue;
-      const node = obj as XmlObject;
-      const name = node['#name'] as string;
-      delete node['#name'];
-      let emptyStr: string | undefined;
-      if (/^\s*$/.test(node._ as string)) {
-        emptyStr = node._ as string;
-        delete node._;
-      } else if (Object.keys(node).length === 1 && '_' in node) {
-        obj = node._;
-      }
-      if (isEmpty(obj)) obj = emptyStr;
+      const node = stack.pop();
+      if (node === undefined) continue;
+      const name = names.pop()!;
+      const keys = others.pop()!;
+      const text = node._ as string;
+      // White space alone is dropped; an element with text only (or nothing) is its text.
+      if (/^\s*$/.test(text)) delete node._;
+      const obj: unknown = keys === 0 ? text : node;
       const parent = stack[stack.length - 1];
-      if (parent) assignOrPush(parent, name, obj);
-      else {
+      if (parent) {
+        if (!(name in parent)) others[others.length - 1]!++;
+        assignOrPush(parent, name, obj);
+      } else {
         const root: XmlObject = Object.create(null);
         root[name] = obj;
         return root;
