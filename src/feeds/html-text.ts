@@ -31,6 +31,12 @@ const VOIDS = new Map([['br', ' '], ['hr', ' '], ['img', ''], ['wbr', '']]);
 // A start or end tag as the HTML tokenizer reads it, attributes quoted or plainly unquoted.
 const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9]*)((?:[\t\n\f\r ]+[^\t\n\f\r "'>/=<]+(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r "'=<>`/]+))?)*)[\t\n\f\r ]*(\/?)>/y;
 
+const SLASH = 0x2f;
+/** What may follow a tag's name when it has no attributes. */
+const BARE_END = /^[\t\n\f\r ]*\/?>$/;
+/** ASCII letters and digits, as TAG reads a name. */
+const isNameCode = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
 /** The text of `html` on one line, white space folded; undefined when it is not simple HTML. */
 export function simpleHtmlText(html: string): string | undefined {
   if (html.includes('\0')) return undefined;
@@ -52,10 +58,18 @@ export function simpleHtmlText(html: string): string | undefined {
     }
     if (lt === -1) break;
     TAG.lastIndex = lt;
-    const tag = TAG.exec(html);
-    if (!tag) return undefined;
-    const [whole, slash, rawName, attributes, selfClosing] = tag;
-    const name = rawName!.toLowerCase();
+    if (!TAG.test(html)) return undefined;
+    // The tag's parts read off where they stand (no match array per tag): "/" after "<", the
+    // name's letters and digits, attributes when more than white space and "/" precede ">", and
+    // "/" right before ">" (an unquoted attribute value never ends in one).
+    const end = TAG.lastIndex;
+    const slash = html.charCodeAt(lt + 1) === SLASH;
+    const nameStart = slash ? lt + 2 : lt + 1;
+    let nameEnd = nameStart + 1;
+    while (nameEnd < end && isNameCode(html.charCodeAt(nameEnd))) nameEnd++;
+    const selfClosing = html.charCodeAt(end - 2) === SLASH && end - 2 >= nameEnd;
+    const attributes = !BARE_END.test(html.slice(nameEnd, end));
+    const name = html.slice(nameStart, nameEnd).toLowerCase();
     const gap = BLOCKS.has(name) ? ' ' : INLINE.has(name) ? '' : VOIDS.get(name);
     if (gap === undefined) return undefined;
     if (slash) {
@@ -68,7 +82,7 @@ export function simpleHtmlText(html: string): string | undefined {
       }
     }
     if (gap === ' ') space = true;
-    i = lt + whole!.length;
+    i = end;
   }
   return oneLine(parts.join(''));
 }
