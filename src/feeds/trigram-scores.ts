@@ -97,10 +97,63 @@ for (const [script, models] of Object.entries(data)) {
   indexes.set(script, { languages, trigrams: trigramTable([...ids.keys()]), ranks: Int32Array.from(lists.flat()), starts, counts: new Int32Array(lists.length) });
 }
 
+/**
+ * Units of a cleaned text at most: lower case can lengthen a text ("İ" is two units in lower
+ * case), to twice its length at worst, and the cleaned text is padded with a space each side.
+ */
+const MAX_CLEANED = 2 * MAX_LENGTH + 2;
 /** The text's trigrams no table has, as numbers (a·2^32 + b·2^16 + c), to count the distinct ones. */
-const unknown = new Float64Array(MAX_LENGTH + 2);
+const unknown = new Float64Array(MAX_CLEANED);
 /** The numbers of the distinct trigrams some table has, in the order first met (reused, as `unknown`). */
-const found = new Int32Array(MAX_LENGTH + 2);
+const found = new Int32Array(MAX_CLEANED);
+/** The text being scored as trigram-utils cleans it, as units (reused; see cleanInto). */
+const cleaned = new Int32Array(MAX_CLEANED);
+const SPACE = 0x20;
+/** Per unit: SPACE for ASCII punctuation, digits and white space, else its lower case when that is one unit of its own, COMPLEX otherwise; UNSEEN until asked. */
+const cleanUnits = new Int32Array(0x10000).fill(-1);
+const UNSEEN = -1;
+const COMPLEX = -2;
+
+function cleanUnitOf(unit: number): number {
+  const char = String.fromCharCode(unit);
+  if ((unit >= 0x21 && unit <= 0x40) || /\s/.test(char)) return SPACE;
+  // Surrogates lower in pairs, and a capital sigma by what follows it: neither on its own.
+  if ((unit >= 0xd800 && unit <= 0xdfff) || unit === 0x3a3) return COMPLEX;
+  const lower = char.toLowerCase();
+  return lower.length === 1 ? lower.charCodeAt(0) : COMPLEX;
+}
+
+/**
+ * Writes into `cleaned` the text as trigram-utils cleans it, ` ${text.replace(/[\u0021-\u0040\s]+/g,
+ * ' ').trim().toLowerCase()} ` (each run of ASCII punctuation, digits and white space one space),
+ * and returns its length. Unit by unit, without building the string, unless some unit does not
+ * lower on its own; then as written.
+ */
+function cleanInto(text: string): number {
+  let n = 0;
+  cleaned[n++] = SPACE;
+  let spaceDue = false;
+  for (let k = 0; k < text.length; k++) {
+    const code = text.charCodeAt(k);
+    let unit = cleanUnits[code]!;
+    if (unit === UNSEEN) unit = cleanUnits[code] = cleanUnitOf(code);
+    if (unit === COMPLEX) return cleanWhole(text);
+    if (unit === SPACE) spaceDue = n > 1;
+    else {
+      if (spaceDue) cleaned[n++] = SPACE;
+      spaceDue = false;
+      cleaned[n++] = unit;
+    }
+  }
+  cleaned[n++] = SPACE;
+  return n;
+}
+
+function cleanWhole(text: string): number {
+  const clean = ` ${text.replace(/[\u0021-\u0040\s]+/g, ' ').trim().toLowerCase()} `;
+  for (let k = 0; k < clean.length; k++) cleaned[k] = clean.charCodeAt(k);
+  return clean.length;
+}
 
 const scripts = Object.entries(expressions);
 
@@ -171,16 +224,14 @@ function unitCounts(text: string): number[] {
  * space folded, lower case, padded); those no table has only count towards the distinct ones.
  */
 function distancesTo(index: ScriptIndex, text: string): LanguageScore[] {
-  // trigram-utils replaces runs of ASCII punctuation and digits by a space, then folds white
-  // space: that is each run of both folded at once.
-  const clean = ` ${text.replace(/[\u0021-\u0040\s]+/g, ' ').trim().toLowerCase()} `;
+  const length = cleanInto(text);
   const { trigrams, ranks, starts, counts } = index;
   let founds = 0;
   let unknowns = 0;
-  let a = clean.charCodeAt(0);
-  let b = clean.charCodeAt(1);
-  for (let i = 2; i < clean.length; i++) {
-    const c = clean.charCodeAt(i);
+  let a = cleaned[0]!;
+  let b = cleaned[1]!;
+  for (let i = 2; i < length; i++) {
+    const c = cleaned[i]!;
     const id = find(trigrams, a, b, c);
     if (id === -1) unknown[unknowns++] = a * 0x100000000 + b * 0x10000 + c;
     else if (counts[id]!++ === 0) found[founds++] = id;

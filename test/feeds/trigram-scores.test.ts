@@ -37,7 +37,7 @@ describe('languageScores', () => {
     const piece = fc.oneof(
       { weight: 8, arbitrary: fc.constantFrom(...words) },
       { weight: 2, arbitrary: fc.constantFrom(' ', '  ', '\n', '\t', '\u00a0', '\u2003', '\ufeff', '. ', ', ', '!', '?', '«', '»', '—', '(', ')', '"') },
-      { weight: 1, arbitrary: fc.constantFrom('2026', '12:30', '€5', '😀', '𠀋', '\ud83d', '\udc00', 'İ', 'ß', 'ǅ') },
+      { weight: 1, arbitrary: fc.constantFrom('2026', '12:30', '€5', '😀', '𠀋', '\ud83d', '\udc00', 'İ', 'ß', 'ǅ', 'ΟΔΟΣ', 'ΣΟΦΙΑ', '𐐀𐐁') },
     );
     const text = fc.oneof(fc.array(piece, { maxLength: 400 }).map((p) => p.join('')), fc.string({ unit: 'binary', maxLength: 300 }));
     fc.assert(
