@@ -71,8 +71,7 @@ export class RecentArticles {
     if (articles.length === 0) return;
     const pairs: string[] = [];
     for (const article of articles) {
-      const input = matchInputOf({ ...article, content: boundText(article.content, RECENT_CONTENT_CHARS) }, feedTags);
-      const kept: RecentArticle = { ...input, keptAt: now };
+      const kept: RecentArticle = { ...matchInputOf(article, feedTags), content: boundText(article.content, RECENT_CONTENT_CHARS), keptAt: now };
       pairs.push(createHash('sha256').update(`${article.feed}\u0000${article.id}`).digest('base64url').slice(0, 22), JSON.stringify(kept));
     }
     await this.redis.nwAddRecent(this.keys.recentOrder(), this.keys.recentArticles(), now, this.limits.keepMs, this.limits.maxArticles, ...pairs);
