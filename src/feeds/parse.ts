@@ -175,7 +175,7 @@ export async function parseFeed(text: string | readonly string[], source: string
     try {
       canonical = canonicalFeedXml(repairXml(whole));
     } catch {
-      throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${explain(strictError, whole)}`);
+      throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${explain(located(trimmed, strictError), whole)}`);
     }
   }
   let feed: Parser.Output<RssItem> & FeedFields;
@@ -195,6 +195,16 @@ export async function parseFeed(text: string | readonly string[], source: string
     language: feed.language ?? feed.dcLanguage ?? feed.attrs?.['xml:lang'],
     items: (feed.items ?? []).map((item) => rawItem(item, feedBase, atom)),
   };
+}
+
+/** The error of reading the XML again with sax counting lines and columns, so that it says where. */
+function located(text: readonly string[], unlocated: unknown): unknown {
+  try {
+    canonicalFeedXml(text, { position: true });
+  } catch (err) {
+    return err;
+  }
+  return unlocated;
 }
 
 /** The pieces of a text without the white space (byte order marks included) it starts with. */

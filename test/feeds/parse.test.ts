@@ -93,6 +93,12 @@ describe('parseFeed on broken input', () => {
     expect(feed.items[0]?.title).toBe('Next');
   });
 
+  it('says where a feed that cannot be repaired stops being XML (sax counts lines from 0)', async () => {
+    await expect(parseFeed('<rss><channel><title>t</title>\n<item><title>a</titl></item></channel></rss>', 'x.xml')).rejects.toThrow(
+      'x.xml: not a readable RSS/Atom feed: Unexpected close tag Line: 1 Column: 21',
+    );
+  });
+
   it('explains an <rss> without a <channel>', async () => {
     await expect(parseFeed('<rss version="2.0"></rss>', 'bare')).rejects.toThrow('bare: not a readable RSS/Atom feed: an <rss> document without a <channel>');
   });
