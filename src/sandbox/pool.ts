@@ -50,14 +50,11 @@ function threadOptions(): { filename: string; execArgv?: string[] } {
 
 /**
  * Young generation of each thread, in MB. With V8's default (48 MB: two 16 MB semi-spaces) a
- * parsing thread's heap stood at 53-82 MB for about 23 MB of live objects, 51-52 MB with 16 MB
- * (12 MB cost 15 % more CPU). Since parsing allocates less, a feed in progress is a larger share
- * of what a 16 MB young generation holds at each scavenge, and is copied and promoted with it:
- * 32 MB parsed the benchmark's feeds at 0.177 ms of CPU per item against 0.201 (median of six
- * alternating rounds; 64 MB: 0.186). The old generation keeps the `memory` cap, so a task that
- * needs more is stopped as before.
+ * parsing thread's heap stood at 53-82 MB for about 23 MB of live objects, 51-52 MB with 16 MB;
+ * parsing took no measurably longer (12 MB cost 15 % more CPU). The old generation keeps the
+ * `memory` cap, so a task that needs more is stopped as before.
  */
-const YOUNG_GENERATION_MB = 32;
+const YOUNG_GENERATION_MB = 16;
 
 export class Sandbox {
   private pool: Piscina | undefined;
