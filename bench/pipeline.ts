@@ -62,6 +62,8 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(import.meta.dirname, 'results') },
     // Writes a V8 CPU profile of each Newswatch process (pipeline and bare) into <out>/profiles.
     'cpu-prof': { type: 'boolean', default: false },
+    // Flags for the Newswatch processes' node, space-separated: --node-args="--trace-gc --max-semi-space-size=32".
+    'node-args': { type: 'string', default: '' },
     // Warm rounds per mode, each beside a bare round: the ratio's spread shows how far to trust it.
     repeat: { type: 'string', default: '3' },
     baseline: { type: 'string' },
@@ -102,7 +104,7 @@ const outDir = args.out;
 mkdirSync(outDir, { recursive: true });
 const stderrLog = join(outDir, 'pipeline-newswatch.log');
 let prefixCount = 0;
-const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles')}`] : [];
+const nodeArgs = [...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles')}`] : []), ...args['node-args'].split(' ').filter(Boolean)];
 
 const settingsYaml = {
   // Every bench feed and page is on 127.0.0.1; in production they are spread over many hosts, so
@@ -376,6 +378,12 @@ interface EveryItemResult {
   redisCpuMsPerItem: number;
   deliverStagePerS?: number;
   deliverStageCount?: number;
+  /**
+   * Stories the pass's items (first) and the deliver stage's (second) made: one alert each, so
+   * fewer deliveries than stories would be alerts lost, fewer stories than items items that
+   * story dedup took for another's copy.
+   */
+  stories?: [number, number];
   deliverStageCpuMsPerItem?: number;
   deliverStageRedisCpuMsPerItem?: number;
   /**
@@ -461,6 +469,8 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
   const cmd1 = await commandStats(redis);
   result.redisCommands = commandsPer(cmd0, cmd1, items);
 
+  const storiesFirst = (await memoryByFamily(redis, prefix)).story?.keys ?? 0;
+
   // The deliver stage alone: a full queue released at once (another generation, new stories).
   server.prepare(feedNumbers, gen + 1);
   server.generation = gen + 1;
@@ -478,6 +488,7 @@ async function everyItem(channel: 'email' | 'webhook', gen: number, checkout?: s
   const d1 = Math.max(...s1.map((s) => s.lastFinished));
   result.deliverStagePerS = receiver.count / ((d1 - d0) / 1000);
   result.deliverStageCount = receiver.count;
+  result.stories = [storiesFirst, ((await memoryByFamily(redis, prefix)).story?.keys ?? 0) - storiesFirst];
   result.deliverStageCpuMsPerItem = ((sum(s1.map((s) => s.cpuS)) - sum(s0.map((s) => s.cpuS))) / receiver.count) * 1000;
   const r1 = await redisFigures(redis);
   result.deliverStageRedisCpuMsPerItem = ((r1.cpuS - r0.cpuS) / receiver.count) * 1000;
@@ -580,6 +591,7 @@ try {
   }
   for (const e of every) {
     let line = `every item by ${e.channel}${e.code === 'baseline' ? ' (baseline)' : ''}: ${e.delivered}/${e.items} in ${fmt(e.seconds)} s = ${fmt(e.perS)}/s end to end over ${e.connections} connection(s), ${fmt(e.cpuMsPerItem)} ms Newswatch + ${fmt(e.redisCpuMsPerItem)} ms Redis CPU per item (load ${e.load})`;
+    if (e.stories) line += `\n  stories: ${e.stories[0]} from the pass's ${e.items} items, ${e.stories[1]} from the deliver stage's (one alert each)`;
     if (e.deliverStagePerS !== undefined) line += `\n  deliver stage alone: ${e.deliverStageCount} in a burst at ${fmt(e.deliverStagePerS)}/s, ${fmt(e.deliverStageCpuMsPerItem)} ms Newswatch + ${fmt(e.deliverStageRedisCpuMsPerItem)} ms Redis CPU each (cpu-bound ${fmt(1000 / e.deliverStageCpuMsPerItem!)}/s per core)`;
     if (e.deliverStageBusy) line += busyLine('deliver stage', e.deliverStageBusy);
     if (e.busy) line += busyLine('end to end', e.busy);
