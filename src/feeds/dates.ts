@@ -35,14 +35,18 @@ function parseIso(text: string): number | undefined {
 
 const MONTH = /(?:^|[^a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)/i;
 
+// Replacers of parseRfc822, made once: see the loop at the end of parse.ts's parseFeed.
+const zoneOffset = (name: string) => ZONES[name.toUpperCase()] ?? (name.length === 1 ? '+0000' : name);
+const fourDigitYear = (_m: string, head: string, yy: string) => `${head}${Number(yy) < 70 ? 20 : 19}${yy}`;
+
 function parseRfc822(text: string): number | undefined {
   // V8's lenient parser reads almost anything; insist on a month name and a day first.
   if (!MONTH.test(text) || !/\d/.test(text)) return undefined;
   // Named zones V8 does not read become offsets; a missing zone means UTC.
-  let t = text.replace(/\b([A-Z]{1,5})$/i, (name: string) => ZONES[name.toUpperCase()] ?? (name.length === 1 ? '+0000' : name));
+  let t = text.replace(/\b([A-Z]{1,5})$/i, zoneOffset);
   if (!HAS_ZONE.test(t) || /\b(?:AM|PM)$/i.test(t)) t = `${t} +0000`;
   // Two-digit years: "4 Nov 26" is 2026, "4 Nov 98" is 1998.
-  t = t.replace(/^((?:[A-Za-z]+,?\s*)?\d{1,2}[\s-]+[A-Za-z]+\.?[\s-]+)(\d{2})(?=\s)/, (_m, head: string, yy: string) => `${head}${Number(yy) < 70 ? 20 : 19}${yy}`);
+  t = t.replace(/^((?:[A-Za-z]+,?\s*)?\d{1,2}[\s-]+[A-Za-z]+\.?[\s-]+)(\d{2})(?=\s)/, fourDigitYear);
   if (!/\b\d{4}\b/.test(t)) return undefined;
   const ms = Date.parse(t);
   return Number.isNaN(ms) ? undefined : ms;

@@ -188,12 +188,16 @@ export async function parseFeed(text: string | readonly string[], source: string
   }
   const feedBase = feed.attrs?.['xml:base'];
   const atom = canonical.root === 'atom';
+  // A loop, not map with a closure made per feed: optimized, that closure held rawItem inlined
+  // and was compiled anew whenever a full collection had taken the last one (see xml-canonical.ts).
+  const items: RawItem[] = [];
+  for (const item of feed.items ?? []) items.push(rawItem(item, feedBase, atom));
   return {
     title: text_(feed.title),
     link: feed.link,
     base: feedBase,
     language: feed.language ?? feed.dcLanguage ?? feed.attrs?.['xml:lang'],
-    items: (feed.items ?? []).map((item) => rawItem(item, feedBase, atom)),
+    items,
   };
 }
 
