@@ -11,6 +11,7 @@
 // poll role too calls processBatch from the poll itself, and queues no batch (workers/poll.ts).
 
 import { DelayedError, type Job } from 'bullmq';
+import { feedById } from '../src/config/load.js';
 import { forDelivery } from '../src/alerts/alert.js';
 import { matchedWords } from '../src/alerts/alert-feed.js';
 import { AlertFeedStore, type AlertFeedEntry } from '../src/alerts/alert-feed-store.js';
@@ -66,7 +67,7 @@ export async function processArticle(job: Job<ArticleQueueData>, ctx: WorkerCont
 }
 
 async function processOne(job: Job<ArticleJobData>, firstSeenAt: string, ctx: WorkerContext, token?: string): Promise<ArticleResult> {
-  const feed = ctx.config.feeds.find((f) => f.id === job.data.article.feed);
+  const feed = feedById(ctx.config, job.data.article.feed);
   let article = job.data.article;
   let extracted = false;
   const pageUrl = article.url;
@@ -117,7 +118,7 @@ export async function processBatch(articles: Article[], firstSeenAt: string, ctx
   const result: BatchResult = { articles: articles.length, matched: 0, alerts: 0, digests: 0 };
   if (articles.length === 0) return result;
   const feedId = articles[0]!.feed;
-  const feed = ctx.config.feeds.find((f) => f.id === feedId);
+  const feed = feedById(ctx.config, feedId);
   if (ctx.settings.recent.maxArticles > 0) await new RecentArticles(ctx.redis, ctx.keys, ctx.settings.recent).addAll(articles, feed?.tags);
 
   await ctx.directory.ready;

@@ -15,6 +15,7 @@
 // (`newswatch status`).
 
 import { randomUUID } from 'node:crypto';
+import { feedById } from '../src/config/load.js';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Alert } from '../src/alerts/alert.js';
 import type { Subscription } from '../src/alerts/directory.js';
@@ -309,7 +310,7 @@ export function permanentWebhookFailure(err: Error): UnrecoverableError | undefi
 }
 
 function toAlert(id: string, data: AlertDelivery, ctx: WorkerContext): Alert {
-  const feed = ctx.config.feeds.find((f) => f.id === data.article.feed);
+  const feed = feedById(ctx.config, data.article.feed);
   return {
     id,
     subscriptionId: data.subscriptionId,

@@ -9,6 +9,7 @@
 // src/alerts/operator-notice.ts).
 
 import type { Job } from 'bullmq';
+import { feedById } from '../src/config/load.js';
 import { hasOperator, queueOperatorNotices, type NoticeFacts } from '../src/alerts/operator-notice.js';
 import type { FeedConfig } from '../src/config/schema.js';
 import { isFlagged, nextPollAfterFailure, nextPollAfterSuccess, shouldSkipPoll } from '../src/feeds/backoff.js';
@@ -45,7 +46,7 @@ const noItems = (feedId: string) => ({ feedId, itemsInFeed: 0, newItems: 0, skip
 
 export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Promise<PollResult> {
   const { feedId } = job.data;
-  const feed = ctx.config.feeds.find((f) => f.id === feedId);
+  const feed = feedById(ctx.config, feedId);
   const empty = noItems(feedId);
   if (!feed) {
     ctx.log.warn({ feedId }, 'poll for a feed that is no longer configured; skipped');

@@ -36,6 +36,24 @@ export interface Config {
   sites: SiteRule[];
 }
 
+/** Per feeds list (a reload brings a new one), its feeds by id. */
+const feedIndexes = new WeakMap<readonly FeedConfig[], Map<string, FeedConfig>>();
+
+/**
+ * The feed with this id, from a map made once per feeds list: every poll, article and delivery
+ * asks, and a scan of 10,000 feeds each time was work that grew with the config.
+ */
+export function feedById(config: Pick<Config, 'feeds'>, id: string): FeedConfig | undefined {
+  let index = feedIndexes.get(config.feeds);
+  if (!index) {
+    index = new Map();
+    // The first of two feeds with one id wins, as find did (validation refuses such a config).
+    for (const feed of config.feeds) if (!index.has(feed.id)) index.set(feed.id, feed);
+    feedIndexes.set(config.feeds, index);
+  }
+  return index.get(id);
+}
+
 export interface LoadResult {
   /** Present only when there is no error (warnings allowed). */
   config?: Config;

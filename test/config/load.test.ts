@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../../src/config/errors.js';
-import { loadConfig } from '../../src/config/load.js';
+import { feedById, loadConfig } from '../../src/config/load.js';
+import type { FeedConfig } from '../../src/config/schema.js';
 import { writeConfig } from '../helpers/pipeline.js';
 
 const FEEDS = `feeds:
@@ -212,5 +213,24 @@ describe('loadConfig', () => {
   it('reports a file given as the config directory', async () => {
     const { issues } = await loadConfig(resolve('package.json'), {});
     expect(issues).toEqual([expect.objectContaining({ message: 'not a directory', severity: 'error' })]);
+  });
+});
+
+describe('feedById', () => {
+  const feed = (id: string, url: string) => ({ id, url }) as FeedConfig;
+
+  it('finds a feed by its id, and none for an id no feed has', () => {
+    const config = { feeds: [feed('kyiv', 'http://127.0.0.1/kyiv.xml'), feed('wire', 'http://127.0.0.1/wire.xml')] };
+    expect(feedById(config, 'wire')?.url).toBe('http://127.0.0.1/wire.xml');
+    expect(feedById(config, 'kyiv')?.url).toBe('http://127.0.0.1/kyiv.xml');
+    expect(feedById(config, 'gone')).toBeUndefined();
+  });
+
+  it('reads a reloaded feeds list afresh', () => {
+    const before = { feeds: [feed('wire', 'http://127.0.0.1/old.xml')] };
+    expect(feedById(before, 'wire')?.url).toBe('http://127.0.0.1/old.xml');
+    const after = { feeds: [feed('wire', 'http://127.0.0.1/new.xml'), feed('added', 'http://127.0.0.1/added.xml')] };
+    expect(feedById(after, 'wire')?.url).toBe('http://127.0.0.1/new.xml');
+    expect(feedById(after, 'added')).toBeDefined();
   });
 });
