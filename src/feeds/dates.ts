@@ -35,7 +35,7 @@ function parseIso(text: string): number | undefined {
 
 const MONTH = /(?:^|[^a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)/i;
 
-// Replacers of parseRfc822, made once: see the loop at the end of parse.ts's parseFeed.
+// Replacers of parseRfc822, made once, not per call (why: the handlers in xml-canonical.ts).
 const zoneOffset = (name: string) => ZONES[name.toUpperCase()] ?? (name.length === 1 ? '+0000' : name);
 const fourDigitYear = (_m: string, head: string, yy: string) => `${head}${Number(yy) < 70 ? 20 : 19}${yy}`;
 

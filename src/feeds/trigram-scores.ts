@@ -249,7 +249,7 @@ function distancesTo(index: ScriptIndex, text: string): LanguageScore[] {
       distance[language] = distance[language]! + Math.abs(count - ranks[k + 1]! - 1) - MAX_DIFFERENCE;
     }
   }
-  // A loop, not map with a closure per call, for the reason parse.ts gives.
+  // A loop, not map with a closure made per call (why: the handlers in xml-canonical.ts).
   const scores: LanguageScore[] = [];
   for (let l = 0; l < index.languages.length; l++) scores.push([index.languages[l]!, distance[l]!]);
   return scores.sort(byDistance);

@@ -18,7 +18,7 @@ const OWN_KEYS = new Set(['_', '$', '#name', 'cdata']);
 
 /** Whether xml2js's tree of these events is what replay builds. */
 export function replayable(events: readonly XmlEvent[]): boolean {
-  // A loop, not every with a closure per call (see the loop at the end of parse.ts's parseFeed).
+  // A loop, not every with a closure made per call (why: the handlers in xml-canonical.ts).
   for (const e of events) if ('open' in e && OWN_KEYS.has(e.open)) return false;
   return true;
 }
