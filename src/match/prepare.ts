@@ -3,8 +3,9 @@
 // hyphenated words ("cease-fire" → also "ceasefire"), and indexes words and stems to positions.
 // The words are prepared on first use: rules that only look at metadata (`feed:`, `lang:`,
 // `site:`, `url:`) on an index small enough to evaluate every rule never need them. Most
-// articles select no rule in the index, which reads only the words' ids: the maps from text to
-// words and stems, and each word's list of tokens, are built when a rule first asks for them.
+// articles select no rule in the index, which reads only the words' ids: the word objects, the maps
+// from text to words and stems, and each word's list of tokens are built when a rule first asks
+// for them.
 import { randomBytes } from 'node:crypto';
 import { PREFIX_KEY_LENGTH } from './required.js';
 import { type MatchInput } from './types.js';
@@ -29,11 +30,10 @@ const FIELD_GAP = 1_000_000;
 /**
  * A distinct normalised word of the article and where it occurs. It is also the StemInfo of a
  * stem no other word of the article has (most stems): a stem map needs no object of its own for it.
+ * Made only when something asks for the article's words by text (Words.infos): most articles
+ * select no rule, and the rule index reads ids.
  */
 export class NormInfo implements StemInfo {
-  /** Its tokens after `first`, chained through Words.tokNext (an array only when asked for). */
-  last: number;
-  count = 1;
   private list: number[] | undefined;
   private alone: readonly NormInfo[] | undefined;
 
@@ -41,13 +41,11 @@ export class NormInfo implements StemInfo {
     private readonly words: Words,
     readonly norm: string,
     readonly stem: string,
-    /** Its first token. */
+    /** Its first token; the others follow it through Words.tokNext. */
     readonly first: number,
     /** Bit set of the fields it occurs in. */
     public fields: number,
-  ) {
-    this.last = first;
-  }
+  ) {}
 
   /** Token indices, ascending (so also by position). */
   get toks(): readonly number[] {
@@ -74,18 +72,6 @@ export interface StemInfo {
   fields: number;
 }
 
-/** A normalised word and its stem, shared by the raw words that normalise to it, with its ids. */
-interface WordForm {
-  norm: string;
-  stem: string;
-  /** wordIds of norm and stem, valid while wordIds.generation is `generation`. */
-  normId: number;
-  stemId: number;
-  /** Id of the norm's first PREFIX_KEY_LENGTH characters; -1 when the norm is shorter. */
-  prefixId: number;
-  generation: number;
-}
-
 const prefixIdOf = (norm: string) => (norm.length >= PREFIX_KEY_LENGTH ? wordIds.prefix(norm.slice(0, PREFIX_KEY_LENGTH)) : -1);
 
 /**
@@ -105,7 +91,7 @@ function rawHash(text: string, start: number, end: number): number {
 }
 
 /** A copy of `a` at least `size` long (doubling), or `a` itself when long enough. */
-function atLeast<T extends Uint8Array | Int32Array | Uint32Array>(a: T, size: number): T {
+function atLeast<T extends Uint8Array | Uint16Array | Int32Array | Uint32Array>(a: T, size: number): T {
   if (size <= a.length) return a;
   const b = new (a.constructor as new (n: number) => T)(Math.max(size, a.length * 2));
   b.set(a);
@@ -114,120 +100,148 @@ function atLeast<T extends Uint8Array | Int32Array | Uint32Array>(a: T, size: nu
 
 /**
  * A copy of a substring that does not keep its text alive. V8 makes a substring of 13 or more
- * characters a view into the text it was cut from: a cached raw word (and its norm, often the
- * same string) would keep the whole article that first brought it for as long as the cache
- * holds it. Only words new to the cache are copied.
+ * characters a view into the text it was cut from: a cached norm (often the raw word itself)
+ * would keep the whole article that first brought it for as long as the cache holds it.
+ * Only words new to the cache are copied.
  */
 function detached(word: string): string {
   return word.length < 13 ? word : (JSON.parse(JSON.stringify(word)) as string);
 }
 
 const MAX_FORMS = 200_000;
+/** Characters of raw words a cache holds at most (a feed of long made-up words fills it first). */
+const MAX_RAW_CHARS = 4_000_000;
 
 /**
- * Per Snowball language, what the raw words met so far become (their forms), by id. A raw word
- * is looked up where it stands in the text (an open-addressing table of character hashes), so
- * that a word seen before costs no substring; what each token reads sits in typed arrays, not
- * in objects spread over the heap. Emptied, when over MAX_FORMS, only before an article is
- * tokenised, so that ids never change while an article is.
+ * A raw word's slot in FormCache.slots: its hash, its form id + 1 (0: a free slot), where its
+ * characters start in FormCache.chars, and its length × 4 + its possessive suffix's length
+ * ("'s": 2, else 0). One slot is one 16-byte run: a look-up reads one place in the table, then
+ * the characters.
+ */
+const enum Raw {
+  Hash,
+  Form,
+  At,
+  Length,
+  Size,
+}
+
+/**
+ * A form's record in FormCache.formData: the Words that last met it (stamp) and its index
+ * among that article's distinct words, the cache's id of its stem, and its wordIds (norm, stem,
+ * prefix: -1 when the norm is shorter than a prefix key) valid in wordIds generation
+ * `Generation`. One record per form, so that a token reads one place, not an object.
+ */
+const enum F {
+  Stamp,
+  Local,
+  Stem,
+  Generation,
+  NormId,
+  StemId,
+  PrefixId,
+  Size = 8,
+}
+
+/**
+ * Per Snowball language, what the raw words met so far become (their forms: a normalised word
+ * and its stem). A raw word is looked up where it stands in the text (an open-addressing table
+ * of character hashes over a pool of the words' characters), so that a word seen before costs
+ * no substring; what a token reads sits in typed arrays, not in objects and strings spread over
+ * the heap, whose loads missed the processor's caches on most tokens. A full cache is replaced
+ * by a new one, only before an article is tokenised (formCache), so that ids never change
+ * while an article is; an article tokenised earlier keeps reading its words' text from its own.
  */
 class FormCache {
-  /** Hash table of raw word ids + 1 (0 = free) and their hashes. */
-  private table = new Int32Array(1024);
-  private tableHash = new Int32Array(1024);
-  /** Per raw word id: its text, form id and possessive suffix length ("'s" → 2, else 0). */
-  private raws: string[] = [];
-  rawForm = new Int32Array(256);
-  rawPossessive = new Uint8Array(256);
-  /** Per form id: the form, the id of its stem, and the Words that last met it (stamp) and the word's index there. */
-  forms: WordForm[] = [];
-  formStem = new Int32Array(256);
-  formStamp = new Int32Array(256);
-  formLocal = new Int32Array(256);
-  /** Per stem id: the Words that last met it. */
+  /** The raw words met so far, Raw.Size ints per slot. */
+  slots = new Int32Array(1024 * Raw.Size);
+  private rawCount = 0;
+  /** The raw words' characters, one after another. */
+  private chars = new Uint16Array(8192);
+  private charCount = 0;
+  /** Per form id: the normalised word, its stem, and F.Size ints of record. */
+  readonly formNorm: string[] = [];
+  readonly formStem: string[] = [];
+  formData = new Int32Array(256 * F.Size);
+  /** Per stem id (the cache's own): the Words that last met it. */
   stemStamp = new Int32Array(256);
   private readonly formIds = new Map<string, number>();
   private readonly stemIds = new Map<string, number>();
 
   constructor(private readonly stemmer: CachedStemmer) {}
 
-  /** Empties the cache when it has grown too large. */
-  trim(): void {
-    if (this.raws.length < MAX_FORMS && this.forms.length < MAX_FORMS) return;
-    this.table = new Int32Array(1024);
-    this.tableHash = new Int32Array(1024);
-    this.raws = [];
-    this.forms = [];
-    this.formIds.clear();
-    this.stemIds.clear();
+  /** Whether the cache has grown as large as it may. */
+  get full(): boolean {
+    return this.rawCount >= MAX_FORMS || this.formNorm.length >= MAX_FORMS || this.charCount >= MAX_RAW_CHARS;
   }
 
-  /** The raw word id of text[start, end). */
+  /** The slot (index into `slots`) of the raw word text[start, end), filed on first sight. */
   raw(text: string, start: number, end: number): number {
     const hash = rawHash(text, start, end);
-    const table = this.table;
-    const mask = table.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 2) - 1;
     const length = end - start;
-    let i = hash & mask;
-    for (let id = table[i]!; id !== 0; i = (i + 1) & mask, id = table[i]!) {
-      if (this.tableHash[i] !== hash) continue;
-      const raw = this.raws[id - 1]!;
-      if (raw.length !== length) continue;
+    let s = (hash & mask) << 2;
+    for (; slots[s + Raw.Form] !== 0; s = (s + Raw.Size) & (slots.length - 1)) {
+      if (slots[s] !== hash || slots[s + Raw.Length]! >>> 2 !== length) continue;
+      const chars = this.chars;
+      const at = slots[s + Raw.At]!;
       let k = 0;
-      while (k < length && raw.charCodeAt(k) === text.charCodeAt(start + k)) k++;
-      if (k === length) return id - 1;
+      while (k < length && chars[at + k] === text.charCodeAt(start + k)) k++;
+      if (k === length) return s;
     }
-    const raw = detached(text.slice(start, end));
-    const id = this.raws.push(raw) - 1;
-    this.rawForm = atLeast(this.rawForm, id + 1);
-    this.rawPossessive = atLeast(this.rawPossessive, id + 1);
-    this.rawForm[id] = this.form(normalizeWord(raw));
-    this.rawPossessive[id] = possessiveLength(raw);
-    table[i] = id + 1;
-    this.tableHash[i] = hash;
-    if (this.raws.length * 2 > table.length) this.rehash();
-    return id;
+    if ((this.rawCount + 1) * 2 > slots.length >> 2) {
+      this.grow();
+      return this.raw(text, start, end);
+    }
+    const raw = text.slice(start, end);
+    const form = this.form(normalizeWord(raw));
+    const at = this.charCount;
+    const chars = (this.chars = atLeast(this.chars, at + length));
+    for (let k = 0; k < length; k++) chars[at + k] = text.charCodeAt(start + k);
+    this.charCount = at + length;
+    this.rawCount++;
+    slots[s] = hash;
+    slots[s + Raw.Form] = form + 1;
+    slots[s + Raw.At] = at;
+    slots[s + Raw.Length] = length * 4 + possessiveLength(raw);
+    return s;
   }
 
   /** The form id of a normalised word. */
   form(norm: string): number {
     let id = this.formIds.get(norm);
     if (id === undefined) {
+      norm = detached(norm);
       const stem = this.stemmer.stem(norm);
       let stemId = this.stemIds.get(stem);
       if (stemId === undefined) {
         stemId = this.stemIds.size;
         this.stemIds.set(stem, stemId);
         this.stemStamp = atLeast(this.stemStamp, stemId + 1);
-        this.stemStamp[stemId] = 0;
       }
-      id = this.forms.push({ norm, stem, normId: 0, stemId: 0, prefixId: -1, generation: -1 }) - 1;
+      id = this.formNorm.push(norm) - 1;
+      this.formStem.push(stem);
       this.formIds.set(norm, id);
-      this.formStem = atLeast(this.formStem, id + 1);
-      this.formStamp = atLeast(this.formStamp, id + 1);
-      this.formLocal = atLeast(this.formLocal, id + 1);
-      this.formStem[id] = stemId;
-      this.formStamp[id] = 0;
+      const data = (this.formData = atLeast(this.formData, (id + 1) * F.Size));
+      data[id * F.Size + F.Stem] = stemId;
+      data[id * F.Size + F.Generation] = -1;
     }
     return id;
   }
 
-  /** Doubles the hash table. */
-  private rehash(): void {
-    const size = this.table.length * 2;
-    const table = new Int32Array(size);
-    const tableHash = new Int32Array(size);
-    for (let j = 0; j < this.table.length; j++) {
-      const id = this.table[j]!;
-      if (id === 0) continue;
-      const hash = this.tableHash[j]!;
-      let i = hash & (size - 1);
-      while (table[i] !== 0) i = (i + 1) & (size - 1);
-      table[i] = id;
-      tableHash[i] = hash;
+  /** Doubles the table. */
+  private grow(): void {
+    const old = this.slots;
+    const size = (old.length >> 2) * 2;
+    const slots = new Int32Array(size * Raw.Size);
+    for (let s = 0; s < old.length; s += Raw.Size) {
+      if (old[s + Raw.Form] === 0) continue;
+      let i = old[s]! & (size - 1);
+      while (slots[i * Raw.Size + Raw.Form] !== 0) i = (i + 1) & (size - 1);
+      slots.set(old.subarray(s, s + Raw.Size), i * Raw.Size);
     }
-    this.table = table;
-    this.tableHash = tableHash;
+    this.slots = slots;
   }
 }
 
@@ -235,7 +249,7 @@ const formCaches = new Map<string, FormCache>();
 
 function formCache(language: string, stemmer: CachedStemmer): FormCache {
   let m = formCaches.get(language);
-  if (!m) {
+  if (!m || m.full) {
     m = new FormCache(stemmer);
     formCaches.set(language, m);
   }
@@ -246,14 +260,24 @@ function isHyphen(code: number): boolean {
   return code === 0x2d || code === 0x2010 || code === 0x2011;
 }
 
-/** Tells one tokenisation from another in FormCache.formStamp and stemStamp. */
+/** Tells one tokenisation from another in FormCache's stamps. */
 let lastStamp = 0;
+
+/** A distinct word's record in Words.local: its form id, first and last token, and fields (bit set). */
+const enum L {
+  Form,
+  First,
+  Last,
+  Fields,
+  Size,
+}
 
 /** The words of an article and where they occur, built by PreparedArticle on first use. */
 class Words {
-  /** The distinct normalised words in order of first occurrence (FormCache.formLocal indexes it while tokenising). */
-  readonly infos: NormInfo[] = [];
+  /** Tokens. */
   count = 0;
+  /** Distinct normalised words, in order of first occurrence (L.Size ints each in `local`). */
+  distinctCount = 0;
   tokField: Uint8Array;
   tokStart: Uint32Array;
   tokEnd: Uint32Array;
@@ -261,6 +285,7 @@ class Words {
   tokEndPos: Int32Array;
   /** Per token, the next token of the same normalised word, or -1. */
   tokNext: Int32Array;
+  local: Int32Array;
   /**
    * wordIds of the distinct norms and stems, in the generation `idGeneration`, and the prefix ids
    * of the distinct norms long enough to have one (repeats possible): the first normIdCount (…)
@@ -275,16 +300,39 @@ class Words {
   idGeneration = wordIds.generation;
   looseText = '';
   private readonly stamp = ++lastStamp;
-  // Most articles select no rule, and only rules look words up by text: the maps are built then.
+  private readonly cache: FormCache;
+  // Most articles select no rule, and only rules look words up by text: these are built then.
+  private infoList: NormInfo[] | undefined;
   private normMap: Map<string, NormInfo> | undefined;
   private stemMap: Map<string, StemInfo> | undefined;
 
   constructor(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer) {
     this.tokField = new Uint8Array(0);
     this.tokStart = this.tokEnd = new Uint32Array(0);
-    this.tokPos = this.tokEndPos = this.tokNext = this.normIds = this.stemIds = this.prefixIds = new Int32Array(0);
+    this.tokPos = this.tokEndPos = this.tokNext = this.local = this.normIds = this.stemIds = this.prefixIds = new Int32Array(0);
     this.allocate(Math.max(16, (texts[0]!.length + texts[1]!.length + texts[2]!.length) >> 2));
-    this.tokenize(texts, stemLanguage, stemmer);
+    this.cache = formCache(stemLanguage, stemmer);
+    this.tokenize(texts, stemLanguage);
+  }
+
+  /** The normalised text of distinct word `i`. */
+  norm(i: number): string {
+    return this.cache.formNorm[this.local[i * L.Size + L.Form]!]!;
+  }
+
+  /** The distinct normalised words in order of first occurrence. */
+  get infos(): readonly NormInfo[] {
+    if (this.infoList === undefined) {
+      const { formNorm, formStem } = this.cache;
+      const local = this.local;
+      const list: NormInfo[] = [];
+      for (let r = 0; r < this.distinctCount * L.Size; r += L.Size) {
+        const form = local[r + L.Form]!;
+        list.push(new NormInfo(this, formNorm[form]!, formStem[form]!, local[r + L.First]!, local[r + L.Fields]!));
+      }
+      this.infoList = list;
+    }
+    return this.infoList;
   }
 
   get norms(): Map<string, NormInfo> {
@@ -315,13 +363,14 @@ class Words {
 
   /**
    * (Re)allocates the token arrays for `cap` tokens, keeping the tokens so far: views of one
-   * buffer, because each typed array of its own costs an allocation outside the heap.
+   * buffer, because each typed array of its own costs an allocation outside the heap. A word
+   * is at least one token, so the distinct words' arrays fit in the same capacity.
    */
   private allocate(cap: number): void {
-    const buffer = new ArrayBuffer(cap * 33);
-    const view = <T extends Uint8Array | Uint32Array | Int32Array>(make: new (b: ArrayBuffer, at: number, n: number) => T, at: number, old: T): T => {
-      const a = new make(buffer, at, cap);
-      a.set(old.subarray(0, this.count));
+    const buffer = new ArrayBuffer(cap * (33 + 4 * L.Size));
+    const view = <T extends Uint8Array | Uint32Array | Int32Array>(make: new (b: ArrayBuffer, at: number, n: number) => T, at: number, old: T, n = cap, kept = this.count): T => {
+      const a = new make(buffer, at, n);
+      a.set(old.subarray(0, kept));
       return a;
     };
     this.tokStart = view(Uint32Array, 0, this.tokStart);
@@ -332,7 +381,8 @@ class Words {
     this.normIds = view(Int32Array, cap * 20, this.normIds);
     this.stemIds = view(Int32Array, cap * 24, this.stemIds);
     this.prefixIds = view(Int32Array, cap * 28, this.prefixIds);
-    this.tokField = view(Uint8Array, cap * 32, this.tokField);
+    this.local = view(Int32Array, cap * 32, this.local, cap * L.Size, this.distinctCount * L.Size);
+    this.tokField = view(Uint8Array, cap * (32 + 4 * L.Size), this.tokField);
   }
 
   /** Adds a token of the form `formId`. */
@@ -346,38 +396,43 @@ class Words {
     this.tokEndPos[t] = endPos;
     this.tokNext[t] = -1;
     this.count = t + 1;
-    if (cache.formStamp[formId] === this.stamp) {
-      const info = this.infos[cache.formLocal[formId]!]!;
-      this.tokNext[info.last] = t;
-      info.last = t;
-      info.count++;
-      info.fields |= field;
+    const data = cache.formData;
+    const f = formId * F.Size;
+    const local = this.local;
+    if (data[f + F.Stamp] === this.stamp) {
+      const r = data[f + F.Local]! * L.Size;
+      this.tokNext[local[r + L.Last]!] = t;
+      local[r + L.Last] = t;
+      local[r + L.Fields]! |= field;
       return;
     }
-    const form = cache.forms[formId]!;
-    const generation = this.idGeneration;
-    if (form.generation !== generation) {
-      form.normId = wordIds.norm(form.norm);
-      form.stemId = wordIds.stem(stemLanguage, form.stem);
-      form.prefixId = prefixIdOf(form.norm);
-      form.generation = generation;
+    if (data[f + F.Generation] !== this.idGeneration) {
+      const norm = cache.formNorm[formId]!;
+      data[f + F.NormId] = wordIds.norm(norm);
+      data[f + F.StemId] = wordIds.stem(stemLanguage, cache.formStem[formId]!);
+      data[f + F.PrefixId] = prefixIdOf(norm);
+      data[f + F.Generation] = this.idGeneration;
     }
-    cache.formStamp[formId] = this.stamp;
-    cache.formLocal[formId] = this.infos.length;
-    const info = new NormInfo(this, form.norm, form.stem, t, field);
-    this.infos.push(info);
-    this.normIds[this.normIdCount++] = form.normId;
-    if (form.prefixId >= 0) this.prefixIds[this.prefixIdCount++] = form.prefixId;
-    const stem = cache.formStem[formId]!;
+    data[f + F.Stamp] = this.stamp;
+    const d = this.distinctCount++;
+    data[f + F.Local] = d;
+    const r = d * L.Size;
+    local[r + L.Form] = formId;
+    local[r + L.First] = t;
+    local[r + L.Last] = t;
+    local[r + L.Fields] = field;
+    this.normIds[this.normIdCount++] = data[f + F.NormId]!;
+    const prefixId = data[f + F.PrefixId]!;
+    if (prefixId >= 0) this.prefixIds[this.prefixIdCount++] = prefixId;
+    const stem = data[f + F.Stem]!;
     if (cache.stemStamp[stem] !== this.stamp) {
       cache.stemStamp[stem] = this.stamp;
-      this.stemIds[this.stemIdCount++] = form.stemId;
+      this.stemIds[this.stemIdCount++] = data[f + F.StemId]!;
     }
   }
 
-  private tokenize(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer): void {
-    const cache = formCache(stemLanguage, stemmer);
-    cache.trim();
+  private tokenize(texts: readonly string[], stemLanguage: string): void {
+    const cache = this.cache;
     const loose: string[] = [];
     // Hyphen group in progress: its parts' forms (group[0 … parts - 1]), first start and position.
     const group: number[] = [];
@@ -394,16 +449,16 @@ class Words {
       const flush = () => {
         if (parts > 1) {
           let joined = '';
-          for (let i = 0; i < parts; i++) joined += cache.forms[group[i]!]!.norm;
+          for (let i = 0; i < parts; i++) joined += cache.formNorm[group[i]!]!;
           this.add(cache, cache.form(joined), stemLanguage, field, groupStart, prevEnd, groupPos, pos - 1);
         }
         parts = 0;
       };
       segmentWords(text, (s, e) => {
-        const raw = cache.raw(text, s, e);
-        const formId = cache.rawForm[raw]!;
+        const slot = cache.raw(text, s, e);
+        const formId = cache.slots[slot + Raw.Form]! - 1;
         // A possessive ("Russia's") ends two characters before the word does.
-        const cut = cache.rawPossessive[raw]!;
+        const cut = cache.slots[slot + Raw.Length]! & 3;
         const possessive = cut > 0;
         const end = e - cut;
         if (!(s === prevEnd + 1 && !prevPossessive && isHyphen(text.charCodeAt(prevEnd)) && parts > 0)) {
@@ -477,6 +532,16 @@ export class PreparedArticle {
   /** The distinct normalised words in order of first occurrence (that of wordIdLists().norms). */
   get distinct(): readonly NormInfo[] {
     return this.words.infos;
+  }
+
+  /** How many distinct normalised words the article has. */
+  get distinctCount(): number {
+    return this.words.distinctCount;
+  }
+
+  /** The text of distinct word `i` (as distinct[i].norm, without making the word objects). */
+  distinctNorm(i: number): string {
+    return this.words.norm(i);
   }
 
   /** Distinct normalised words and where they occur. */

@@ -410,7 +410,8 @@ export class RuleIndex {
     if (this.prefixIds.size > 0) {
       const lengths = this.prefixLengths;
       const max = lengths[lengths.length - 1]!;
-      for (const { norm: w } of d.distinct) {
+      for (let k = 0, n = d.distinctCount; k < n; k++) {
+        const w = d.distinctNorm(k);
         // Hash the word's first characters incrementally; look up at each filed prefix length.
         let h = 7;
         let next = 0;
@@ -436,11 +437,10 @@ export class RuleIndex {
       // insensitivity does: "K" and "ſ"), so a literal the raw text holds is in one of its words
       // or, rarely, in a segment that is not a word (looseText).
       const norms = ids.norms;
-      const distinct = d.distinct;
-      for (let i = 0; i < distinct.length; i++) {
+      for (let i = 0, n = d.distinctCount; i < n; i++) {
         const nid = norms[i]!;
         let state = nid < tables.literalState.length ? tables.literalState[nid]! : 0;
-        if (state === 0) state = this.literalState(tables, nid, distinct[i]!.norm);
+        if (state === 0) state = this.literalState(tables, nid, d.distinctNorm(i));
         if (state > 1) for (const id of tables.literalKeys[state - 2]!) this.hold(id, epoch);
       }
       // ICU puts a few runs in segments that are not words ("abc\u200d😀"): searched as text.

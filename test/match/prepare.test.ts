@@ -130,3 +130,34 @@ describe('preparing an article', () => {
     expect(words.every((w) => tokens(d, w.toLowerCase()).length === 2)).toBe(true);
   });
 });
+
+describe('the cache of words met so far', () => {
+  /** `count` made-up words of letters only, each different ("aaab", "aaac", …), from `from` on. */
+  const madeUp = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => {
+      let n = from + i;
+      let w = '';
+      for (let k = 0; k < 5; k++, n = Math.floor(n / 26)) w = String.fromCharCode(97 + (n % 26)) + w;
+      return `q${w}`;
+    }).join(' ');
+
+  it('is replaced when full, while an article prepared before it keeps its words', () => {
+    const before = prepareArticle(ARTICLE);
+    expect(before.count).toBeGreaterThan(0);
+    // More distinct words than a cache holds (200,000), in articles of 50,000.
+    let made = 0;
+    for (let a = 0; a < 5; a++) {
+      const d = prepareArticle({ id: `fill${a}`, content: madeUp(a * 50_000, 50_000) });
+      made += d.count;
+      expect(d.distinctNorm(49_999)).toBe(madeUp(a * 50_000 + 49_999, 1));
+    }
+    expect(made).toBe(250_000);
+    expect(tokens(before, 'ukraine')).toEqual(['title:38-45', 'summary:0-7', 'content:41-48']);
+    expect(before.stems.get('talk')!.norms.map((n) => n.norm)).toEqual(['talks', 'talk', 'talking']);
+    const after = prepareArticle(ARTICLE);
+    expect(tokens(after, 'ceasefire')).toEqual(['title:0-10', 'summary:29-38', 'content:51-61']);
+    const index = RuleIndex.build(RULES, { minIndexedRules: 0 });
+    expect(index.match(before)).toEqual(EXPECTED);
+    expect(index.match(after)).toEqual(EXPECTED);
+  });
+});
