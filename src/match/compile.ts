@@ -6,6 +6,7 @@ import { cached } from '../bounded-cache.js';
 import { ALL_TEXT, CONTENT, SUMMARY, TEXT_FIELD_NAMES, TITLE, type NormInfo, type PreparedArticle } from './prepare.js';
 import { UserRegex } from './regex.js';
 import { type Hit } from './types.js';
+import { wordIds } from './word-ids.js';
 
 /** A run of matched words in one field. */
 export interface Span {
@@ -58,20 +59,37 @@ class WordRef {
     if (d.stemLanguage !== this.lang) {
       this.stem = d.stemmer.stem(this.word);
       this.lang = d.stemLanguage;
+      this.idGeneration = -1;
     }
     return this.stem;
   }
 
+  // wordIds of the word and of its stem in `lang`, valid in wordIds generation `idGeneration`:
+  // the article answers by id, without building maps of all its words by text.
+  private idGeneration = -1;
+  private normId = 0;
+  private stemId = 0;
+
+  private ids(d: PreparedArticle): void {
+    this.stemIn(d);
+    if (this.idGeneration !== wordIds.generation) {
+      this.normId = wordIds.norm(this.word);
+      this.stemId = wordIds.stem(this.lang, this.stem);
+      this.idGeneration = wordIds.generation;
+    }
+  }
+
   /** The article's distinct words this word matches. */
   lists(d: PreparedArticle): readonly NormInfo[] {
-    if (this.stemmed) return d.stems.get(this.stemIn(d))?.norms ?? NONE;
-    const n = d.norms.get(this.word);
+    this.ids(d);
+    if (this.stemmed) return d.stemById(this.stemId)?.norms ?? NONE;
+    const n = d.wordById(this.normId);
     return n ? [n] : NONE;
   }
 
   fields(d: PreparedArticle): number {
-    if (this.stemmed) return d.stems.get(this.stemIn(d))?.fields ?? 0;
-    return d.norms.get(this.word)?.fields ?? 0;
+    this.ids(d);
+    return this.stemmed ? d.stemFieldsById(this.stemId) : d.wordFieldsById(this.normId);
   }
 
   /** A token of this word at word position `pos`, or -1. */

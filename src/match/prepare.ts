@@ -263,13 +263,45 @@ function isHyphen(code: number): boolean {
 /** Tells one tokenisation from another in FormCache's stamps. */
 let lastStamp = 0;
 
-/** A distinct word's record in Words.local: its form id, first and last token, and fields (bit set). */
+/**
+ * A distinct word's record in Words.local: its form id, first and last token, fields (bit set),
+ * and the wordIds id of its stem (in the generation Words.idGeneration).
+ */
 const enum L {
   Form,
   First,
   Last,
   Fields,
+  StemId,
   Size,
+}
+
+/** An open-addressing table of (id, value + 1) pairs with room for `n`, at most half full. */
+function idTable(n: number): Int32Array {
+  let size = 8;
+  while (size < n * 2) size <<= 1;
+  return new Int32Array(size * 2);
+}
+
+/** Where `id` is filed in `table`, or the free pair where it would go. */
+function idSlot(table: Int32Array, id: number): number {
+  const mask = (table.length >> 1) - 1;
+  let h = Math.imul(id ^ (id >>> 16), 0x45d9f3b);
+  h = (h ^ (h >>> 16)) & mask;
+  while (table[h * 2 + 1] !== 0 && table[h * 2] !== id) h = (h + 1) & mask;
+  return h * 2;
+}
+
+/** The value filed under `id`, or -1. */
+function idGet(table: Int32Array, id: number): number {
+  return table[idSlot(table, id) + 1]! - 1;
+}
+
+/** Files `value` under `id`. */
+function idPut(table: Int32Array, id: number, value: number): void {
+  const at = idSlot(table, id);
+  table[at] = id;
+  table[at + 1] = value + 1;
 }
 
 /** The words of an article and where they occur, built by PreparedArticle on first use. */
@@ -301,8 +333,15 @@ class Words {
   looseText = '';
   private readonly stamp = ++lastStamp;
   private readonly cache: FormCache;
-  // Most articles select no rule, and only rules look words up by text: these are built then.
+  // Most articles select no rule, and only rules look words up (by id or text): these are built then.
   private infoList: NormInfo[] | undefined;
+  /** Word objects made one by one (infoAt), before the whole list or instead of it. */
+  private made: (NormInfo | undefined)[] | undefined;
+  /** Norm id → distinct word; stem id → the first distinct word of the stem, stemNext → the next of its stem or -1. */
+  private normTable: Int32Array | undefined;
+  private stemTable: Int32Array | undefined;
+  private stemNext: Int32Array | undefined;
+  private stemGroups: Map<number, StemInfo> | undefined;
   private normMap: Map<string, NormInfo> | undefined;
   private stemMap: Map<string, StemInfo> | undefined;
 
@@ -326,13 +365,113 @@ class Words {
       const { formNorm, formStem } = this.cache;
       const local = this.local;
       const list: NormInfo[] = [];
-      for (let r = 0; r < this.distinctCount * L.Size; r += L.Size) {
+      for (let i = 0, r = 0; i < this.distinctCount; i++, r += L.Size) {
         const form = local[r + L.Form]!;
-        list.push(new NormInfo(this, formNorm[form]!, formStem[form]!, local[r + L.First]!, local[r + L.Fields]!));
+        list.push(this.made?.[i] ?? new NormInfo(this, formNorm[form]!, formStem[form]!, local[r + L.First]!, local[r + L.Fields]!));
       }
       this.infoList = list;
     }
     return this.infoList;
+  }
+
+  /** The object of distinct word `i`. */
+  infoAt(i: number): NormInfo {
+    if (this.infoList !== undefined) return this.infoList[i]!;
+    const made = (this.made ??= []);
+    let info = made[i];
+    if (info === undefined) {
+      const r = i * L.Size;
+      const form = this.local[r + L.Form]!;
+      info = made[i] = new NormInfo(this, this.cache.formNorm[form]!, this.cache.formStem[form]!, this.local[r + L.First]!, this.local[r + L.Fields]!);
+    }
+    return info;
+  }
+
+  /** Fields (bit set) of distinct word `i`. */
+  fieldsAt(i: number): number {
+    return this.local[i * L.Size + L.Fields]!;
+  }
+
+  /**
+   * Brings the ids to wordIds' current generation when it has moved on since the article was
+   * tokenised (wordIds.trim dropped them), from the words' text.
+   */
+  refreshIds(stemLanguage: string): void {
+    if (this.idGeneration === wordIds.generation) return;
+    this.idGeneration = wordIds.generation;
+    const { formNorm, formStem } = this.cache;
+    const stems = new Set<number>();
+    this.prefixIdCount = 0;
+    this.stemIdCount = 0;
+    for (let i = 0, r = 0; i < this.distinctCount; i++, r += L.Size) {
+      const form = this.local[r + L.Form]!;
+      const norm = formNorm[form]!;
+      this.normIds[i] = wordIds.norm(norm);
+      const prefixId = prefixIdOf(norm);
+      if (prefixId >= 0) this.prefixIds[this.prefixIdCount++] = prefixId;
+      const stemId = (this.local[r + L.StemId] = wordIds.stem(stemLanguage, formStem[form]!));
+      if (!stems.has(stemId)) {
+        stems.add(stemId);
+        this.stemIds[this.stemIdCount++] = stemId;
+      }
+    }
+    this.normTable = this.stemTable = this.stemNext = undefined;
+    this.stemGroups = undefined;
+  }
+
+  /** The distinct word whose norm has id `id` (of the current generation: refreshIds first), or -1. */
+  localOfNorm(id: number): number {
+    let table = this.normTable;
+    if (table === undefined) {
+      table = this.normTable = idTable(this.distinctCount);
+      for (let i = 0; i < this.distinctCount; i++) idPut(table, this.normIds[i]!, i);
+    }
+    return idGet(table, id);
+  }
+
+  /** The first distinct word whose stem has id `id` (the others follow through stemNext), or -1. */
+  localOfStem(id: number): number {
+    let table = this.stemTable;
+    if (table === undefined) {
+      table = this.stemTable = idTable(this.stemIdCount);
+      const next = (this.stemNext = new Int32Array(this.distinctCount));
+      // From the last word back, each put before the stem's first so far: chains in text order.
+      for (let i = this.distinctCount - 1; i >= 0; i--) {
+        const stemId = this.local[i * L.Size + L.StemId]!;
+        const at = idSlot(table, stemId);
+        next[i] = table[at + 1]! - 1;
+        table[at] = stemId;
+        table[at + 1] = i + 1;
+      }
+    }
+    return idGet(table, id);
+  }
+
+  /** The words of the stem whose first distinct word is `first` (localOfStem), as a StemInfo. */
+  stemAt(first: number): StemInfo {
+    const next = this.stemNext!;
+    if (next[first] === -1) return this.infoAt(first);
+    const groups = (this.stemGroups ??= new Map());
+    let group = groups.get(first);
+    if (group === undefined) {
+      const norms: NormInfo[] = [];
+      let fields = 0;
+      for (let i = first; i >= 0; i = next[i]!) {
+        norms.push(this.infoAt(i));
+        fields |= this.fieldsAt(i);
+      }
+      group = { norms, fields };
+      groups.set(first, group);
+    }
+    return group;
+  }
+
+  /** Fields (bit set) of the stem whose first distinct word is `first`. */
+  stemFieldsAt(first: number): number {
+    const next = this.stemNext!;
+    let fields = 0;
+    for (let i = first; i >= 0; i = next[i]!) fields |= this.fieldsAt(i);
+    return fields;
   }
 
   get norms(): Map<string, NormInfo> {
@@ -421,6 +560,7 @@ class Words {
     local[r + L.First] = t;
     local[r + L.Last] = t;
     local[r + L.Fields] = field;
+    local[r + L.StemId] = data[f + F.StemId]!;
     this.normIds[this.normIdCount++] = data[f + F.NormId]!;
     const prefixId = data[f + F.PrefixId]!;
     if (prefixId >= 0) this.prefixIds[this.prefixIdCount++] = prefixId;
@@ -592,17 +732,43 @@ export class PreparedArticle {
    */
   wordIdLists(): { norms: ArrayLike<number>; stems: ArrayLike<number>; prefixes: ArrayLike<number> } {
     const w = this.words;
-    if (w.idGeneration !== wordIds.generation) {
-      w.idGeneration = wordIds.generation;
-      const norms = w.infos.map((n) => wordIds.norm(n.norm));
-      const stems = [...w.stems.keys()].map((s) => wordIds.stem(this.stemLanguage, s));
-      const prefixes = w.infos.map((n) => prefixIdOf(n.norm)).filter((id) => id >= 0);
-      w.normIds.set(norms);
-      w.stemIds.set(stems);
-      w.prefixIds.set(prefixes);
-      [w.normIdCount, w.stemIdCount, w.prefixIdCount] = [norms.length, stems.length, prefixes.length];
-    }
+    w.refreshIds(this.stemLanguage);
     return { norms: w.normIds.subarray(0, w.normIdCount), stems: w.stemIds.subarray(0, w.stemIdCount), prefixes: w.prefixIds.subarray(0, w.prefixIdCount) };
+  }
+
+  /**
+   * The distinct word whose norm has wordIds id `id` (of the current generation), if the article
+   * has it: what norms.get(word) answers, without the map of every word.
+   */
+  wordById(id: number): NormInfo | undefined {
+    const w = this.words;
+    w.refreshIds(this.stemLanguage);
+    const i = w.localOfNorm(id);
+    return i < 0 ? undefined : w.infoAt(i);
+  }
+
+  /** Fields (bit set) of the distinct word whose norm has id `id`; 0 when the article lacks it. */
+  wordFieldsById(id: number): number {
+    const w = this.words;
+    w.refreshIds(this.stemLanguage);
+    const i = w.localOfNorm(id);
+    return i < 0 ? 0 : w.fieldsAt(i);
+  }
+
+  /** The words of the stem with wordIds id `id` (in this article's stem language), as stems.get(stem) answers. */
+  stemById(id: number): StemInfo | undefined {
+    const w = this.words;
+    w.refreshIds(this.stemLanguage);
+    const i = w.localOfStem(id);
+    return i < 0 ? undefined : w.stemAt(i);
+  }
+
+  /** Fields (bit set) of the stem with id `id`; 0 when the article lacks it. */
+  stemFieldsById(id: number): number {
+    const w = this.words;
+    w.refreshIds(this.stemLanguage);
+    const i = w.localOfStem(id);
+    return i < 0 ? 0 : w.stemFieldsAt(i);
   }
 
   /** Fields (bit set) in which some word starts with `prefix`; 0 when none. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareArticle, RuleIndex, type MatchInput, type PreparedArticle } from '../../src/match/index.js';
+import { wordIds } from '../../src/match/word-ids.js';
 
 // One article whose words repeat across fields in several written forms (case, possessive,
 // hyphenated and joined), with every expected word, token and hit written out by hand.
@@ -159,5 +160,22 @@ describe('the cache of words met so far', () => {
     const index = RuleIndex.build(RULES, { minIndexedRules: 0 });
     expect(index.match(before)).toEqual(EXPECTED);
     expect(index.match(after)).toEqual(EXPECTED);
+  });
+});
+
+describe('word ids dropped between preparing and matching', () => {
+  it('gives every rule the same matches and hits after the ids moved to a new generation', () => {
+    const index = RuleIndex.build(RULES, { minIndexedRules: 0 });
+    const d = prepareArticle(ARTICLE);
+    expect(index.match(d)).toEqual(EXPECTED);
+    const generation = wordIds.generation;
+    wordIds.trim(0);
+    expect(wordIds.generation).toBe(generation + 1);
+    // Ids handed out in the new generation first to other words, so that old ids mean other words now.
+    prepareArticle({ id: 'other', content: 'Moscow talks stalled; a truce is not near.' }).count;
+    expect(index.match(d)).toEqual(EXPECTED);
+    expect(d.stemById(wordIds.stem(d.stemLanguage, 'talk'))!.norms.map((n) => n.norm)).toEqual(['talks', 'talk', 'talking']);
+    expect(d.wordFieldsById(wordIds.norm('ukraine'))).toBe(1 | 2 | 4);
+    expect(d.wordById(wordIds.norm('moscow'))).toBeUndefined();
   });
 });
