@@ -172,7 +172,7 @@ describe('word ids dropped between preparing and matching', () => {
     wordIds.trim(0);
     expect(wordIds.generation).toBe(generation + 1);
     // Ids handed out in the new generation first to other words, so that old ids mean other words now.
-    prepareArticle({ id: 'other', content: 'Moscow talks stalled; a truce is not near.' }).count;
+    expect(prepareArticle({ id: 'other', content: 'Moscow talks stalled; a truce is not near.' }).count).toBe(8);
     expect(index.match(d)).toEqual(EXPECTED);
     expect(d.stemById(wordIds.stem(d.stemLanguage, 'talk'))!.norms.map((n) => n.norm)).toEqual(['talks', 'talk', 'talking']);
     expect(d.wordFieldsById(wordIds.norm('ukraine'))).toBe(1 | 2 | 4);
