@@ -530,7 +530,7 @@ async function rss2email(urls: string[]): Promise<EveryItemResult['rss2email']> 
 }
 
 // ---------------------------------------------------------------------------------------------
-const results: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, feeds: FEEDS, itemsPerFeed: ITEMS, rules: RULES, processes: PROCESSES, built: args.built };
+const results: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, feeds: FEEDS, itemsPerFeed: ITEMS, rules: RULES, processes: PROCESSES, built: args.built, code: args.code ?? null, baseline: args.baseline ?? null, nodeArgs: args['node-args'] };
 try {
   log('calibrating the rule set');
   const sample: NewsItem[] = Array.from({ length: FEEDS }, (_, f) => news.items(f, 0)).flat();
