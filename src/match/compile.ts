@@ -64,32 +64,30 @@ class WordRef {
     return this.stem;
   }
 
-  // wordIds of the word and of its stem in `lang`, valid in wordIds generation `idGeneration`:
-  // the article answers by id, without building maps of all its words by text.
+  // The wordIds id the article is asked for (the stem's in `lang` when stemmed, else the word's),
+  // valid in wordIds generation `idGeneration`: the article answers by id, without building
+  // maps of all its words by text.
   private idGeneration = -1;
-  private normId = 0;
-  private stemId = 0;
+  private id = 0;
 
-  private ids(d: PreparedArticle): void {
-    this.stemIn(d);
+  private idIn(d: PreparedArticle): number {
+    if (this.stemmed) this.stemIn(d);
     if (this.idGeneration !== wordIds.generation) {
-      this.normId = wordIds.norm(this.word);
-      this.stemId = wordIds.stem(this.lang, this.stem);
+      this.id = this.stemmed ? wordIds.stem(this.lang, this.stem) : wordIds.norm(this.word);
       this.idGeneration = wordIds.generation;
     }
+    return this.id;
   }
 
   /** The article's distinct words this word matches. */
   lists(d: PreparedArticle): readonly NormInfo[] {
-    this.ids(d);
-    if (this.stemmed) return d.stemById(this.stemId)?.norms ?? NONE;
-    const n = d.wordById(this.normId);
+    if (this.stemmed) return d.stemById(this.idIn(d))?.norms ?? NONE;
+    const n = d.wordById(this.idIn(d));
     return n ? [n] : NONE;
   }
 
   fields(d: PreparedArticle): number {
-    this.ids(d);
-    return this.stemmed ? d.stemFieldsById(this.stemId) : d.wordFieldsById(this.normId);
+    return this.stemmed ? d.stemFieldsById(this.idIn(d)) : d.wordFieldsById(this.idIn(d));
   }
 
   /** A token of this word at word position `pos`, or -1. */

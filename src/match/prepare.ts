@@ -335,8 +335,8 @@ class Words {
   private readonly cache: FormCache;
   // Most articles select no rule, and only rules look words up (by id or text): these are built then.
   private infoList: NormInfo[] | undefined;
-  /** Word objects made one by one (infoAt), before the whole list or instead of it. */
-  private made: (NormInfo | undefined)[] | undefined;
+  /** Word objects made one by one (infoAt); `infoList` once all are. */
+  private made: NormInfo[] | undefined;
   /** Norm id → distinct word; stem id → the first distinct word of the stem, stemNext → the next of its stem or -1. */
   private normTable: Int32Array | undefined;
   private stemTable: Int32Array | undefined;
@@ -345,13 +345,17 @@ class Words {
   private normMap: Map<string, NormInfo> | undefined;
   private stemMap: Map<string, StemInfo> | undefined;
 
-  constructor(texts: readonly string[], stemLanguage: string, stemmer: CachedStemmer) {
+  constructor(
+    texts: readonly string[],
+    private readonly stemLanguage: string,
+    stemmer: CachedStemmer,
+  ) {
     this.tokField = new Uint8Array(0);
     this.tokStart = this.tokEnd = new Uint32Array(0);
     this.tokPos = this.tokEndPos = this.tokNext = this.local = this.normIds = this.stemIds = this.prefixIds = new Int32Array(0);
     this.allocate(Math.max(16, (texts[0]!.length + texts[1]!.length + texts[2]!.length) >> 2));
     this.cache = formCache(stemLanguage, stemmer);
-    this.tokenize(texts, stemLanguage);
+    this.tokenize(texts);
   }
 
   /** The normalised text of distinct word `i`. */
@@ -362,21 +366,14 @@ class Words {
   /** The distinct normalised words in order of first occurrence. */
   get infos(): readonly NormInfo[] {
     if (this.infoList === undefined) {
-      const { formNorm, formStem } = this.cache;
-      const local = this.local;
-      const list: NormInfo[] = [];
-      for (let i = 0, r = 0; i < this.distinctCount; i++, r += L.Size) {
-        const form = local[r + L.Form]!;
-        list.push(this.made?.[i] ?? new NormInfo(this, formNorm[form]!, formStem[form]!, local[r + L.First]!, local[r + L.Fields]!));
-      }
-      this.infoList = list;
+      for (let i = 0; i < this.distinctCount; i++) this.infoAt(i);
+      this.infoList = this.made ?? [];
     }
     return this.infoList;
   }
 
   /** The object of distinct word `i`. */
   infoAt(i: number): NormInfo {
-    if (this.infoList !== undefined) return this.infoList[i]!;
     const made = (this.made ??= []);
     let info = made[i];
     if (info === undefined) {
@@ -396,7 +393,7 @@ class Words {
    * Brings the ids to wordIds' current generation when it has moved on since the article was
    * tokenised (wordIds.trim dropped them), from the words' text.
    */
-  refreshIds(stemLanguage: string): void {
+  refreshIds(): void {
     if (this.idGeneration === wordIds.generation) return;
     this.idGeneration = wordIds.generation;
     const { formNorm, formStem } = this.cache;
@@ -409,7 +406,7 @@ class Words {
       this.normIds[i] = wordIds.norm(norm);
       const prefixId = prefixIdOf(norm);
       if (prefixId >= 0) this.prefixIds[this.prefixIdCount++] = prefixId;
-      const stemId = (this.local[r + L.StemId] = wordIds.stem(stemLanguage, formStem[form]!));
+      const stemId = (this.local[r + L.StemId] = wordIds.stem(this.stemLanguage, formStem[form]!));
       if (!stems.has(stemId)) {
         stems.add(stemId);
         this.stemIds[this.stemIdCount++] = stemId;
@@ -419,8 +416,9 @@ class Words {
     this.stemGroups = undefined;
   }
 
-  /** The distinct word whose norm has id `id` (of the current generation: refreshIds first), or -1. */
+  /** The distinct word whose norm has id `id` (of wordIds' current generation), or -1. */
   localOfNorm(id: number): number {
+    this.refreshIds();
     let table = this.normTable;
     if (table === undefined) {
       table = this.normTable = idTable(this.distinctCount);
@@ -431,6 +429,7 @@ class Words {
 
   /** The first distinct word whose stem has id `id` (the others follow through stemNext), or -1. */
   localOfStem(id: number): number {
+    this.refreshIds();
     let table = this.stemTable;
     if (table === undefined) {
       table = this.stemTable = idTable(this.stemIdCount);
@@ -525,7 +524,7 @@ class Words {
   }
 
   /** Adds a token of the form `formId`. */
-  private add(cache: FormCache, formId: number, stemLanguage: string, field: number, start: number, end: number, pos: number, endPos: number): void {
+  private add(cache: FormCache, formId: number, field: number, start: number, end: number, pos: number, endPos: number): void {
     const t = this.count;
     if (t === this.tokField.length) this.allocate(t * 2);
     this.tokField[t] = field;
@@ -548,7 +547,7 @@ class Words {
     if (data[f + F.Generation] !== this.idGeneration) {
       const norm = cache.formNorm[formId]!;
       data[f + F.NormId] = wordIds.norm(norm);
-      data[f + F.StemId] = wordIds.stem(stemLanguage, cache.formStem[formId]!);
+      data[f + F.StemId] = wordIds.stem(this.stemLanguage, cache.formStem[formId]!);
       data[f + F.PrefixId] = prefixIdOf(norm);
       data[f + F.Generation] = this.idGeneration;
     }
@@ -571,7 +570,7 @@ class Words {
     }
   }
 
-  private tokenize(texts: readonly string[], stemLanguage: string): void {
+  private tokenize(texts: readonly string[]): void {
     const cache = this.cache;
     const loose: string[] = [];
     // Hyphen group in progress: its parts' forms (group[0 … parts - 1]), first start and position.
@@ -590,7 +589,7 @@ class Words {
         if (parts > 1) {
           let joined = '';
           for (let i = 0; i < parts; i++) joined += cache.formNorm[group[i]!]!;
-          this.add(cache, cache.form(joined), stemLanguage, field, groupStart, prevEnd, groupPos, pos - 1);
+          this.add(cache, cache.form(joined), field, groupStart, prevEnd, groupPos, pos - 1);
         }
         parts = 0;
       };
@@ -607,7 +606,7 @@ class Words {
           groupPos = pos;
         }
         group[parts++] = formId;
-        this.add(cache, formId, stemLanguage, field, s, end, pos, pos);
+        this.add(cache, formId, field, s, end, pos, pos);
         pos++;
         prevEnd = end;
         prevPossessive = possessive;
@@ -732,7 +731,7 @@ export class PreparedArticle {
    */
   wordIdLists(): { norms: ArrayLike<number>; stems: ArrayLike<number>; prefixes: ArrayLike<number> } {
     const w = this.words;
-    w.refreshIds(this.stemLanguage);
+    w.refreshIds();
     return { norms: w.normIds.subarray(0, w.normIdCount), stems: w.stemIds.subarray(0, w.stemIdCount), prefixes: w.prefixIds.subarray(0, w.prefixIdCount) };
   }
 
@@ -741,34 +740,26 @@ export class PreparedArticle {
    * has it: what norms.get(word) answers, without the map of every word.
    */
   wordById(id: number): NormInfo | undefined {
-    const w = this.words;
-    w.refreshIds(this.stemLanguage);
-    const i = w.localOfNorm(id);
-    return i < 0 ? undefined : w.infoAt(i);
+    const i = this.words.localOfNorm(id);
+    return i < 0 ? undefined : this.words.infoAt(i);
   }
 
   /** Fields (bit set) of the distinct word whose norm has id `id`; 0 when the article lacks it. */
   wordFieldsById(id: number): number {
-    const w = this.words;
-    w.refreshIds(this.stemLanguage);
-    const i = w.localOfNorm(id);
-    return i < 0 ? 0 : w.fieldsAt(i);
+    const i = this.words.localOfNorm(id);
+    return i < 0 ? 0 : this.words.fieldsAt(i);
   }
 
   /** The words of the stem with wordIds id `id` (in this article's stem language), as stems.get(stem) answers. */
   stemById(id: number): StemInfo | undefined {
-    const w = this.words;
-    w.refreshIds(this.stemLanguage);
-    const i = w.localOfStem(id);
-    return i < 0 ? undefined : w.stemAt(i);
+    const i = this.words.localOfStem(id);
+    return i < 0 ? undefined : this.words.stemAt(i);
   }
 
   /** Fields (bit set) of the stem with id `id`; 0 when the article lacks it. */
   stemFieldsById(id: number): number {
-    const w = this.words;
-    w.refreshIds(this.stemLanguage);
-    const i = w.localOfStem(id);
-    return i < 0 ? 0 : w.stemFieldsAt(i);
+    const i = this.words.localOfStem(id);
+    return i < 0 ? 0 : this.words.stemFieldsAt(i);
   }
 
   /** Fields (bit set) in which some word starts with `prefix`; 0 when none. */
