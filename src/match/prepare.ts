@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { PREFIX_KEY_LENGTH } from './required.js';
 import { type MatchInput } from './types.js';
 import { fold, literalHaystack, normalizeWord, possessiveLength } from './normalize.js';
-import { segmentWords } from './segment.js';
+import { segmentInto, type Segments } from './segment.js';
 import { primaryLanguage, stemLanguage, stemmerFor, type CachedStemmer } from './stem.js';
 import { wordIds } from './word-ids.js';
 
@@ -508,7 +508,7 @@ class Words {
     const buffer = new ArrayBuffer(cap * (33 + 4 * L.Size));
     const view = <T extends Uint8Array | Uint32Array | Int32Array>(make: new (b: ArrayBuffer, at: number, n: number) => T, at: number, old: T, n = cap, kept = this.count): T => {
       const a = new make(buffer, at, n);
-      a.set(old.subarray(0, kept));
+      if (kept > 0) a.set(old.subarray(0, kept));
       return a;
     };
     this.tokStart = view(Uint32Array, 0, this.tokStart);
@@ -572,36 +572,35 @@ class Words {
 
   private tokenize(texts: readonly string[]): void {
     const cache = this.cache;
-    const loose: string[] = [];
-    // Hyphen group in progress: its parts' forms (group[0 … parts - 1]), first start and position.
-    const group: number[] = [];
-    let parts = 0;
+    let loose: string[] | undefined;
     let pos = 0;
     for (let f = 0; f < 3; f++) {
       const text = texts[f]!;
       if (text === '') continue;
       const field = 1 << f;
+      const n = segmentInto(text, segments, true);
+      const spans = segments.spans;
+      // Hyphen group in progress: its parts' forms (group[0 … parts - 1]), first start and position.
+      let parts = 0;
       let groupStart = 0;
       let groupPos = 0;
       let prevEnd = -2;
       let prevPossessive = false;
-      const flush = () => {
-        if (parts > 1) {
-          let joined = '';
-          for (let i = 0; i < parts; i++) joined += cache.formNorm[group[i]!]!;
-          this.add(cache, cache.form(joined), field, groupStart, prevEnd, groupPos, pos - 1);
+      for (let k = 0; k < n; k += 2) {
+        const s = spans[k]!;
+        const e = spans[k + 1]!;
+        if (s < 0) {
+          (loose ??= []).push(text.slice(-s - 1, e));
+          continue;
         }
-        parts = 0;
-      };
-      segmentWords(text, (s, e) => {
         const slot = cache.raw(text, s, e);
         const formId = cache.slots[slot + Raw.Form]! - 1;
         // A possessive ("Russia's") ends two characters before the word does.
         const cut = cache.slots[slot + Raw.Length]! & 3;
-        const possessive = cut > 0;
         const end = e - cut;
         if (!(s === prevEnd + 1 && !prevPossessive && isHyphen(text.charCodeAt(prevEnd)) && parts > 0)) {
-          flush();
+          if (parts > 1) this.addGroup(cache, parts, field, groupStart, prevEnd, groupPos, pos - 1);
+          parts = 0;
           groupStart = s;
           groupPos = pos;
         }
@@ -609,14 +608,32 @@ class Words {
         this.add(cache, formId, field, s, end, pos, pos);
         pos++;
         prevEnd = end;
-        prevPossessive = possessive;
-      }, (s, e) => loose.push(text.slice(s, e)));
-      flush();
+        prevPossessive = cut > 0;
+      }
+      if (parts > 1) this.addGroup(cache, parts, field, groupStart, prevEnd, groupPos, pos - 1);
       pos += FIELD_GAP;
     }
-    if (loose.length > 0) this.looseText = literalHaystack(loose);
+    if (loose !== undefined) this.looseText = literalHaystack(loose);
+    // A long text's spans are not kept for the rest of the process.
+    if (segments.spans.length > MAX_KEPT_SPANS) segments.spans = new Int32Array(1024);
+  }
+
+  /** Adds the joined form of a hyphen group ("cease-fire" → "ceasefire") of `parts` words in `group`. */
+  private addGroup(cache: FormCache, parts: number, field: number, start: number, end: number, pos: number, endPos: number): void {
+    let joined = '';
+    for (let i = 0; i < parts; i++) joined += cache.formNorm[group[i]!]!;
+    this.add(cache, cache.form(joined), field, start, end, pos, endPos);
   }
 }
+
+/**
+ * The segments of the text being tokenised and the form ids of its hyphen group in progress,
+ * shared by every tokenisation: one runs at a time, from start to end, on one thread.
+ */
+const segments: Segments = { spans: new Int32Array(1024) };
+const group: number[] = [];
+/** Ints of spans kept between tokenisations (256 KB; a 100,000-character content needs up to 400 KB). */
+const MAX_KEPT_SPANS = 65_536;
 
 /** An article prepared for matching. Build with prepareArticle(); treat as read-only. */
 export class PreparedArticle {
@@ -719,7 +736,7 @@ export class PreparedArticle {
 
   /**
    * Lower-cased text of the segments that are not words but hold ASCII letters or digits, for
-   * regex literals (see segmentWords); "" for nearly every article.
+   * regex literals (see segmentInto); "" for nearly every article.
    */
   get looseText(): string {
     return this.words.looseText;

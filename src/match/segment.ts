@@ -71,17 +71,43 @@ function slowCharacters(): RegExp {
 /** Receives each word as [start, end) char offsets into the segmented text. */
 export type WordSink = (start: number, end: number) => void;
 
+/**
+ * Where segmentInto writes a text's segments: `spans` holds [start, end) char offsets, two ints
+ * per segment, a word's as they are and a loose segment's (see segmentWords) as [-start - 1,
+ * end). Reused from text to text: a sink per word, as segmentWords calls, kept the tokenizer's
+ * state in a closure's context (memory) where a loop over these keeps it in registers.
+ */
+export interface Segments {
+  spans: Int32Array;
+}
+
 let segmenter: Intl.Segmenter | undefined;
 
 /** Letters and digits a case-insensitive regex reads as ASCII (with "ſ" and the Kelvin sign). */
 const REGEX_ASCII = /[A-Za-z0-9\u017f\u212a]/;
 
-function intlSegment(text: string, from: number, to: number, sink: WordSink, loose?: WordSink): void {
+/** Room in `out` for `more` ints after the first `n`. */
+function reserve(out: Segments, n: number, more: number): Int32Array {
+  if (n + more > out.spans.length) {
+    const grown = new Int32Array(Math.max(n + more, out.spans.length * 2));
+    grown.set(out.spans.subarray(0, n));
+    out.spans = grown;
+  }
+  return out.spans;
+}
+
+function intlSegment(text: string, from: number, to: number, out: Segments, n: number, loose: boolean): number {
   segmenter ??= new Intl.Segmenter('en', { granularity: 'word' });
   for (const s of segmenter.segment(text.slice(from, to))) {
-    if (s.isWordLike) sink(from + s.index, from + s.index + s.segment.length);
-    else if (loose && REGEX_ASCII.test(s.segment)) loose(from + s.index, from + s.index + s.segment.length);
+    const start = from + s.index;
+    const word = s.isWordLike;
+    if (!word && !(loose && REGEX_ASCII.test(s.segment))) continue;
+    const spans = reserve(out, n, 2);
+    spans[n] = word ? start : -start - 1;
+    spans[n + 1] = start + s.segment.length;
+    n += 2;
   }
+  return n;
 }
 
 function classOf(code: number): C {
@@ -93,8 +119,10 @@ function skipExtend(text: string, i: number, to: number): number {
   return i;
 }
 
-/** Fast path over a range known to hold only fast-path characters. */
-function fastSegment(text: string, from: number, to: number, sink: WordSink): void {
+/** Fast path over a range known to hold only fast-path characters; returns the ints written. */
+function fastSegment(text: string, from: number, to: number, out: Segments, n: number): number {
+  // A word is at least one character and the next one starts after a character that is not in it.
+  const spans = reserve(out, n, to - from + 1);
   let i = from;
   while (i < to) {
     const cls = classOf(text.charCodeAt(i));
@@ -129,19 +157,23 @@ function fastSegment(text: string, from: number, to: number, sink: WordSink): vo
       }
       break;
     }
-    sink(start, i);
+    spans[n] = start;
+    spans[n + 1] = i;
+    n += 2;
   }
+  return n;
 }
 
 /**
- * Calls `sink` for every word-like segment of `text`, in order, exactly as
- * `Intl.Segmenter(..., { granularity: 'word' })` with `isWordLike` would; and `loose`, when
- * given, for the segments that are not word-like yet hold ASCII letters or digits (ICU makes
- * "abc\u200d😀" or "abc_\u00ad" one segment that is not a word), so regex literals can be
- * found there too.
+ * Writes into `out` every word-like segment of `text`, in order, exactly as
+ * `Intl.Segmenter(..., { granularity: 'word' })` with `isWordLike` finds them, and, when `loose`,
+ * the segments that are not word-like yet hold ASCII letters or digits (ICU makes
+ * "abc\u200d😀" or "abc_\u00ad" one segment that is not a word), so regex literals can be found
+ * there too. Returns how many ints of `out.spans` it wrote (two per segment).
  */
-export function segmentWords(text: string, sink: WordSink, loose?: WordSink): void {
-  const n = text.length;
+export function segmentInto(text: string, out: Segments, loose = false): number {
+  const length = text.length;
+  let n = 0;
   let fastFrom = 0; // text before this has been segmented
   SLOW.lastIndex = 0;
   while (SLOW.test(text)) {
@@ -150,20 +182,38 @@ export function segmentWords(text: string, sink: WordSink, loose?: WordSink): vo
     let chunkStart = i;
     while (chunkStart > fastFrom && classOf(text.charCodeAt(chunkStart - 1)) !== C.Space) chunkStart--;
     let end = i + 1;
-    while (end < n && classOf(text.charCodeAt(end)) !== C.Space) end++;
-    if (chunkStart > fastFrom) fastSegment(text, fastFrom, chunkStart, sink);
-    intlSegment(text, chunkStart, end, sink, loose);
+    while (end < length && classOf(text.charCodeAt(end)) !== C.Space) end++;
+    if (chunkStart > fastFrom) n = fastSegment(text, fastFrom, chunkStart, out, n);
+    n = intlSegment(text, chunkStart, end, out, n, loose);
     fastFrom = end;
-    SLOW.lastIndex = end; // after the sinks ran, which may segment other texts
+    SLOW.lastIndex = end;
   }
-  if (fastFrom < n) fastSegment(text, fastFrom, n, sink);
+  if (fastFrom < length) n = fastSegment(text, fastFrom, length, out, n);
+  return n;
+}
+
+/**
+ * Calls `sink` for every word-like segment of `text`, in order, and `loose`, when given, for the
+ * segments that are not word-like yet hold ASCII letters or digits (segmentInto).
+ */
+export function segmentWords(text: string, sink: WordSink, loose?: WordSink): void {
+  const out: Segments = { spans: new Int32Array(64) };
+  const n = segmentInto(text, out, loose !== undefined);
+  const spans = out.spans;
+  for (let k = 0; k < n; k += 2) {
+    const start = spans[k]!;
+    if (start >= 0) sink(start, spans[k + 1]!);
+    else loose!(-start - 1, spans[k + 1]!);
+  }
 }
 
 /** Reference implementation: the words `Intl.Segmenter` finds, as [start, end) pairs. */
 export function segmentWordsIntl(text: string): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  intlSegment(text, 0, text.length, (s, e) => out.push([s, e]));
-  return out;
+  const out: Segments = { spans: new Int32Array(64) };
+  const n = intlSegment(text, 0, text.length, out, 0, false);
+  const pairs: Array<[number, number]> = [];
+  for (let k = 0; k < n; k += 2) pairs.push([out.spans[k]!, out.spans[k + 1]!]);
+  return pairs;
 }
 
 /** The words of `text` as [start, end) pairs (fast path where possible). */

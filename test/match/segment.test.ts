@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { segmentWordsIntl, wordSpans } from '../../src/match/segment.js';
+import { segmentInto, segmentWordsIntl, wordSpans, type Segments } from '../../src/match/segment.js';
 
 const words = (text: string) => wordSpans(text).map(([s, e]) => text.slice(s, e));
 
@@ -56,5 +56,19 @@ describe('word segmentation', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('writes the same words into a reused buffer that starts too small, loose segments marked', () => {
+    const out: Segments = { spans: new Int32Array(2) };
+    const pairs = (text: string, loose = false) => {
+      const n = segmentInto(text, out, loose);
+      return Array.from({ length: n / 2 }, (_, k): [number, number] => [out.spans[2 * k]!, out.spans[2 * k + 1]!]);
+    };
+    const long = "Kyiv's cease-fire talks, 北京时间 and 3.5 % more ".repeat(40);
+    expect(pairs(long)).toEqual(segmentWordsIntl(long));
+    expect(pairs('short text')).toEqual([[0, 5], [6, 10]]);
+    // "abc\u200d😀" is one segment ICU does not call a word: written as [-start - 1, end) when asked for.
+    expect(pairs('x abc\u200d😀')).toEqual([[0, 1]]);
+    expect(pairs('x abc\u200d😀', true)).toEqual([[0, 1], [-3, 8]]);
   });
 });
