@@ -202,7 +202,7 @@ const ENVIRONMENT: [string, string][] = [
   ['NEWSWATCH_PREFIX', 'prefix of every Redis key [newswatch]'],
   ['NEWSWATCH_SECRET', 'key of the HMACs in unsubscribe, confirm and feed links [a random key kept in Redis]'],
   ['NEWSWATCH_LOCK_MS', "BullMQ job lock: how soon a dead worker's jobs are taken over [30000]"],
-  ['NEWSWATCH_HEAP_GROWTH', "how far (%) a worker's heap grows past its live objects before a full garbage collection; 0: as V8 chooses [50]"],
+  ['NEWSWATCH_HEAP_GROWTH', "how far (%) a worker's heap grows past its live objects before a full garbage collection; 0: as V8 chooses [100]"],
   ['PUBLIC_URL', 'public URL of this install, start of every link in emails [http://localhost:$HTTP_PORT]'],
   ['HTTP_HOST', 'address the web server listens on [127.0.0.1]'],
   ['HTTP_PORT', 'port of the web server [8080]'],

@@ -236,10 +236,10 @@ function httpPort(text: string | undefined): number {
 }
 
 function heapGrowth(text: string | undefined): number {
-  if (text === undefined || text === '') return 50;
+  if (text === undefined || text === '') return 100;
   const percent = Number(text);
   if (!Number.isInteger(percent) || percent < 0 || percent > 1000) {
-    throw new Error(`NEWSWATCH_HEAP_GROWTH must be a whole percentage from 0 to 1000 (got "${text}"); 0 leaves heap growth to V8, unset it for the default 50`);
+    throw new Error(`NEWSWATCH_HEAP_GROWTH must be a whole percentage from 0 to 1000 (got "${text}"); 0 leaves heap growth to V8, unset it for the default 100`);
   }
   return percent;
 }

@@ -91,10 +91,10 @@ delivery: { attempts: 3, backoff: 1m, webhookTimeout: 5s, smtpConnections: 2 }
     expect(defaultSettings({ PUBLIC_URL: 'https://news.example.org' }).userAgent).toBe('Newswatch/0.1 (+https://news.example.org)');
   });
 
-  it('lets a worker heap grow 50 % past its live objects unless NEWSWATCH_HEAP_GROWTH says otherwise', () => {
-    expect(defaultSettings({}).heapGrowthPercent).toBe(50);
+  it('lets a worker heap grow 100 % past its live objects unless NEWSWATCH_HEAP_GROWTH says otherwise', () => {
+    expect(defaultSettings({}).heapGrowthPercent).toBe(100);
     expect(defaultSettings({ NEWSWATCH_HEAP_GROWTH: '0' }).heapGrowthPercent).toBe(0);
-    expect(defaultSettings({ NEWSWATCH_HEAP_GROWTH: '100' }).heapGrowthPercent).toBe(100);
+    expect(defaultSettings({ NEWSWATCH_HEAP_GROWTH: '50' }).heapGrowthPercent).toBe(50);
     for (const bad of ['half', '-10', '12.5', '5000']) {
       expect(() => defaultSettings({ NEWSWATCH_HEAP_GROWTH: bad })).toThrow(`NEWSWATCH_HEAP_GROWTH must be a whole percentage from 0 to 1000 (got "${bad}")`);
     }
