@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Article } from '../../src/feeds/article.js';
-import { RECENT_CONTENT_CHARS, RecentArticles } from '../../src/feeds/recent-articles.js';
+import { RECENT_CONTENT_CHARS, RecentArticles, articleOf, entryOf } from '../../src/feeds/recent-articles.js';
 import { RedisKeys } from '../../src/queue/keys.js';
 import { uniquePrefix } from '../helpers/pipeline.js';
 
@@ -74,5 +74,23 @@ describe('RecentArticles', () => {
     await recent.add(article('a', { title: 'Story a, updated' }), undefined, T0 + 2);
     expect((await recent.since(0, T0 + 3)).map((a) => a.title)).toEqual(['Story b', 'Story a, updated']);
     expect((await recent.since(T0 + 1, T0 + 3)).map((a) => a.id)).toEqual(['a']);
+  });
+
+  it('keeps content with line breaks, quotes, backslashes and control characters as it was', async () => {
+    const { recent } = store();
+    const content = 'First line.\n\n"Quoted" \\ back\u0001slash\r\n\u2028last “line” — \ud83d\ude00';
+    await recent.add(article('odd', { title: 'Title\nwith a break?', content }), undefined, T0);
+    const [kept] = await recent.since(0, T0);
+    expect(kept!.content).toBe(content);
+    expect(kept!.title).toBe('Title\nwith a break?');
+    expect(articleOf(entryOf({ id: 'x', feed: 'f', keptAt: T0 }))).toEqual({ id: 'x', feed: 'f', keptAt: T0 });
+  });
+
+  it('reads an entry kept in the earlier form, all of it as JSON', async () => {
+    const { keys, recent } = store();
+    const old = { id: 'old', feed: 'wire', title: 'Story old', content: 'Two\nlines.', keptAt: T0 };
+    await redis.hset(keys.recentArticles(), 'k', JSON.stringify(old));
+    await redis.zadd(keys.recentOrder(), T0, 'k');
+    expect(await recent.since(0, T0)).toEqual([old]);
   });
 });
