@@ -119,7 +119,7 @@ function skipExtend(text: string, i: number, to: number): number {
   return i;
 }
 
-/** Fast path over a range known to hold only fast-path characters; returns the ints written. */
+/** Fast path over a range known to hold only fast-path characters, written from spans[n]; returns the new count. */
 function fastSegment(text: string, from: number, to: number, out: Segments, n: number): number {
   // A word is at least one character and the next one starts after a character that is not in it.
   const spans = reserve(out, n, to - from + 1);
