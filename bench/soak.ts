@@ -56,6 +56,8 @@ const { values: args } = parseArgs({
     built: { type: 'boolean', default: false },
     // Another checkout's worker (say main at an earlier commit), to compare in alternating runs.
     baseline: { type: 'string' },
+    // Flags for the worker's node, space-separated: --node-args="--cpu-prof --cpu-prof-dir=/tmp/profiles".
+    'node-args': { type: 'string', default: '' },
   },
 });
 const MINUTES = Number(args.minutes);
@@ -114,7 +116,7 @@ try {
   const child = await forkNewswatch(
     { NEWSWATCH_CONFIG: dir, REDIS_URL: redisServer.url, SMTP_URL: smtp.url, NEWSWATCH_PREFIX: prefix, BENCH_KEEP_WINDOW_MS: String(KEEP_MS), ...(args['poll-concurrency'] ? { BENCH_POLL_CONCURRENCY: args['poll-concurrency'] } : {}) },
     join(args.out, 'soak-newswatch.log'),
-    [],
+    args['node-args'].split(' ').filter(Boolean),
     args.baseline,
     args.built,
   );

@@ -2,7 +2,8 @@
 // fetch it (conditional GET, per-host limits), parse, normalise, hand the new items on (a job per
 // item when the feed fetches article pages; else batches of items, processed right here when
 // this process runs the article role, queued as jobs when it does not), then remember the
-// items. A 304 stops right after the fetch. A
+// items. A 304 stops right after the fetch, and so does a 200 whose body is byte for byte the
+// last one read (validators.ts: many servers send no validators, or ignore them). A
 // failure is recorded in the feed's health with the time of the next try (Retry-After, else
 // exponential backoff) and rethrown; other feeds are unaffected. A feed failing for longer than
 // polling.flagAfter is flagged and the operator told once (and once more when it recovers;
@@ -19,14 +20,15 @@ import { HealthStore } from '../src/feeds/health.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
 import { PollLock, pollLockMs } from '../src/feeds/poll-lock.js';
 import { SeenStore } from '../src/feeds/seen.js';
-import { ValidatorStore } from '../src/feeds/validators.js';
+import { bodyDigest, ValidatorStore } from '../src/feeds/validators.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import { articleBatchJobId, articleBatches, articleJobId, onceWithin, type PollJobData } from '../src/queue/jobs.js';
 import { processBatch, type BatchResult } from './article.js';
 
 export interface PollResult {
   feedId: string;
-  status: 'ok' | 'not-modified' | 'deferred' | 'unknown-feed';
+  /** not-modified: a 304; unchanged: a 200 with the same body as the last one read (neither is parsed). */
+  status: 'ok' | 'not-modified' | 'unchanged' | 'deferred' | 'unknown-feed';
   itemsInFeed: number;
   newItems: number;
   skippedOld: number;
@@ -41,7 +43,7 @@ export interface PollResult {
 
 const FEED_ACCEPT = 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8';
 
-/** The counts of a poll that read no items (skipped, deferred, 304, or a feed no longer configured). */
+/** The counts of a poll that read no items (skipped, deferred, 304, unchanged, or a feed no longer configured). */
 const noItems = (feedId: string) => ({ feedId, itemsInFeed: 0, newItems: 0, skippedOld: 0 });
 
 export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Promise<PollResult> {
@@ -92,7 +94,7 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
   }
 
   try {
-    const validators = await validatorStore.get(feed.id);
+    const { digest: lastDigest, ...validators } = await validatorStore.get(feed.id);
     const response = await ctx.metrics.timeFetch('feed', () => fetchUrl(feed.url, {
       userAgent: settings.userAgent,
       timeoutMs: settings.feedTimeoutMs,
@@ -111,32 +113,47 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
       ctx.metrics.polls.inc({ outcome: 'not_modified' });
       return { ...empty, status: 'not-modified' };
     }
+    const identity = feed.identity ?? settings.itemIdentity;
+    // Before the bytes go to the sandbox thread (which takes them over).
+    const digest = bodyDigest(response.body, identity);
+    if (digest === lastDigest) {
+      // The same bytes as the last poll read: the same items, so it ends as a 304 does.
+      if (response.etag !== validators.etag || response.lastModified !== validators.lastModified) {
+        await validatorStore.save(feed.id, { etag: response.etag, lastModified: response.lastModified, digest });
+      }
+      await tellIfRecovered(ctx, feed, await health.recordSuccess(feed.id, { status: response.status, newItems: 0, next, movedTo: response.movedTo }));
+      ctx.metrics.polls.inc({ outcome: 'unchanged' });
+      return { ...empty, status: 'unchanged' };
+    }
+    // The items of the last read: remembered, so not new (this poll holds the feed's lock, so
+    // none is forgotten meanwhile); the thread only identifies them. None: the feed's first poll.
+    const known = await seen.lastRemembered(feed.id);
+    const firstPoll = known.length === 0;
     // Decoded, parsed and normalised in a sandbox thread: a feed is text from strangers too.
     // Without the content HTML: the queued article carries none (withoutHtml).
-    const identity = feed.identity ?? settings.itemIdentity;
-    const { items: articles, repeatedIds } = await ctx.sandbox.parseFeed(response.body, response.url, {
+    const { items: read, knownIds, repeatedIds } = await ctx.sandbox.parseFeed(response.body, response.url, {
       id: feed.id,
       url: response.url,
       identity,
-    }, { html: false }, response.headers.get('content-type'));
+    }, { html: false, known }, response.headers.get('content-type'));
     if (repeatedIds > 0) {
       const fix = identity === 'guid' ? 'if they are different articles, set `identity: link` for this feed in feeds.yaml' : 'they share a link too';
       ctx.log.warn({ feedId, repeatedIds, identity }, `feed items repeat another item's ${identity}; ${repeatedIds} dropped (${fix})`);
     }
-    const firstPoll = await seen.isEmpty(feed.id);
-    const newIds = new Set(await seen.filterNew(feed.id, articles.map((a) => a.id)));
+    const newIds = new Set(await seen.filterNew(feed.id, read.map((a) => a.id)));
     const cutoff = Date.now() - settings.firstPollMaxAgeMs;
-    const fresh = articles.filter((a) => newIds.has(a.id));
+    const fresh = read.filter((a) => newIds.has(a.id));
     const toQueue = firstPoll ? fresh.filter((a) => Date.parse(a.published ?? '') >= cutoff) : fresh;
 
     const processed = await handOnNew(feed, toQueue, ctx);
     // Remember every item in the feed (refreshing old ones) only after the new ones are safe:
     // processed, or queued as jobs. A poll killed before this line reads them again as new.
-    await seen.remember(feed.id, articles.map((a) => a.id));
-    await validatorStore.save(feed.id, { etag: response.etag, lastModified: response.lastModified });
+    const ids = read.map((a) => a.id).concat(knownIds);
+    await seen.remember(feed.id, ids);
+    await validatorStore.save(feed.id, { etag: response.etag, lastModified: response.lastModified, digest });
     const recovered = await health.recordSuccess(feed.id, {
       status: response.status,
-      itemsInFeed: articles.length,
+      itemsInFeed: ids.length,
       newItems: toQueue.length,
       next,
       movedTo: response.movedTo,
@@ -144,11 +161,11 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
     });
     await tellIfRecovered(ctx, feed, recovered);
     const processedHere = processed?.articles ?? 0;
-    ctx.log.info({ feedId, items: articles.length, queued: toQueue.length - processedHere, processed: processedHere }, 'feed polled');
+    ctx.log.info({ feedId, items: ids.length, queued: toQueue.length - processedHere, processed: processedHere }, 'feed polled');
     ctx.metrics.polls.inc({ outcome: toQueue.length > 0 ? 'new_items' : 'no_new_items' });
-    ctx.metrics.itemsSeen.inc(articles.length);
+    ctx.metrics.itemsSeen.inc(ids.length);
     ctx.metrics.itemsNew.inc(toQueue.length);
-    return { feedId, status: 'ok', itemsInFeed: articles.length, newItems: toQueue.length, skippedOld: fresh.length - toQueue.length, ...(processed ? { processed } : {}) };
+    return { feedId, status: 'ok', itemsInFeed: ids.length, newItems: toQueue.length, skippedOld: fresh.length - toQueue.length, ...(processed ? { processed } : {}) };
   } catch (err) {
     const e = err instanceof FetchError ? err : new FetchError('network', `${feed.url}: ${(err as Error).message}`);
     if (e.errorClass === 'busy') {

@@ -33,8 +33,8 @@ interface Summary {
   removedSchedulers: string[];
 }
 
-/** Read means an answer from the feed: new items or not modified (not deferred, not failed). */
-const wasRead = (f: { result?: PollResult }) => f.result?.status === 'ok' || f.result?.status === 'not-modified';
+/** Read means an answer from the feed: new items, not modified or unchanged (not deferred, not failed). */
+const wasRead = (f: { result?: PollResult }) => f.result?.status === 'ok' || f.result?.status === 'not-modified' || f.result?.status === 'unchanged';
 
 export async function runOnceCommand(
   opts: GlobalOptions,

@@ -13,7 +13,7 @@ import * as cheerio from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import { toOneLineText } from '../extract/text.js';
 import type { Article } from './article.js';
-import { boundArticle, boundHtml, boundText, FIELD_LIMITS, precut } from './bounds.js';
+import { boundArticle, boundHtml, boundId, boundText, FIELD_LIMITS, precut } from './bounds.js';
 import { fixC1Controls } from './charset.js';
 import { parseFeedDate } from './dates.js';
 import { oneLine, simpleHtmlText } from './html-text.js';
@@ -133,18 +133,40 @@ export interface NormaliseOptions {
    * without it (withoutHtml), so the poll worker passes false and the HTML is never rebuilt.
    */
   html?: boolean;
+  /**
+   * Ids already taken in (the poll passes those of the feed's last read): an item with one of
+   * them is only identified, not read, and comes back in `knownIds`. Most polls of a changed
+   * feed find one or two new items among dozens, and reading an item's text (HTML to text,
+   * language detection) is most of the work.
+   */
+  known?: readonly string[];
 }
 
-export function normaliseItem(item: RawItem, feed: FeedRef, parsed: ParsedFeed, now: Date, options: NormaliseOptions = {}): Article {
+/** An item's id, bounded as the article's (see normaliseItem), and what finding it took: its links' base, its URL and, for a hashed id, its title. */
+interface ItemKey {
+  id: string;
+  base: string;
+  url?: string;
+  /** Present when the id is a hash of the title: the title as text. */
+  hashedTitle?: { title?: string };
+}
+
+function itemKey(item: RawItem, feed: FeedRef): ItemKey {
   const base = itemBase(feed.url, item.bases);
   const guidUrl = item.guid && /^https?:\/\//i.test(item.guid) ? item.guid : undefined;
   const url = canonicalUrl(item.link, base) ?? canonicalUrl(guidUrl, base);
-  const title = htmlToText(precut(item.title, FIELD_LIMITS.title));
-  const published = publishedTime(item.published, now);
   const guid = item.guid?.trim();
-  const id =
-    (feed.identity === 'link' ? url || guid : guid || url) ||
-    createHash('sha256').update(`${title ?? ''}\u0000${item.published ?? ''}`).digest('hex').slice(0, 32);
+  const id = feed.identity === 'link' ? url || guid : guid || url;
+  if (id) return { id: boundId(id), base, url };
+  const title = htmlToText(precut(item.title, FIELD_LIMITS.title));
+  const hash = createHash('sha256').update(`${title ?? ''}\u0000${item.published ?? ''}`).digest('hex').slice(0, 32);
+  return { id: hash, base, url, hashedTitle: { title } };
+}
+
+export function normaliseItem(item: RawItem, feed: FeedRef, parsed: ParsedFeed, now: Date, options: NormaliseOptions = {}, key = itemKey(item, feed)): Article {
+  const { id, base, url } = key;
+  const title = key.hashedTitle ? key.hashedTitle.title : htmlToText(precut(item.title, FIELD_LIMITS.title));
+  const published = publishedTime(item.published, now);
   const { content, contentHtml } = contentFields(boundHtml(item.contentHtml && fixC1Controls(item.contentHtml), FIELD_LIMITS.contentHtml), base, options.html ?? true);
   const summary = htmlToText(precut(item.summary, FIELD_LIMITS.summary)) ?? (content ? boundText(content, AUTO_SUMMARY_LENGTH) : undefined);
   const language =
@@ -168,21 +190,26 @@ export function normaliseItem(item: RawItem, feed: FeedRef, parsed: ParsedFeed, 
 
 export interface NormalisedItems {
   items: Article[];
+  /** The ids of items left unread because `options.known` holds them, in feed order. */
+  knownIds: string[];
   /** Items dropped because an earlier item of the feed has the same id (a reused guid). */
   repeatedIds: number;
 }
 
 /** Normalised items of a feed, without duplicates (first one wins), and how many were dropped. */
 export function normaliseFeedItems(parsed: ParsedFeed, feed: FeedRef, now = new Date(), options: NormaliseOptions = {}): NormalisedItems {
+  const known = new Set(options.known);
   const seen = new Set<string>();
   const items: Article[] = [];
+  const knownIds: string[] = [];
   for (const item of parsed.items) {
-    const article = normaliseItem(item, feed, parsed, now, options);
-    if (seen.has(article.id)) continue;
-    seen.add(article.id);
-    items.push(article);
+    const key = itemKey(item, feed);
+    if (seen.has(key.id)) continue;
+    seen.add(key.id);
+    if (known.has(key.id)) knownIds.push(key.id);
+    else items.push(normaliseItem(item, feed, parsed, now, options, key));
   }
-  return { items, repeatedIds: parsed.items.length - items.length };
+  return { items, knownIds, repeatedIds: parsed.items.length - items.length - knownIds.length };
 }
 
 /** Normalised items of a feed, without duplicates (first one wins). */

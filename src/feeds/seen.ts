@@ -4,15 +4,29 @@
 // loses. Entries not seen in the feed for `retainMs` are dropped to bound memory.
 
 import type { RedisKeys } from '../queue/keys.js';
-import type { RedisClient } from '../queue/redis.js';
+import { withScripts, type RedisClient } from '../queue/redis.js';
+
+// The members with the highest score: those one remember() call wrote last (it gives all one score).
+const LAST_REMEMBERED = `local top = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #top == 0 then return {} end
+return redis.call('ZRANGEBYSCORE', KEYS[1], top[2], top[2], 'LIMIT', 0, tonumber(ARGV[1]))`;
+
+/** At most this many ids come back from lastRemembered (a hint: more would only cost transfer). */
+const LAST_REMEMBERED_MAX = 5_000;
+
+type WithScript = RedisClient & { nwLastRemembered(key: string, max: number): Promise<string[]> };
 
 export class SeenStore {
+  private readonly redis: WithScript;
+
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly keys: RedisKeys,
     /** settings.seenRetentionMs */
     private readonly retainMs: number,
-  ) {}
+  ) {
+    this.redis = withScripts<WithScript>(redis, { nwLastRemembered: { keys: 1, lua: LAST_REMEMBERED } });
+  }
 
   private key(feedId: string): string {
     return this.keys.seen(feedId);
@@ -25,9 +39,13 @@ export class SeenStore {
     return ids.filter((_, i) => scores[i] === null);
   }
 
-  /** True when nothing was ever remembered for the feed (its first poll). */
-  async isEmpty(feedId: string): Promise<boolean> {
-    return (await this.redis.exists(this.key(feedId))) === 0;
+  /**
+   * The ids the last remember() call wrote that are still there (for a feed: the items of its
+   * last poll that read it); empty when nothing is remembered. Every id returned is remembered,
+   * so a poll holding the feed's lock can treat them as not new without asking again.
+   */
+  async lastRemembered(feedId: string): Promise<string[]> {
+    return this.redis.nwLastRemembered(this.key(feedId), LAST_REMEMBERED_MAX);
   }
 
   async remember(feedId: string, ids: string[], now = Date.now()): Promise<void> {

@@ -41,7 +41,7 @@ export const KEY_FAMILIES = {
     pattern: 'validators:<feed>',
     type: 'hash',
     owner: 'src/feeds/validators.ts',
-    lifetime: 'one per feed that sends ETag or Last-Modified',
+    lifetime: 'one small hash per feed read (its ETag, Last-Modified and the digest of its last body); left behind when the feed leaves feeds.yaml',
   },
   pollLock: {
     pattern: 'poll-lock:<feed>',

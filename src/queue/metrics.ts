@@ -14,7 +14,7 @@ export const METRIC_PREFIX = 'newswatch_';
 export const MAX_RULE_LABELS = 200;
 
 /** What a poll ended with: new items, none, 304, put off, or the error class of its failure. */
-export type PollOutcome = 'new_items' | 'no_new_items' | 'not_modified' | 'deferred' | 'unknown_feed' | (string & {});
+export type PollOutcome = 'new_items' | 'no_new_items' | 'not_modified' | 'unchanged' | 'deferred' | 'unknown_feed' | (string & {});
 
 export interface MetricsSources {
   queues: Queues;
@@ -38,7 +38,7 @@ export class Metrics {
   constructor(sources?: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
-    this.polls = new Counter({ name: `${METRIC_PREFIX}polls_total`, help: 'Feed polls by outcome: new_items, no_new_items, not_modified (304), deferred (backed off or host busy), unknown_feed, or the error class', labelNames: ['outcome'], registers });
+    this.polls = new Counter({ name: `${METRIC_PREFIX}polls_total`, help: 'Feed polls by outcome: new_items, no_new_items, not_modified (304), unchanged (200 with the body of the last poll), deferred (backed off or host busy), unknown_feed, or the error class', labelNames: ['outcome'], registers });
     this.fetchSeconds = new Histogram({
       name: `${METRIC_PREFIX}fetch_duration_seconds`,
       help: 'Time to fetch a feed or an article page (waiting for a turn at the host included), successes and failures',

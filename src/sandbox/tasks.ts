@@ -41,6 +41,8 @@ export interface ParsedItems {
   link?: string;
   language?: string;
   items: Article[];
+  /** Ids of items not read because the task's `options.known` holds them (see normaliseFeedItems). */
+  knownIds: string[];
   /** Items dropped because an earlier item had the same id (see normaliseFeedItems). */
   repeatedIds: number;
 }

@@ -81,6 +81,32 @@ describe('normaliseFeed', () => {
     expect(withoutHtml).toEqual({ ...withHtml, contentHtml: undefined });
   });
 
+  it('with known ids, only identifies those items (guid, link or hash) and reads the others as without them', async () => {
+    const parsed = await parseFeed(
+      `<rss version="2.0"><channel>
+        <item><guid>g-1</guid><title>One</title><link>/a</link><description>Talks in Kyiv.</description></item>
+        <item><title>Two</title><link>/b?utm_medium=x</link></item>
+        <item><title>Three</title><pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate></item>
+        <item><guid>g-4</guid><title>Four</title></item>
+        <item><guid>g-1</guid><title>One again</title></item>
+      </channel></rss>`,
+      'test',
+    );
+    const all = normaliseFeedItems(parsed, feed, now);
+    const ids = all.items.map((i) => i.id);
+    expect(all).toMatchObject({ knownIds: [], repeatedIds: 1 });
+    const known = [ids[0]!, ids[1]!, ids[2]!, 'gone-from-the-feed'];
+    const some = normaliseFeedItems(parsed, feed, now, { known });
+    expect(some.knownIds).toEqual(ids.slice(0, 3));
+    expect(some.items).toEqual(all.items.slice(3));
+    expect(some.repeatedIds).toBe(1);
+    // By link, the first item's id is its link, so it is read; the last, without a link, is g-1 and known.
+    const byLink = normaliseFeedItems(parsed, { ...feed, identity: 'link' }, now, { known });
+    expect(byLink.knownIds).toEqual([ids[1], ids[2], 'g-1']);
+    expect(byLink.items.map((i) => i.id)).toEqual(['https://news.example.org/a', 'g-4']);
+    expect(byLink.repeatedIds).toBe(0);
+  });
+
   it('drops a repeated item id within one feed', async () => {
     const xml = `<rss version="2.0"><channel><item><guid>d</guid><title>A</title></item><item><guid>d</guid><title>B</title></item></channel></rss>`;
     expect(normaliseFeed(await parseFeed(xml, 't'), feed, now).map((i) => i.title)).toEqual(['A']);

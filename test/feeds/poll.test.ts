@@ -9,6 +9,7 @@ import { fetchUrl } from '../../src/feeds/fetch.js';
 import { HealthStore } from '../../src/feeds/health.js';
 import { hostLimiter } from '../../src/feeds/host-limiter.js';
 import { RecentArticles } from '../../src/feeds/recent-articles.js';
+import { SeenStore } from '../../src/feeds/seen.js';
 import type { Settings } from '../../src/queue/context.js';
 import { isArticleBatch } from '../../src/queue/jobs.js';
 import type { Pipeline } from '../../workers/index.js';
@@ -87,6 +88,49 @@ describe('polling a feed', () => {
     expect(await pipeline.ctx.queues.article.getJobCountByTypes('failed', 'waiting', 'active', 'delayed', 'completed')).toBe(0);
     const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys).get('wire');
     expect(health).toMatchObject({ status: 304, itemsInFeed: 3, newItems: 0, itemsSeen: 3, consecutiveFailures: 0 });
+  });
+
+  it('ends a 200 with the same bytes as the last read as unchanged, and reads new bytes again', async () => {
+    const http = await server();
+    let body = rss(items(3, http.url));
+    http.route('/feed.xml', (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(body));
+    const pipeline = await pipelineFor(`feeds:\n  - id: wire\n    url: ${http.url}/feed.xml\n`);
+    expect((await pollOnce(pipeline)).get('wire')).toMatchObject({ status: 'ok', itemsInFeed: 3, newItems: 3 });
+
+    const second = (await pollOnce(pipeline)).get('wire');
+    expect(second).toMatchObject({ status: 'unchanged', newItems: 0 });
+    expect(second).not.toHaveProperty('processed');
+    const health = new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys);
+    expect(await health.get('wire')).toMatchObject({ status: 200, itemsInFeed: 3, newItems: 0, itemsSeen: 3, consecutiveFailures: 0 });
+    expect(await pipeline.ctx.metrics.registry.getSingleMetricAsString('newswatch_polls_total')).toContain('outcome="unchanged"} 1');
+
+    // One byte more is a new body: read in full, and only the new item is new.
+    body = rss(items(4, http.url));
+    expect((await pollOnce(pipeline)).get('wire')).toMatchObject({ status: 'ok', itemsInFeed: 4, newItems: 1 });
+    expect((await articlesProcessed(pipeline)).map((a) => a.title).sort()).toEqual(['Story 0', 'Story 1', 'Story 2', 'Story 3']);
+  });
+
+  it('reads only the items the last read did not have, and still knows older ones that come back', async () => {
+    const http = await server();
+    const story = (n: number, text = 'Text.') => ({ guid: `g${n}`, title: `Story ${n}`, link: `${http.url}/s${n}`, description: text });
+    let body = rss([story(0), story(1), story(2)]);
+    http.route('/feed.xml', (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(body));
+    const pipeline = await pipelineFor(`feeds:\n  - id: wire\n    url: ${http.url}/feed.xml\n`);
+    await pollOnce(pipeline);
+    const seen = new SeenStore(pipeline.ctx.redis, pipeline.ctx.keys, pipeline.ctx.settings.seenRetentionMs);
+    expect((await seen.lastRemembered('wire')).sort()).toEqual(['g0', 'g1', 'g2']);
+
+    // g0 leaves the feed; g1 is edited (same guid: not new); g3 is new.
+    body = rss([story(1, 'Edited text.'), story(2), story(3)]);
+    expect((await pollOnce(pipeline)).get('wire')).toMatchObject({ status: 'ok', itemsInFeed: 3, newItems: 1 });
+    expect((await seen.lastRemembered('wire')).sort()).toEqual(['g1', 'g2', 'g3']);
+
+    // g0 comes back: not among the last read's items, but remembered, so not new either.
+    body = rss([story(0), story(3), story(4)]);
+    expect((await pollOnce(pipeline)).get('wire')).toMatchObject({ status: 'ok', itemsInFeed: 3, newItems: 1 });
+    expect((await articlesProcessed(pipeline)).map((a) => a.title).sort()).toEqual(['Story 0', 'Story 1', 'Story 2', 'Story 3', 'Story 4']);
+    const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys).get('wire');
+    expect(health).toMatchObject({ itemsInFeed: 3, itemsSeen: 5 });
   });
 
   it('sends Last-Modified back as If-Modified-Since', async () => {
@@ -168,7 +212,8 @@ describe('polling a feed', () => {
       maxInFlight = Math.max(maxInFlight, ++inFlight);
       setTimeout(() => {
         inFlight--;
-        res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(items(1, http.url)));
+        // Bytes that differ each time, so that no poll ends early as 'unchanged'.
+        res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(`${rss(items(1, http.url))}<!-- ${Date.now()} -->`);
       }, 600);
     });
     const pipeline = await pipelineFor(`feeds:\n  - id: slow\n    url: ${http.url}/slow.xml\n    interval: 150ms\n`);
