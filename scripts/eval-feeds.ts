@@ -5,7 +5,8 @@
 // for the feedparser corpus it holds our fields against each file's `Expect:` answer
 // (feedparser-check.ts says what is checked and what is skipped). Exits 1 on any crash, any
 // title/link mismatch beyond the known ones listed below, or a feedparser pass rate below
-// FEEDPARSER_TARGET, so CI catches regressions. Usage: npm run eval:feeds -- ../shared/corpora/feeds
+// FEEDPARSER_TARGET, so CI catches regressions. It also reads every file's XML with sax alone
+// and exits 1 if the fast reader's canonical form (xml-simple.ts) differs from it. Usage: npm run eval:feeds -- ../shared/corpora/feeds
 
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
@@ -14,6 +15,8 @@ import { decodeBody } from '../src/feeds/charset.js';
 import { FetchError } from '../src/feeds/fetch.js';
 import { feedInfo, htmlToText, normaliseFeed } from '../src/feeds/normalise.js';
 import { parseFeed, type ParsedFeed } from '../src/feeds/parse.js';
+import { canonicalFeedXml } from '../src/feeds/xml-canonical.js';
+import { readSimpleXml } from '../src/feeds/xml-simple.js';
 import type { Article } from '../src/feeds/article.js';
 import { checkExpectation, type Verdict } from './feedparser-check.js';
 import { expectLine, parseExpression } from './feedparser-expect.js';
@@ -178,10 +181,16 @@ async function main(): Promise<number> {
   const results: FileResult[] = [];
   const mismatches: Mismatch[] = [];
   const assertions: Assertion[] = [];
+  const readers = { fast: 0, sax: 0, differ: [] as string[] };
   for (const path of feedFiles(root)) {
     const evaluated = await evaluateFile(path, root);
     const { result, parsed } = evaluated;
     results.push(result);
+    if (evaluated.text !== undefined) {
+      const reader = readerAgreement(evaluated.text);
+      if (reader === 'differ') readers.differ.push(result.file);
+      else readers[reader]++;
+    }
     if (relative(root, path).split(/[\\/]/).includes('feedparser')) assertions.push(...feedparserAssertions(evaluated));
     const expectedPath = join(dirname(path), '..', 'output', `${basename(path, extname(path))}.json`);
     if (basename(dirname(path)) === 'input' && existsSync(expectedPath)) {
@@ -215,10 +224,29 @@ async function main(): Promise<number> {
   for (const m of unexpected.slice(0, 100)) {
     process.stdout.write(`  MISMATCH ${m.file} item ${m.index} ${m.field}: expected ${JSON.stringify(m.expected)}, got ${JSON.stringify(m.actual)}\n`);
   }
+  process.stdout.write(`XML readers: ${readers.fast} files read by the fast reader, ${readers.sax} left to sax, ${readers.differ.length} with a canonical form other than sax's\n`);
+  for (const file of readers.differ.slice(0, 20)) process.stdout.write(`  READER DIFFERS ${file}\n`);
   const rate = reportAssertions(assertions);
   const missed = rate < FEEDPARSER_TARGET;
   process.stdout.write(`\n${results.length} files in ${((Date.now() - started) / 1000).toFixed(1)} s: ${crashes.length} crash(es), ${unexpected.length} unexpected mismatch(es), feedparser assertions ${(rate * 100).toFixed(1)} % passed (target ${(FEEDPARSER_TARGET * 100).toFixed(0)} %)\n`);
-  return crashes.length > 0 || unexpected.length > 0 || missed ? 1 : 0;
+  return crashes.length > 0 || unexpected.length > 0 || missed || readers.differ.length > 0 ? 1 : 0;
+}
+
+/**
+ * Whether the fast XML reader read the text ('fast') or left it to sax ('sax'), and in either
+ * case gave canonicalFeedXml the result of sax alone (asked with positions, sax reads it all).
+ */
+export function readerAgreement(text: string): 'fast' | 'sax' | 'differ' {
+  const read = (position: boolean) => {
+    try {
+      const { root, events } = canonicalFeedXml(text, { position });
+      return JSON.stringify({ root, events });
+    } catch (err) {
+      return `error: ${(err as Error).message.split('\n')[0]}`;
+    }
+  };
+  if (read(false) !== read(true)) return 'differ';
+  return readSimpleXml([text], { openTag() {}, closeTag() {}, text() {} }) ? 'fast' : 'sax';
 }
 
 /** Prints passed / failed / skipped per folder, the skip reasons and the failures; returns the pass rate. */
