@@ -32,6 +32,8 @@ export interface PollResult {
   itemsInFeed: number;
   newItems: number;
   skippedOld: number;
+  /** Items of the last read, only identified by the parsing thread (remembered, so not new). */
+  itemsKnown?: number;
   /** For "deferred": when the feed will be polled again (ISO 8601). */
   nextPollAt?: string;
   /**
@@ -165,7 +167,7 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
     ctx.metrics.polls.inc({ outcome: toQueue.length > 0 ? 'new_items' : 'no_new_items' });
     ctx.metrics.itemsSeen.inc(ids.length);
     ctx.metrics.itemsNew.inc(toQueue.length);
-    return { feedId, status: 'ok', itemsInFeed: ids.length, newItems: toQueue.length, skippedOld: fresh.length - toQueue.length, ...(processed ? { processed } : {}) };
+    return { feedId, status: 'ok', itemsInFeed: ids.length, newItems: toQueue.length, skippedOld: fresh.length - toQueue.length, itemsKnown: knownIds.length, ...(processed ? { processed } : {}) };
   } catch (err) {
     const e = err instanceof FetchError ? err : new FetchError('network', `${feed.url}: ${(err as Error).message}`);
     if (e.errorClass === 'busy') {

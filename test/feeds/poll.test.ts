@@ -120,14 +120,15 @@ describe('polling a feed', () => {
     const seen = new SeenStore(pipeline.ctx.redis, pipeline.ctx.keys, pipeline.ctx.settings.seenRetentionMs);
     expect((await seen.lastRemembered('wire')).sort()).toEqual(['g0', 'g1', 'g2']);
 
-    // g0 leaves the feed; g1 is edited (same guid: not new); g3 is new.
+    // g0 leaves the feed; g1 is edited (same guid: not new); g3 is new. g1 and g2, the last
+    // read's, are only identified, not read.
     body = rss([story(1, 'Edited text.'), story(2), story(3)]);
-    expect((await pollOnce(pipeline)).get('wire')).toMatchObject({ status: 'ok', itemsInFeed: 3, newItems: 1 });
+    expect((await pollOnce(pipeline)).get('wire')).toMatchObject({ status: 'ok', itemsInFeed: 3, newItems: 1, itemsKnown: 2 });
     expect((await seen.lastRemembered('wire')).sort()).toEqual(['g1', 'g2', 'g3']);
 
     // g0 comes back: not among the last read's items, but remembered, so not new either.
     body = rss([story(0), story(3), story(4)]);
-    expect((await pollOnce(pipeline)).get('wire')).toMatchObject({ status: 'ok', itemsInFeed: 3, newItems: 1 });
+    expect((await pollOnce(pipeline)).get('wire')).toMatchObject({ status: 'ok', itemsInFeed: 3, newItems: 1, itemsKnown: 1 });
     expect((await articlesProcessed(pipeline)).map((a) => a.title).sort()).toEqual(['Story 0', 'Story 1', 'Story 2', 'Story 3', 'Story 4']);
     const health = await new HealthStore(pipeline.ctx.redis, pipeline.ctx.keys).get('wire');
     expect(health).toMatchObject({ itemsInFeed: 3, itemsSeen: 5 });
