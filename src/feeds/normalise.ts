@@ -202,14 +202,25 @@ export function normaliseFeedItems(parsed: ParsedFeed, feed: FeedRef, now = new 
   const seen = new Set<string>();
   const items: Article[] = [];
   const knownIds: string[] = [];
-  for (const item of parsed.items) {
+  // Items parseFeed only identified (known ones) come in at their place among the others.
+  const identified = parsed.identified ?? [];
+  const total = parsed.items.length + identified.length;
+  for (let position = 0, read = 0, next = 0; position < total; position++) {
+    if (identified[next]?.index === position) {
+      const { id } = identified[next++]!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      knownIds.push(id);
+      continue;
+    }
+    const item = parsed.items[read++]!;
     const key = itemKey(item, feed);
     if (seen.has(key.id)) continue;
     seen.add(key.id);
     if (known.has(key.id)) knownIds.push(key.id);
     else items.push(normaliseItem(item, feed, parsed, now, options, key));
   }
-  return { items, knownIds, repeatedIds: parsed.items.length - items.length - knownIds.length };
+  return { items, knownIds, repeatedIds: total - items.length - knownIds.length };
 }
 
 /** Normalised items of a feed, without duplicates (first one wins). */

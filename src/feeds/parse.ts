@@ -13,6 +13,8 @@ import { createRequire } from 'node:module';
 import Parser from 'rss-parser';
 import { FetchError } from './fetch.js';
 import { parseJsonFeed } from './json-feed.js';
+import { withoutKnownItems, type IdentifiedItem } from './known-items.js';
+import type { ItemIdentity } from './normalise.js';
 import { canonicalFeedXml, type CanonicalXml } from './xml-canonical.js';
 import { repairXml } from './xml-repair.js';
 import { replay, replayable } from './xml2js-tree.js';
@@ -39,6 +41,15 @@ export interface ParsedFeed {
   base?: string;
   language?: string;
   items: RawItem[];
+  /** Items of `known` ids taken out before reading (known-items.ts), with their place among all items. */
+  identified?: IdentifiedItem[];
+}
+
+export interface ParseOptions {
+  /** Ids the poll knows (its last read's): such RSS items are only identified, not read. */
+  known?: ReadonlySet<string>;
+  /** The feed's item identity; with `link` every item is read (its id is not its guid). */
+  identity?: ItemIdentity;
 }
 
 type Attrs = Record<string, string | undefined>;
@@ -161,7 +172,7 @@ const first = (v: unknown): XmlValue | undefined => (Array.isArray(v) ? (v[0] as
  * The feed's text may come as pieces in order (charset.ts decodePieces), so that a large feed is
  * never one large string: it is joined only for JSON, for a repair or to explain a failure.
  */
-export async function parseFeed(text: string | readonly string[], source: string): Promise<ParsedFeed> {
+export async function parseFeed(text: string | readonly string[], source: string, options: ParseOptions = {}): Promise<ParsedFeed> {
   const trimmed = trimStart(typeof text === 'string' ? [text] : text);
   const head = trimmed[0] ?? '';
   if (head.startsWith('{')) return parseJsonFeed(trimmed.join(''), source);
@@ -179,9 +190,17 @@ export async function parseFeed(text: string | readonly string[], source: string
     }
   }
   let feed: Parser.Output<RssItem> & FeedFields;
+  let identified: IdentifiedItem[] | undefined;
   try {
     // A replayed tree needs no XML text, and writing it costs more than the replay.
     const replayed = replayable(canonical.events);
+    if (replayed && options.known && options.identity !== 'link') {
+      const without = withoutKnownItems(canonical.events, options.known);
+      if (without) {
+        canonical = { ...canonical, events: without.events };
+        identified = without.identified;
+      }
+    }
     feed = await createParser(canonical, replayed).parseString(replayed ? '' : canonical.xml);
   } catch (err) {
     throw new FetchError('not-a-feed', `${source}: not a readable RSS/Atom feed: ${explain(err, canonical.xml)}`);
@@ -198,6 +217,7 @@ export async function parseFeed(text: string | readonly string[], source: string
     base: feedBase,
     language: feed.language ?? feed.dcLanguage ?? feed.attrs?.['xml:lang'],
     items,
+    ...(identified ? { identified } : {}),
   };
 }
 

@@ -83,7 +83,8 @@ async function perform(task: Task): Promise<Extracted | ParsedItems> {
   if (task.kind === 'extract') {
     return extractArticle(decoded(task.html, task.contentType), task.options);
   }
-  const parsed = await parseFeed(decodedPieces(task.text, task.contentType), task.source);
+  const known = task.options?.known?.length ? new Set(task.options.known) : undefined;
+  const parsed = await parseFeed(decodedPieces(task.text, task.contentType), task.source, { known, identity: task.feed.identity });
   return { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, new Date(), task.options) };
 }
 
