@@ -15,7 +15,7 @@ import { FetchError } from './fetch.js';
 import { parseJsonFeed } from './json-feed.js';
 import { withoutKnownItems, type IdentifiedItem } from './known-items.js';
 import type { ItemIdentity } from './normalise.js';
-import { canonicalFeedXml, type CanonicalXml } from './xml-canonical.js';
+import { canonicalFeedXml, canonicalOf, type CanonicalXml } from './xml-canonical.js';
 import { repairXml } from './xml-repair.js';
 import { replay, replayable } from './xml2js-tree.js';
 
@@ -197,7 +197,7 @@ export async function parseFeed(text: string | readonly string[], source: string
     if (replayed && options.known && options.identity !== 'link') {
       const without = withoutKnownItems(canonical.events, options.known);
       if (without) {
-        canonical = { ...canonical, events: without.events };
+        canonical = canonicalOf(canonical.root, without.events);
         identified = without.identified;
       }
     }

@@ -120,13 +120,17 @@ export function canonicalFeedXml(text: string | readonly string[], { position = 
     parser.oncdata = onText;
     writeAll(parser, pieces);
   }
+  return canonicalOf(pass.root ?? 'other', pass.events);
+}
+
+/** The canonical form of these events, its text written when first read (not by a spread: use this). */
+export function canonicalOf(root: FeedRoot, events: XmlEvent[]): CanonicalXml {
   let xml: string | undefined;
-  const { events } = pass;
   return {
     get xml() {
       return (xml ??= xmlText(events));
     },
-    root: pass.root ?? 'other',
+    root,
     events,
   };
 }
