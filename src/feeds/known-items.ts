@@ -2,17 +2,22 @@
 // built and rss-parser reads them: a poll of a changed feed finds one or two new items among
 // dozens, and building and reading the others was most of its parse. Rules:
 // - Only RSS items (the first <channel>'s, which rss-parser reads) whose first <guid> holds text
-//   and no element: for them the item's id is that text, trimmed and bounded (boundId), exactly
-//   as normalise.ts's itemKey makes it when the feed's identity is `guid`. Any other item (no
-//   guid, an empty or structured one, Atom, RSS 1.0, JSON) is read as before and identified by
-//   itemKey.
+//   and no element, and Atom entries whose first <id> does: for them the item's id is that text,
+//   trimmed and bounded (boundId), exactly as normalise.ts's itemKey makes it when the feed's
+//   identity is `guid`. Any other item (no guid or id, an empty or structured one, RSS 1.0,
+//   JSON) is read as before and identified by itemKey.
 // - An item is taken out only if that id is in `known`; its position among the items is kept,
 //   so that normaliseFeedItems sees the feed's ids in their order (first occurrence wins).
 
 import { boundId } from './bounds.js';
 import type { XmlEvent } from './xml2js-tree.js';
 
-/** An item taken out before parsing: where it stood among the channel's items, and its id. */
+const LAYOUTS: Record<string, { itemDepth: number; item: string; id: string } | undefined> = {
+  rss: { itemDepth: 3, item: 'item', id: 'guid' },
+  feed: { itemDepth: 2, item: 'entry', id: 'id' },
+};
+
+/** An item taken out before parsing: where it stood among the feed's items, and its id. */
 export interface IdentifiedItem {
   index: number;
   id: string;
@@ -20,10 +25,15 @@ export interface IdentifiedItem {
 
 /**
  * The events without the known items, and those items; undefined when none is known (or the
- * events are not an RSS document's).
+ * events are not an RSS or Atom document's).
  */
 export function withoutKnownItems(events: readonly XmlEvent[], known: ReadonlySet<string>): { events: XmlEvent[]; identified: IdentifiedItem[] } | undefined {
   if (known.size === 0) return undefined;
+  const first = events[0];
+  // rss-parser reads rss > channel (the first) > item, and feed > entry.
+  const layout = first && 'open' in first ? LAYOUTS[first.open] : undefined;
+  if (!layout) return undefined;
+  const { itemDepth, item: itemName, id: idName } = layout;
   const identified: IdentifiedItem[] = [];
   const cuts: [number, number][] = [];
   let depth = 0;
@@ -40,25 +50,24 @@ export function withoutKnownItems(events: readonly XmlEvent[], known: ReadonlySe
     const event = events[i]!;
     if ('open' in event) {
       depth++;
-      if (depth === 1 && event.open !== 'rss') return undefined;
-      if (depth === 2 && event.open === 'channel') inChannel = ++channels === 1;
-      else if (depth === 3 && inChannel && event.open === 'item') {
+      if (depth === 2 && itemDepth === 3 && event.open === 'channel') inChannel = ++channels === 1;
+      else if (depth === itemDepth && (inChannel || itemDepth === 2) && event.open === itemName) {
         itemIndex++;
         itemStart = i;
         guid = undefined;
         guidDone = false;
         guidStructured = false;
-      } else if (depth === 4 && itemStart >= 0 && event.open === 'guid' && !guidDone) {
+      } else if (depth === itemDepth + 1 && itemStart >= 0 && event.open === idName && !guidDone) {
         inGuid = true;
         guid = '';
       } else if (inGuid) guidStructured = true;
     } else if ('text' in event) {
-      if (inGuid && depth === 4) guid += event.text;
+      if (inGuid && depth === itemDepth + 1) guid += event.text;
     } else {
-      if (depth === 4 && inGuid) {
+      if (depth === itemDepth + 1 && inGuid) {
         inGuid = false;
         guidDone = true;
-      } else if (depth === 3 && itemStart >= 0) {
+      } else if (depth === itemDepth && itemStart >= 0) {
         const text = guidStructured ? undefined : guid?.trim();
         const id = text ? boundId(text) : undefined;
         if (id !== undefined && known.has(id)) {
