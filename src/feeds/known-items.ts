@@ -41,7 +41,7 @@ export function withoutKnownItems(events: readonly XmlEvent[], known: ReadonlySe
   let inChannel = false;
   let itemIndex = -1;
   let itemStart = -1;
-  // The first <guid> of the current item: its text so far, and whether it holds an element.
+  // The first <guid> (Atom: <id>) of the current item: its text so far, and whether it holds an element.
   let guid: string | undefined;
   let guidDone = false;
   let guidStructured = false;
