@@ -1,6 +1,6 @@
-// RSS items the poll already knows, taken out of a feed's canonical events before the tree is
-// built and rss-parser reads them: a poll of a changed feed finds one or two new items among
-// dozens, and building and reading the others was most of its parse. Rules:
+// RSS items and Atom entries the poll already knows, taken out of a feed's canonical events
+// before the tree is built and rss-parser reads them: a poll of a changed feed finds one or two
+// new items among dozens, and building and reading the others was most of its parse. Rules:
 // - Only RSS items (the first <channel>'s, which rss-parser reads) whose first <guid> holds text
 //   and no element, and Atom entries whose first <id> does: for them the item's id is that text,
 //   trimmed and bounded (boundId), exactly as normalise.ts's itemKey makes it when the feed's

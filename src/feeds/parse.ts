@@ -46,7 +46,7 @@ export interface ParsedFeed {
 }
 
 export interface ParseOptions {
-  /** Ids the poll knows (its last read's): such RSS items are only identified, not read. */
+  /** Ids the poll knows (its last read's): such RSS items and Atom entries are only identified, not read. */
   known?: ReadonlySet<string>;
   /** The feed's item identity; with `link` every item is read (its id is not its guid). */
   identity?: ItemIdentity;
