@@ -2,14 +2,14 @@
 // and feed schedulers) in a child process against the benchmark's local servers and a throwaway
 // Redis, with every feed moving on by --new-per-poll items at every poll. Once a minute (every
 // --sample-seconds) it prints the worker's RSS and CPU, Redis memory and CPU, queue depths, how
-// late polls started and first-sighting-to-delivery latency (counts are per sample). At the end it checks, after the warm-up, that RSS and
-// Redis memory stay flat, that no poll started more than --max-lag late and that the queues do
-// not grow. Flat means no trend: the minutes after the warm-up are cut into three windows in a
-// row, and each window's median must be within 10 % of the first window's. Single samples are not
-// compared, because RSS swings with garbage collection and with idle parsing threads retiring
-// (a sawtooth of ±15 % that comes back, in 30-minute runs), and a leak shows as rising medians;
-// the single-sample range is printed beside the check. Exit 3 when a check fails (other non-zero
-// codes are crashes).
+// late polls started and first-sighting-to-delivery latency (counts are per sample). At the end
+// it checks, after the warm-up, that RSS and Redis memory stay flat, that no poll started more
+// than --max-lag late and that the queues do not grow. Flat means no trend: the minutes after
+// the warm-up are cut into three windows in a row, and each window's median must be within 10 %
+// of the first window's. Single samples are not compared, because RSS swings with garbage
+// collection and with idle parsing threads retiring (a sawtooth of ±15 % that comes back, in
+// 30-minute runs), and a leak shows as rising medians; the single-sample range is printed beside
+// the check. Exit 3 when a check fails (other non-zero codes are crashes).
 //
 // Every keep window (job ids, story dedup, seen items) is shrunk to --keep-window so that Redis
 // reaches its steady state within the warm-up: with the real windows (3 to 30 days) memory grows

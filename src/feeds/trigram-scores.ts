@@ -129,7 +129,7 @@ function newUnknown(a: number, b: number, c: number): boolean {
     if (unknownC[slot] === c && unknownAb[slot] === ab) return false;
   }
 }
-/** The numbers of the distinct trigrams some table has, in the order first met (reused, as `unknown`). */
+/** The numbers of the distinct trigrams some table has, in the order first met (reused from call to call). */
 const found = new Int32Array(MAX_CLEANED);
 /** The text being scored as trigram-utils cleans it, as units (reused; see cleanInto). */
 const cleaned = new Int32Array(MAX_CLEANED);
