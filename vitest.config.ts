@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/redis.ts'],
+    // cheerio loaded before each file's tests, as code outside the parsing threads loads it before parsing feed HTML (src/feeds/html-dom.ts).
+    setupFiles: ['test/setup/dom.ts'],
     // Generous: a hang still fails, and integration tests that spawn processes must not fail on a loaded machine.
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -15,6 +15,7 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { decodeBody } from '../src/feeds/charset.js';
 import { FetchError } from '../src/feeds/fetch.js';
+import { loadDom } from '../src/feeds/html-dom.js';
 import { feedInfo, htmlToText, normaliseFeed, normaliseFeedItems } from '../src/feeds/normalise.js';
 import { parseFeed, type ParsedFeed } from '../src/feeds/parse.js';
 import { canonicalFeedXml } from '../src/feeds/xml-canonical.js';
@@ -174,6 +175,8 @@ function table(rows: string[][]): string {
 }
 
 async function main(): Promise<number> {
+  // Feed HTML that the simple reader leaves to cheerio is read here, on the main thread.
+  await loadDom();
   const root = resolve(process.argv[2] ?? '../shared/corpora/feeds');
   if (!existsSync(root)) {
     process.stderr.write(`eval:feeds: no corpus at ${root}; pass its path: npm run eval:feeds -- ../shared/corpora/feeds\n`);

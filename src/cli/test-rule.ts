@@ -13,6 +13,7 @@ import { matchInputOf, withPage, type Article } from '../feeds/article.js';
 import { addressPolicy } from '../feeds/address-guard.js';
 import { readArticlePage } from '../feeds/article-page.js';
 import { normaliseFeed } from '../feeds/normalise.js';
+import { withDom } from '../feeds/html-dom.js';
 import { parseFeed } from '../feeds/parse.js';
 import {
   compileRule,
@@ -84,7 +85,7 @@ export async function testRuleCommand(o: TestRuleOptions, env: NodeJS.ProcessEnv
   const { text, url } = await readSource(source.target, settings.feedMaxBytes);
   const feedUrl = url ?? source.url ?? 'http://localhost/';
   const parsed = await parseFeed(text, source.target);
-  const articles = normaliseFeed(parsed, { id: source.feedId ?? 'cli', url: feedUrl });
+  const articles = await withDom(() => normaliseFeed(parsed, { id: source.feedId ?? 'cli', url: feedUrl }));
   const fetchPages = o.fetchArticles || source.fetchArticle;
 
   const items: Item[] = [];

@@ -16,38 +16,11 @@ import { pipeline, Transform, type Readable, type TransformCallback } from 'node
 import { constants as zlib, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
 import { ADDRESS_REFUSED, guardedAgent, type AddressPolicy } from './address-guard.js';
-import { basicAuth, redactCredentials } from '../config/credentials.js';
+import { basicAuth } from '../config/credentials.js';
+import { FetchError, type FetchErrorClass } from './fetch-error.js';
 
-export type FetchErrorClass =
-  | 'timeout'
-  | 'dns'
-  | 'tls'
-  | 'http'
-  | 'too-large'
-  | 'network'
-  | 'redirects'
-  | 'not-a-feed'
-  | 'busy'
-  /** Parsing the page or feed went over its time or memory budget (src/sandbox). */
-  | 'over-budget'
-  /** The URL or a redirect led to a private, loopback or link-local address (address-guard.ts). */
-  | 'blocked-address'
-  /** An article page that is not HTML or XHTML (an image, a PDF, a download). */
-  | 'not-html';
-
-export class FetchError extends Error {
-  constructor(
-    readonly errorClass: FetchErrorClass,
-    message: string,
-    readonly status?: number,
-    /** Seconds the server asked us to wait (Retry-After on 429/503). */
-    readonly retryAfterSeconds?: number,
-  ) {
-    // Messages start with the URL, which may carry a feed's password.
-    super(redactCredentials(message));
-    this.name = 'FetchError';
-  }
-}
+// The error lives in a module of its own, without undici: the parsing threads throw it too.
+export { FetchError, type FetchErrorClass };
 
 /**
  * Waits for a turn to request this URL's host (per-host politeness) and returns the function

@@ -2,7 +2,7 @@
 // author fields (1.0 `author`, 1.1 `authors`) and the 1.1 `language` are read; an item without
 // an author takes the feed's. Values of the wrong JSON type are ignored, not trusted.
 
-import { FetchError } from './fetch.js';
+import { FetchError } from './fetch-error.js';
 import type { ParsedFeed } from './parse.js';
 
 interface JsonFeedItem {

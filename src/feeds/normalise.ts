@@ -9,13 +9,14 @@
 // the item's, else the feed's, else detected. Every field is bounded (bounds.ts).
 
 import { createHash } from 'node:crypto';
-import * as cheerio from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import { toOneLineText } from '../extract/text.js';
 import type { Article } from './article.js';
 import { boundArticle, boundHtml, boundId, boundText, FIELD_LIMITS, precut } from './bounds.js';
 import { fixC1Controls } from './charset.js';
 import { parseFeedDate } from './dates.js';
+import { parseHtmlFragment } from './html-dom.js';
 import { oneLine, simpleHtmlText } from './html-text.js';
 import { detectLanguage, languageCode } from './language.js';
 import type { ParsedFeed, RawItem } from './parse.js';
@@ -49,7 +50,7 @@ export function htmlToText(html: string | undefined): string | undefined {
   if (isMarkup(html)) {
     // Most feed HTML is simple enough to read without a DOM, to the same text (html-text.ts).
     const simple = simpleHtmlText(html);
-    return simple === undefined ? parsedText(cheerio.load(html, null, false)) : fixC1Controls(simple) || undefined;
+    return simple === undefined ? parsedText(parseHtmlFragment(html)) : fixC1Controls(simple) || undefined;
   }
   return oneLine(fixC1Controls(html)) || undefined;
 }
@@ -58,7 +59,7 @@ export function htmlToText(html: string | undefined): string | undefined {
 const isMarkup = (html: string) => html.includes('<') || html.includes('&');
 
 /** The text of parsed HTML on one line (C1 characters are not white space: fixing them after the folding is the same). */
-const parsedText = ($: cheerio.CheerioAPI) => fixC1Controls(toOneLineText($.root()[0] as AnyNode)) || undefined;
+const parsedText = ($: CheerioAPI) => fixC1Controls(toOneLineText($.root()[0] as AnyNode)) || undefined;
 
 /** The feed's own title (as text), link (absolute) and language, as `parse-feed` shows them. */
 export function feedInfo(parsed: ParsedFeed, feedUrl: string): { title?: string; link?: string; language?: string } {
@@ -82,7 +83,7 @@ export function itemBase(feedUrl: string, bases: string[] | undefined): string {
 const hasLinks = (html: string) => /\s(?:href|src)\s*=/i.test(html);
 
 /** The parsed HTML serialised with its href/src made absolute, so it still works in an email or another site. */
-function absoluteLinks($: cheerio.CheerioAPI, base: string): string {
+function absoluteLinks($: CheerioAPI, base: string): string {
   $('[href], [src]').each((_, el) => {
     for (const attr of ['href', 'src']) {
       const value = $(el).attr(attr);
@@ -103,7 +104,7 @@ function absoluteLinks($: cheerio.CheerioAPI, base: string): string {
  */
 function contentFields(html: string | undefined, base: string, keepHtml: boolean): { content?: string; contentHtml?: string } {
   if (!html || !isMarkup(html) || !keepHtml) return { content: htmlToText(html), contentHtml: keepHtml ? html : undefined };
-  const $ = cheerio.load(html, null, false);
+  const $ = parseHtmlFragment(html);
   const content = parsedText($);
   return { content, contentHtml: hasLinks(html) ? absoluteLinks($, base) : html };
 }

@@ -11,7 +11,7 @@
 
 import { createRequire } from 'node:module';
 import Parser from 'rss-parser';
-import { FetchError } from './fetch.js';
+import { FetchError } from './fetch-error.js';
 import { parseJsonFeed } from './json-feed.js';
 import { withoutKnownItems, type IdentifiedItem } from './known-items.js';
 import type { ItemIdentity } from './normalise.js';

@@ -4,7 +4,9 @@
 //   for a thread): a task over it is abandoned and its thread terminated and replaced. On Linux
 //   the budget is the thread's CPU time, since the threads run at a lower priority than the main
 //   thread (`nice`) and may wait for a core on a busy machine; a task is stopped all the same
-//   after WALL_FACTOR times its budget in wall-clock time (thread-cpu.ts).
+//   after WALL_FACTOR times its budget in wall-clock time (thread-cpu.ts). A thread loads cheerio
+//   and the extraction code for the first task that needs them (src/feeds/html-dom.ts), and the
+//   budget of that task starts again once they are loaded: at most once per module and thread.
 // - Each thread's heap is capped (`resourceLimits`); a task that needs more kills only its
 //   thread, which is replaced.
 // - Either way the caller gets a FetchError of class "over-budget" naming the page or feed, the
@@ -16,7 +18,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Extracted, SiteRule } from '../extract/index.js';
-import { FetchError } from '../feeds/fetch.js';
+import { FetchError } from '../feeds/fetch-error.js';
 import type { FeedRef, NormaliseOptions } from '../feeds/normalise.js';
 import type { ExtractTask, FeedTask, ParsedItems, StartedMessage, Task, TaskResult, ThreadData } from './tasks.js';
 import { budgetCheck, threadCpuMs } from './thread-cpu.js';
@@ -129,7 +131,9 @@ export class Sandbox {
     const what = task.kind === 'extract' ? 'page extraction' : 'feed parsing';
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    // A second message restarts the budget: the thread loaded a module the task needed first (tasks.ts).
     this.started.set(task.id, ({ threadId, cpuMs }) => {
+      clearTimeout(timer);
       const startedAt = Date.now();
       const check = () => {
         const now = threadCpuMs(threadId);

@@ -4,11 +4,13 @@
 // and message — because an Error loses its class and fields on the way between threads. A thread
 // lowers its own priority when it starts (`nice` in the pool's workerData; see thread-cpu.ts).
 
+import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
-import { extractArticle, type ExtractOptions, type Extracted } from '../extract/index.js';
+import type { extractArticle, ExtractOptions, Extracted } from '../extract/index.js';
 import type { Article } from '../feeds/article.js';
 import { decodeBody, decodePieces } from '../feeds/charset.js';
-import { FetchError, type FetchErrorClass } from '../feeds/fetch.js';
+import { FetchError, type FetchErrorClass } from '../feeds/fetch-error.js';
+import { loadDom, withDom } from '../feeds/html-dom.js';
 import { feedInfo, normaliseFeedItems, type FeedRef, type NormaliseOptions } from '../feeds/normalise.js';
 import { parseFeed } from '../feeds/parse.js';
 import { currentThreadId, lowerPriority, threadCpuMs } from './thread-cpu.js';
@@ -79,17 +81,46 @@ const decoded = (body: string | Uint8Array, contentType: string | null | undefin
 const decodedPieces = (body: string | Uint8Array, contentType: string | null | undefined): string | string[] =>
   typeof body === 'string' ? body : decodePieces(asBuffer(body), contentType);
 
+type Extraction = { extractArticle: typeof extractArticle };
+
+let extraction: Extraction | undefined;
+
+/**
+ * The extraction module (and cheerio), loaded by the first page (see html-dom.ts). Compiled, by
+ * import(); from source (vitest), by require(), the only loader tsx's hooks reach in a worker
+ * thread (see pool.ts threadOptions).
+ */
+async function loadExtraction(): Promise<Extraction> {
+  await loadDom();
+  return (extraction ??= import.meta.url.endsWith('.ts') ? (createRequire(import.meta.url)('../extract/index.ts') as Extraction) : await import('../extract/index.js'));
+}
+
+/**
+ * Tells the pool that the task starts, which starts its time budget; again after loading a
+ * module the task needed first (once per module and thread), so that loading is not counted.
+ */
+const started = (id: number) => parentPort?.postMessage({ sandboxTaskStarted: id, threadId, cpuMs: threadCpuMs(threadId) } satisfies StartedMessage);
+
 async function perform(task: Task): Promise<Extracted | ParsedItems> {
   if (task.kind === 'extract') {
-    return extractArticle(decoded(task.html, task.contentType), task.options);
+    let module = extraction;
+    if (module === undefined) {
+      module = await loadExtraction();
+      started(task.id);
+    }
+    return module.extractArticle(decoded(task.html, task.contentType), task.options);
   }
   const known = task.options?.known?.length ? new Set(task.options.known) : undefined;
   const parsed = await parseFeed(decodedPieces(task.text, task.contentType), task.source, { known, identity: task.feed.identity });
-  return { ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, new Date(), task.options) };
+  const now = new Date();
+  return withDom(
+    () => ({ ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, now, task.options) }),
+    () => started(task.id),
+  );
 }
 
 export default async function run(task: Task): Promise<TaskResult<Extracted | ParsedItems>> {
-  parentPort?.postMessage({ sandboxTaskStarted: task.id, threadId, cpuMs: threadCpuMs(threadId) } satisfies StartedMessage);
+  started(task.id);
   try {
     return { ok: true, value: await perform(task) };
   } catch (err) {
