@@ -27,7 +27,8 @@ beforeAll(async () => {
     '/wire.xml',
     serve(
       rss([
-        { guid: 'a', title: 'Kyiv ready for truce talks', link: `http://127.0.0.1/a`, description: 'Ukraine says a truce is possible.' },
+        // HTML that only cheerio reads (a table): the command loads it first (src/feeds/html-dom.ts).
+        { guid: 'a', title: 'Kyiv ready for truce talks', link: `http://127.0.0.1/a`, description: '<table><tr><td>Ukraine says a truce is possible.</td></tr></table>' },
         { guid: 'b', title: 'Kyiv football derby ends in a truce', link: 'http://127.0.0.1/b', description: 'A draw.' },
         { guid: 'c', title: 'Markets rally', link: 'http://127.0.0.1/c', description: 'Stocks rose.' },
       ]),
