@@ -32,16 +32,15 @@ export function parseHtmlFragment(html: string): CheerioAPI {
 }
 
 /**
- * `run()`, and again once cheerio is loaded if it needed it first (calling `loaded` in between):
- * for pure work (parsing a feed's items), which gives the same result the second time.
+ * `run()`, and again once cheerio is loaded (by `load`, which calls loadDom) if it needed it
+ * first: for pure work (parsing a feed's items), which gives the same result the second time.
  */
-export async function withDom<T>(run: () => T, loaded?: () => void): Promise<T> {
+export async function withDom<T>(run: () => T, load: () => Promise<void> = loadDom): Promise<T> {
   try {
     return run();
   } catch (err) {
     if (!(err instanceof DomNotLoaded)) throw err;
-    await loadDom();
-    loaded?.();
+    await load();
     return run();
   }
 }

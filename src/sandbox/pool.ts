@@ -5,8 +5,9 @@
 //   the budget is the thread's CPU time, since the threads run at a lower priority than the main
 //   thread (`nice`) and may wait for a core on a busy machine; a task is stopped all the same
 //   after WALL_FACTOR times its budget in wall-clock time (thread-cpu.ts). A thread loads cheerio
-//   and the extraction code for the first task that needs them (src/feeds/html-dom.ts), and the
-//   budget of that task starts again once they are loaded: at most once per module and thread.
+//   and the extraction code for the first task that needs them (src/feeds/html-dom.ts); the
+//   task's budget stops while they load (at most a minute) and starts again after: loading our
+//   own code says nothing about the content, and happens once per module and thread.
 // - Each thread's heap is capped (`resourceLimits`); a task that needs more kills only its
 //   thread, which is replaced.
 // - Either way the caller gets a FetchError of class "over-budget" naming the page or feed, the
@@ -57,6 +58,9 @@ function threadOptions(): { filename: string; execArgv?: string[] } {
  * `memory` cap, so a task that needs more is stopped as before.
  */
 const YOUNG_GENERATION_MB = 16;
+
+/** Longest a task may take to load a module it needs first (cheerio, the extraction code). */
+const LOADING_LIMIT_MS = 60_000;
 
 export class Sandbox {
   private pool: Piscina | undefined;
@@ -131,9 +135,14 @@ export class Sandbox {
     const what = task.kind === 'extract' ? 'page extraction' : 'feed parsing';
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    // A second message restarts the budget: the thread loaded a module the task needed first (tasks.ts).
-    this.started.set(task.id, ({ threadId, cpuMs }) => {
+    // A task that loads a module it needs first (tasks.ts) stops its budget meanwhile, within a
+    // bound of its own, and the next message starts the budget again.
+    this.started.set(task.id, ({ threadId, cpuMs, loading }) => {
       clearTimeout(timer);
+      if (loading) {
+        timer = setTimeout(() => abort.abort(), LOADING_LIMIT_MS);
+        return;
+      }
       const startedAt = Date.now();
       const check = () => {
         const now = threadCpuMs(threadId);

@@ -56,6 +56,11 @@ export type TaskResult<T> = { ok: true; value: T } | { ok: false; errorClass?: F
 /** The message a task posts to the pool when it starts running. */
 export interface StartedMessage {
   sandboxTaskStarted: number;
+  /**
+   * The task is loading a module it needs first (cheerio, the extraction code): the budget stops
+   * until the next message starts it again (pool.ts gives the loading a bound of its own).
+   */
+  loading?: boolean;
   /** The thread's Linux id and its CPU time (ms) so far, for a budget in CPU time; absent elsewhere. */
   threadId?: number;
   cpuMs?: number;
@@ -95,19 +100,23 @@ async function loadExtraction(): Promise<Extraction> {
   return (extraction ??= import.meta.url.endsWith('.ts') ? (createRequire(import.meta.url)('../extract/index.ts') as Extraction) : await import('../extract/index.js'));
 }
 
-/**
- * Tells the pool that the task starts, which starts its time budget; again after loading a
- * module the task needed first (once per module and thread), so that loading is not counted.
- */
+/** Tells the pool that the task starts, which starts its time budget (again after a load). */
 const started = (id: number) => parentPort?.postMessage({ sandboxTaskStarted: id, threadId, cpuMs: threadCpuMs(threadId) } satisfies StartedMessage);
+
+/**
+ * Loads what the task needs first, with its time budget stopped meanwhile (once per module and
+ * thread): loading our own code says nothing about the content.
+ */
+async function outsideBudget<T>(id: number, load: () => Promise<T>): Promise<T> {
+  parentPort?.postMessage({ sandboxTaskStarted: id, loading: true } satisfies StartedMessage);
+  const loaded = await load();
+  started(id);
+  return loaded;
+}
 
 async function perform(task: Task): Promise<Extracted | ParsedItems> {
   if (task.kind === 'extract') {
-    let module = extraction;
-    if (module === undefined) {
-      module = await loadExtraction();
-      started(task.id);
-    }
+    const module = extraction ?? (await outsideBudget(task.id, loadExtraction));
     return module.extractArticle(decoded(task.html, task.contentType), task.options);
   }
   const known = task.options?.known?.length ? new Set(task.options.known) : undefined;
@@ -115,7 +124,7 @@ async function perform(task: Task): Promise<Extracted | ParsedItems> {
   const now = new Date();
   return withDom(
     () => ({ ...feedInfo(parsed, task.feed.url), ...normaliseFeedItems(parsed, task.feed, now, task.options) }),
-    () => started(task.id),
+    () => outsideBudget(task.id, loadDom),
   );
 }
 
