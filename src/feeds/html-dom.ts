@@ -22,9 +22,6 @@ export async function loadDom(): Promise<void> {
   load ??= (await import('cheerio')).load;
 }
 
-/** Whether cheerio is loaded in this thread. */
-export const domLoaded = (): boolean => load !== undefined;
-
 /** An HTML fragment parsed as a document body's content (cheerio's `load(html, null, false)`). */
 export function parseHtmlFragment(html: string): CheerioAPI {
   if (load === undefined) throw new DomNotLoaded();
@@ -32,15 +29,15 @@ export function parseHtmlFragment(html: string): CheerioAPI {
 }
 
 /**
- * `run()`, and again once cheerio is loaded (by `load`, which calls loadDom) if it needed it
+ * `run()`, and again once cheerio is loaded (by `loader`, which calls loadDom) if it needed it
  * first: for pure work (parsing a feed's items), which gives the same result the second time.
  */
-export async function withDom<T>(run: () => T, load: () => Promise<void> = loadDom): Promise<T> {
+export async function withDom<T>(run: () => T, loader: () => Promise<void> = loadDom): Promise<T> {
   try {
     return run();
   } catch (err) {
     if (!(err instanceof DomNotLoaded)) throw err;
-    await load();
+    await loader();
     return run();
   }
 }
