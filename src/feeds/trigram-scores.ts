@@ -106,8 +106,9 @@ for (const [script, models] of Object.entries(data)) {
 const MAX_CLEANED = 2 * MAX_LENGTH + 2;
 /**
  * The distinct trigrams of the text being scored that no table has, to count them: open
- * addressing as TrigramTable's (ab, c + 1), a slot holding the call's stamp when in use, so
- * that nothing is cleared between calls. Sorting them to count them took a tenth of the scoring.
+ * addressing as TrigramTable's (slotOf, linear probing) on (a << 16 | b, c), a slot in use when it
+ * holds the call's stamp, so that nothing is cleared between calls. Sorting them to count them
+ * took a tenth of the scoring.
  */
 const UNKNOWN_SLOTS = 8192;
 const unknownAb = new Int32Array(UNKNOWN_SLOTS);

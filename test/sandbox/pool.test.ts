@@ -92,6 +92,13 @@ describe('Sandbox', () => {
     expect((await sandbox.extract(ARTICLE, { siteRules: [] })).text).toContain('A paragraph');
   });
 
+  it('does not count loading the extraction code and cheerio against the first page’s budget', async () => {
+    // A fresh thread loads them for its first page (under tsx, compiling them: far over 300 ms);
+    // the page itself takes a few milliseconds.
+    sandbox = new Sandbox({ timeoutMs: 300, memoryMb: 1024, threads: 1 });
+    expect((await sandbox.extract(ARTICLE, { siteRules: [] })).text).toContain('A paragraph');
+  });
+
   it('starts the clock when a task runs, not while it waits for a thread', async () => {
     sandbox = new Sandbox({ timeoutMs: 1_500, memoryMb: 1024, threads: 1 });
     // Warm the thread up, so the budget below measures parsing only.
