@@ -97,7 +97,7 @@ async function processOne(job: Job<ArticleJobData>, firstSeenAt: string, ctx: Wo
   if (matches.length === 0) return { matchedRules: [], queuedFor: [], digests: [], extracted };
   const alerts = new AlertBatches();
   const [handed] = await handOn([{ article, matches }], ctx, { feed, firstSeenAt, disabled: () => new SubscriptionState(ctx.redis, ctx.keys).disabled() }, alerts);
-  await ctx.queues.deliver.addBulk(alerts.jobs(ctx.settings.keepCompletedSeconds * 1000));
+  await queueAlerts(alerts, ctx);
   logMatch(ctx, article, handed!);
   return { ...handed!, extracted };
 }
@@ -134,7 +134,7 @@ export async function processBatch(articles: Article[], firstSeenAt: string, ctx
   }
   const handed = await handOn(matched, ctx, on, alerts);
   ctx.metrics.articles.inc(articles.length);
-  await ctx.queues.deliver.addBulk(alerts.jobs(ctx.settings.keepCompletedSeconds * 1000));
+  await queueAlerts(alerts, ctx);
   matched.forEach(({ article }, i) => {
     logMatch(ctx, article, handed[i]!);
     result.digests += handed[i]!.digests.length;
@@ -173,6 +173,15 @@ class AlertBatches {
       opts: onceWithin(alertsJobId(subscriptionId, [...byStory.keys()]), keepMs),
     }));
   }
+}
+
+/**
+ * Queues the delivery jobs of `alerts`; nothing when there are none (most batches), since
+ * BullMQ's addBulk builds and runs a pipeline even for an empty list.
+ */
+async function queueAlerts(alerts: AlertBatches, ctx: WorkerContext): Promise<void> {
+  if (alerts.count === 0) return;
+  await ctx.queues.deliver.addBulk(alerts.jobs(ctx.settings.keepCompletedSeconds * 1000));
 }
 
 interface HandOnContext {

@@ -18,9 +18,9 @@ import { FetchError, fetchUrl } from '../src/feeds/fetch.js';
 import { withoutHtml, type Article } from '../src/feeds/article.js';
 import { HealthStore } from '../src/feeds/health.js';
 import { hostLimiter } from '../src/feeds/host-limiter.js';
-import { PollLock, pollLockMs } from '../src/feeds/poll-lock.js';
-import { SeenStore } from '../src/feeds/seen.js';
-import { bodyDigest, ValidatorStore } from '../src/feeds/validators.js';
+import { pollLockMs } from '../src/feeds/poll-lock.js';
+import { PollState, type PollEnd, type PollStart } from '../src/feeds/poll-state.js';
+import { bodyDigest } from '../src/feeds/validators.js';
 import type { WorkerContext } from '../src/queue/context.js';
 import { articleBatchJobId, articleBatches, articleJobId, onceWithin, type PollJobData } from '../src/queue/jobs.js';
 import { processBatch, type BatchResult } from './article.js';
@@ -60,34 +60,46 @@ export async function processPoll(job: Job<PollJobData>, ctx: WorkerContext): Pr
   // A scheduled poll that finds the last one still running (it took longer than the interval)
   // is skipped: it would fetch the same feed again, or a failing feed again before its backoff
   // is recorded. Any other poll (run-once, a test) waits its turn, as it is someone's own poll.
-  const lock = new PollLock(ctx.redis, ctx.keys);
+  // The lock, with the feed's health, validators and last items read in the same round trip.
+  const state = new PollState(ctx.redis, ctx.keys, ctx.settings.seenRetentionMs);
   const lockMs = pollLockMs(ctx.settings);
-  const token = await lock.take(feed.id, lockMs, job.repeatJobKey === undefined ? lockMs : 0);
-  if (token === undefined) {
+  const start = await state.start(feed.id, lockMs, job.repeatJobKey === undefined ? lockMs : 0);
+  if (start === undefined) {
     ctx.log.debug({ feedId }, 'a poll of this feed is still running; this one skipped');
     ctx.metrics.polls.inc({ outcome: 'deferred' });
     return { ...empty, status: 'deferred' };
   }
+  const held: Held = { ...start, finished: false };
   try {
-    return await pollHeld(job, ctx, feed);
+    return await pollHeld(job, ctx, feed, state, held);
   } finally {
-    // Should Redis fail here, the lock expires on its own; the poll's outcome stands.
-    await lock.release(feed.id, token).catch((err: Error) => ctx.log.warn({ feedId, err: err.message }, 'could not release the poll lock; it expires on its own'));
+    // A poll that read its feed gave the lock back with its last writes (finish). Should Redis
+    // fail here, the lock expires on its own; the poll's outcome stands.
+    if (!held.finished) await state.release(feed.id, held.token).catch((err: Error) => ctx.log.warn({ feedId, err: err.message }, 'could not release the poll lock; it expires on its own'));
   }
 }
 
+/** A poll's start, and whether its finish has given the lock back. */
+interface Held extends PollStart {
+  finished: boolean;
+}
+
 /** The poll itself, while it holds its feed's lock. */
-async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedConfig): Promise<PollResult> {
+async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedConfig, state: PollState, held: Held): Promise<PollResult> {
   const { feedId } = job.data;
   const empty = noItems(feedId);
   const { settings } = ctx;
   const health = new HealthStore(ctx.redis, ctx.keys);
-  const seen = new SeenStore(ctx.redis, ctx.keys, settings.seenRetentionMs);
-  const validatorStore = new ValidatorStore(ctx.redis, ctx.keys);
   const limiter = hostLimiter(ctx.redis, ctx.keys, settings);
+  // The poll's last writes, and the lock given back, in one round trip (poll-state.ts).
+  const finish = async (end: PollEnd) => {
+    const recovered = await state.finish(feed.id, held.token, end);
+    held.finished = true;
+    return recovered;
+  };
 
   const started = Date.now();
-  const { nextPoll } = await health.get(feed.id);
+  const { nextPoll } = held.health;
   if (shouldSkipPoll(nextPoll, started, job.repeatJobKey !== undefined, feed.interval)) {
     const nextPollAt = new Date(nextPoll?.at ?? started).toISOString();
     ctx.log.debug({ feedId, nextPollAt, reason: nextPoll?.reason }, 'feed backed off; poll skipped');
@@ -96,7 +108,7 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
   }
 
   try {
-    const { digest: lastDigest, ...validators } = await validatorStore.get(feed.id);
+    const { digest: lastDigest, ...validators } = held.marks;
     const response = await ctx.metrics.timeFetch('feed', () => fetchUrl(feed.url, {
       userAgent: settings.userAgent,
       timeoutMs: settings.feedTimeoutMs,
@@ -111,7 +123,7 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
     if (response.movedTo) ctx.log.warn({ feedId, movedTo: response.movedTo }, 'feed moved permanently; update its url in feeds.yaml');
     if (response.notModified) {
       // Nothing changed: no parsing, no queueing, the seen set and item counts stay as they are.
-      await tellIfRecovered(ctx, feed, await health.recordSuccess(feed.id, { status: 304, newItems: 0, next, movedTo: response.movedTo }));
+      await tellIfRecovered(ctx, feed, await finish({ success: { status: 304, newItems: 0, next, movedTo: response.movedTo } }));
       ctx.metrics.polls.inc({ outcome: 'not_modified' });
       return { ...empty, status: 'not-modified' };
     }
@@ -120,16 +132,16 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
     const digest = bodyDigest(response.body, identity);
     if (digest === lastDigest) {
       // The same bytes as the last poll read: the same items, so it ends as a 304 does.
-      if (response.etag !== validators.etag || response.lastModified !== validators.lastModified) {
-        await validatorStore.save(feed.id, { etag: response.etag, lastModified: response.lastModified, digest });
-      }
-      await tellIfRecovered(ctx, feed, await health.recordSuccess(feed.id, { status: response.status, newItems: 0, next, movedTo: response.movedTo }));
+      const changed = response.etag !== validators.etag || response.lastModified !== validators.lastModified;
+      const marks = changed ? { etag: response.etag, lastModified: response.lastModified, digest } : undefined;
+      await tellIfRecovered(ctx, feed, await finish({ marks, success: { status: response.status, newItems: 0, next, movedTo: response.movedTo } }));
       ctx.metrics.polls.inc({ outcome: 'unchanged' });
       return { ...empty, status: 'unchanged' };
     }
-    // The items of the last read: remembered, so not new (this poll holds the feed's lock, so
-    // none is forgotten meanwhile); the thread only identifies them. None: the feed's first poll.
-    const known = await seen.lastRemembered(feed.id);
+    // The items of the last read (read with the lock): remembered, so not new (this poll holds
+    // the feed's lock, so none is forgotten meanwhile); the thread only identifies them. None:
+    // the feed's first poll.
+    const { known } = held;
     const firstPoll = known.length === 0;
     // Decoded, parsed and normalised in a sandbox thread: a feed is text from strangers too.
     // Without the content HTML: the queued article carries none (withoutHtml).
@@ -142,7 +154,7 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
       const fix = identity === 'guid' ? 'if they are different articles, set `identity: link` for this feed in feeds.yaml' : 'they share a link too';
       ctx.log.warn({ feedId, repeatedIds, identity }, `feed items repeat another item's ${identity}; ${repeatedIds} dropped (${fix})`);
     }
-    const newIds = new Set(await seen.filterNew(feed.id, read.map((a) => a.id)));
+    const newIds = new Set(await state.filterNew(feed.id, read.map((a) => a.id)));
     const cutoff = Date.now() - settings.firstPollMaxAgeMs;
     const fresh = read.filter((a) => newIds.has(a.id));
     const toQueue = firstPoll ? fresh.filter((a) => Date.parse(a.published ?? '') >= cutoff) : fresh;
@@ -151,15 +163,10 @@ async function pollHeld(job: Job<PollJobData>, ctx: WorkerContext, feed: FeedCon
     // Remember every item in the feed (refreshing old ones) only after the new ones are safe:
     // processed, or queued as jobs. A poll killed before this line reads them again as new.
     const ids = read.map((a) => a.id).concat(knownIds);
-    await seen.remember(feed.id, ids);
-    await validatorStore.save(feed.id, { etag: response.etag, lastModified: response.lastModified, digest });
-    const recovered = await health.recordSuccess(feed.id, {
-      status: response.status,
-      itemsInFeed: ids.length,
-      newItems: toQueue.length,
-      next,
-      movedTo: response.movedTo,
-      repeatedIds,
+    const recovered = await finish({
+      remember: ids,
+      marks: { etag: response.etag, lastModified: response.lastModified, digest },
+      success: { status: response.status, itemsInFeed: ids.length, newItems: toQueue.length, next, movedTo: response.movedTo, repeatedIds },
     });
     await tellIfRecovered(ctx, feed, recovered);
     const processedHere = processed?.articles ?? 0;

@@ -7,7 +7,7 @@
 // poll worker's backoff check, `newswatch feeds` and `newswatch status`.
 
 import type { RedisKeys } from '../queue/keys.js';
-import type { RedisClient } from '../queue/redis.js';
+import { withScripts, type RedisClient } from '../queue/redis.js';
 import type { NextPoll, NextPollReason } from './backoff.js';
 
 /** Health field: when the operator was told of the current run of failures. */
@@ -48,11 +48,62 @@ export interface PollSuccess {
   repeatedIds?: number;
 }
 
+/** A run of failures a success ended, of which the operator had been told. */
+export interface Recovered {
+  failingSince: string;
+  failures: number;
+}
+
+/** The script arguments of a success (recordSuccessLua reads them in this order). */
+export function recordSuccessArgs(r: PollSuccess, at: Date): string[] {
+  const iso = at.toISOString();
+  return [iso, String(r.status), String(r.newItems), new Date(r.next.at).toISOString(), r.next.reason, r.itemsInFeed === undefined ? '' : String(r.itemsInFeed), r.repeatedIds === undefined ? '' : String(r.repeatedIds), r.movedTo ?? ''];
+}
+
+/**
+ * Lua that records a success (recordSuccessArgs at ARGV[first…first+7]) in the health hash `key`
+ * and leaves in the local `recovered` what recoveredOf reads: whether it removed the
+ * operator-told flag, and the run of failures it ended. This store's script, and a part of the
+ * one that ends a poll (poll-state.ts). One script, so the reads and writes are one step.
+ */
+export function recordSuccessLua(key: string, first: number): string {
+  const arg = (i: number) => `ARGV[${first + i}]`;
+  return `
+local prior = redis.call('HMGET', ${key}, 'failingSince', 'consecutiveFailures')
+local recovered = {redis.call('HDEL', ${key}, '${OPERATOR_TOLD}'), prior[1] or '', prior[2] or ''}
+redis.call('HSET', ${key}, 'lastAttempt', ${arg(0)}, 'lastSuccess', ${arg(0)}, 'status', ${arg(1)}, 'newItems', ${arg(2)}, 'consecutiveFailures', 0, 'nextPollAt', ${arg(3)}, 'nextPollReason', ${arg(4)})
+if ${arg(5)} ~= '' then redis.call('HSET', ${key}, 'itemsInFeed', ${arg(5)}) end
+if ${arg(6)} ~= '' then redis.call('HSET', ${key}, 'repeatedIds', ${arg(6)}) end
+redis.call('HINCRBY', ${key}, 'itemsSeen', ${arg(2)})
+redis.call('HDEL', ${key}, 'errorClass', 'error', 'failingSince', 'flagged')
+if ${arg(7)} ~= '' then redis.call('HSET', ${key}, 'movedTo', ${arg(7)}) else redis.call('HDEL', ${key}, 'movedTo') end
+`;
+}
+
+/** The run of failures in a recordSuccessLua reply, when this success ended one the operator was told of. */
+export function recoveredOf(reply: unknown, at: Date): Recovered | undefined {
+  const [told, failingSince, failures] = reply as [number, string, string];
+  if (told !== 1) return undefined;
+  return { failingSince: failingSince || at.toISOString(), failures: Number(failures || 0) };
+}
+
+// KEYS[1] the health hash; ARGV: recordSuccessArgs.
+const RECORD_SUCCESS = `${recordSuccessLua('KEYS[1]', 1)}
+return recovered`;
+
+type WithScript = RedisClient & { nwRecordPollSuccess(key: string, ...args: string[]): Promise<unknown> };
+
 export class HealthStore {
+  private readonly redis: WithScript;
+
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    // A script, not MULTI: ioredis builds a pipeline object for each MULTI, copying in every
+    // command defined on the client (BullMQ's scripts too), which cost more than the round trip.
+    this.redis = withScripts<WithScript>(redis, { nwRecordPollSuccess: { keys: 1, lua: RECORD_SUCCESS } });
+  }
 
   private key(feedId: string): string {
     return this.keys.health(feedId);
@@ -62,32 +113,8 @@ export class HealthStore {
    * Records a successful poll. When it ends a run of failures the operator was told of, returns
    * that run (exactly one concurrent caller gets it: the one whose HDEL removed the flag).
    */
-  async recordSuccess(feedId: string, r: PollSuccess, at = new Date()): Promise<{ failingSince: string; failures: number } | undefined> {
-    const key = this.key(feedId);
-    const fields: Record<string, string | number> = {
-      lastAttempt: at.toISOString(),
-      lastSuccess: at.toISOString(),
-      status: r.status,
-      newItems: r.newItems,
-      consecutiveFailures: 0,
-      nextPollAt: new Date(r.next.at).toISOString(),
-      nextPollReason: r.next.reason,
-    };
-    if (r.itemsInFeed !== undefined) fields.itemsInFeed = r.itemsInFeed;
-    if (r.repeatedIds !== undefined) fields.repeatedIds = r.repeatedIds;
-    const multi = this.redis
-      .multi()
-      .hmget(key, 'failingSince', 'consecutiveFailures')
-      .hdel(key, OPERATOR_TOLD)
-      .hset(key, fields)
-      .hincrby(key, 'itemsSeen', r.newItems)
-      .hdel(key, 'errorClass', 'error', 'failingSince', 'flagged');
-    if (r.movedTo) multi.hset(key, 'movedTo', r.movedTo);
-    else multi.hdel(key, 'movedTo');
-    const results = await multi.exec();
-    if (results?.[1]?.[1] !== 1) return undefined;
-    const [failingSince, failures] = (results[0]?.[1] ?? []) as (string | null)[];
-    return { failingSince: failingSince ?? at.toISOString(), failures: Number(failures ?? 0) };
+  async recordSuccess(feedId: string, r: PollSuccess, at = new Date()): Promise<Recovered | undefined> {
+    return recoveredOf(await this.redis.nwRecordPollSuccess(this.key(feedId), ...recordSuccessArgs(r, at)), at);
   }
 
   /**
@@ -127,28 +154,32 @@ export class HealthStore {
   }
 
   async get(feedId: string): Promise<FeedHealth> {
-    const h = await this.redis.hgetall(this.key(feedId));
-    const num = (v: string | undefined) => (v ? Number(v) : undefined);
-    return {
-      feedId,
-      lastAttempt: h.lastAttempt || undefined,
-      lastSuccess: h.lastSuccess || undefined,
-      status: num(h.status),
-      errorClass: h.errorClass || undefined,
-      error: h.error || undefined,
-      consecutiveFailures: Number(h.consecutiveFailures ?? 0),
-      failingSince: h.failingSince || undefined,
-      itemsInFeed: num(h.itemsInFeed),
-      newItems: num(h.newItems),
-      itemsSeen: Number(h.itemsSeen ?? 0),
-      nextPoll: h.nextPollAt ? { at: Date.parse(h.nextPollAt), reason: (h.nextPollReason || 'schedule') as NextPollReason } : undefined,
-      flagged: h.flagged === '1',
-      movedTo: h.movedTo || undefined,
-      repeatedIds: num(h.repeatedIds),
-    };
+    return healthOf(feedId, await this.redis.hgetall(this.key(feedId)));
   }
 
   async getAll(feedIds: string[]): Promise<FeedHealth[]> {
     return Promise.all(feedIds.map((id) => this.get(id)));
   }
+}
+
+/** A feed's health from its hash's fields (HGETALL's). */
+export function healthOf(feedId: string, h: Record<string, string | undefined>): FeedHealth {
+  const num = (v: string | undefined) => (v ? Number(v) : undefined);
+  return {
+    feedId,
+    lastAttempt: h.lastAttempt || undefined,
+    lastSuccess: h.lastSuccess || undefined,
+    status: num(h.status),
+    errorClass: h.errorClass || undefined,
+    error: h.error || undefined,
+    consecutiveFailures: Number(h.consecutiveFailures ?? 0),
+    failingSince: h.failingSince || undefined,
+    itemsInFeed: num(h.itemsInFeed),
+    newItems: num(h.newItems),
+    itemsSeen: Number(h.itemsSeen ?? 0),
+    nextPoll: h.nextPollAt ? { at: Date.parse(h.nextPollAt), reason: (h.nextPollReason || 'schedule') as NextPollReason } : undefined,
+    flagged: h.flagged === '1',
+    movedTo: h.movedTo || undefined,
+    repeatedIds: num(h.repeatedIds),
+  };
 }

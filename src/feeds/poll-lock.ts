@@ -8,8 +8,23 @@ import { randomUUID } from 'node:crypto';
 import type { RedisKeys } from '../queue/keys.js';
 import { withScripts, type RedisClient } from '../queue/redis.js';
 
-// Deletes the lock only if it is still ours: after an expiry another poll may hold it.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/**
+ * Lua that deletes the lock `key` only if it still holds `token` (after an expiry another poll
+ * may hold it), leaving 1 or 0 in the local `released`: this store's script, and a part of the
+ * one that ends a poll (poll-state.ts).
+ */
+export const releaseLua = (key: string, token: string) => `
+local released = 0
+if redis.call('GET', ${key}) == ${token} then released = redis.call('DEL', ${key}) end
+`;
+
+/** Lua that takes the lock `key` for `token` for `ttlMs`, unless it is held: the local `taken` is true when it was. */
+export const takeLua = (key: string, token: string, ttlMs: string) => `
+local taken = redis.call('SET', ${key}, ${token}, 'PX', ${ttlMs}, 'NX') ~= false
+`;
+
+const RELEASE = `${releaseLua('KEYS[1]', 'ARGV[1]')}
+return released`;
 
 type WithScript = RedisClient & { nwReleasePollLock(key: string, token: string): Promise<number> };
 
@@ -28,11 +43,20 @@ export class PollLock {
    * it and still did after waiting up to `waitMs` (0: do not wait).
    */
   async take(feedId: string, ttlMs: number, waitMs = 0): Promise<string | undefined> {
+    const taken = await this.takeWith(feedId, ttlMs, waitMs, async (key, token, ttl) => ((await this.redis.set(key, token, 'PX', ttl, 'NX')) === 'OK' ? token : undefined));
+    return taken?.value;
+  }
+
+  /**
+   * As take, with the attempt to take the lock (`SET key token PX ttl NX`) made by `attempt`,
+   * which may read more in the same round trip; undefined from it means the lock was not taken.
+   */
+  async takeWith<T>(feedId: string, ttlMs: number, waitMs: number, attempt: (key: string, token: string, ttlMs: number) => Promise<T | undefined>): Promise<{ token: string; value: T } | undefined> {
     const token = randomUUID();
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const taken = await this.redis.set(this.keys.pollLock(feedId), token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
-      if (taken === 'OK') return token;
+      const value = await attempt(this.keys.pollLock(feedId), token, Math.max(1, Math.ceil(ttlMs)));
+      if (value !== undefined) return { token, value };
       if (Date.now() >= deadline) return undefined;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -6,15 +6,52 @@
 import type { RedisKeys } from '../queue/keys.js';
 import { withScripts, type RedisClient } from '../queue/redis.js';
 
-// The members with the highest score: those one remember() call wrote last (it gives all one score).
-const LAST_REMEMBERED = `local top = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #top == 0 then return {} end
-return redis.call('ZRANGEBYSCORE', KEYS[1], top[2], top[2], 'LIMIT', 0, tonumber(ARGV[1]))`;
+/**
+ * Lua that returns the members of the sorted set `key` with its highest score (those one
+ * remember() call wrote last: it gives all one score), at most `max` of them: this store's
+ * script, and a part of the one that starts a poll (poll-state.ts).
+ */
+export const lastRememberedLua = (key: string, max: string) => `
+local top = redis.call('ZREVRANGE', ${key}, 0, 0, 'WITHSCORES')
+local remembered = {}
+if #top > 0 then remembered = redis.call('ZRANGEBYSCORE', ${key}, top[2], top[2], 'LIMIT', 0, tonumber(${max})) end
+`;
 
 /** At most this many ids come back from lastRemembered (a hint: more would only cost transfer). */
-const LAST_REMEMBERED_MAX = 5_000;
+export const LAST_REMEMBERED_MAX = 5_000;
 
-type WithScript = RedisClient & { nwLastRemembered(key: string, max: number): Promise<string[]> };
+/**
+ * Lua that remembers ids in the sorted set `key` (rememberArgs at ARGV[first…], the ids last, so
+ * it goes after any other part's arguments) and drops those not seen since the cutoff: this
+ * store's script, and a part of the one that ends a poll (poll-state.ts).
+ */
+export const rememberLua = (key: string, first: number) => `
+local n = tonumber(ARGV[${first + 2}])
+if n > 0 then
+  for i = 0, n - 1, 500 do
+    local args = {}
+    for j = i, math.min(n, i + 500) - 1 do
+      args[#args + 1] = ARGV[${first}]
+      args[#args + 1] = ARGV[${first + 3} + j]
+    end
+    redis.call('ZADD', ${key}, unpack(args))
+  end
+  redis.call('ZREMRANGEBYSCORE', ${key}, '-inf', ARGV[${first + 1}])
+end
+`;
+
+/** The script arguments of remembering `ids` at `now`: the time, the cutoff, the count, the ids. */
+export const rememberArgs = (ids: string[], now: number, retainMs: number): (string | number)[] => [now, now - retainMs, ids.length, ...ids];
+
+// KEYS[1] the seen set. Scripts rather than MULTI: see health.ts.
+const LAST_REMEMBERED = `${lastRememberedLua('KEYS[1]', 'ARGV[1]')}
+return remembered`;
+const REMEMBER = rememberLua('KEYS[1]', 1);
+
+type WithScript = RedisClient & {
+  nwLastRemembered(key: string, max: number): Promise<string[]>;
+  nwRemember(key: string, ...args: (string | number)[]): Promise<unknown>;
+};
 
 export class SeenStore {
   private readonly redis: WithScript;
@@ -25,7 +62,7 @@ export class SeenStore {
     /** settings.seenRetentionMs */
     private readonly retainMs: number,
   ) {
-    this.redis = withScripts<WithScript>(redis, { nwLastRemembered: { keys: 1, lua: LAST_REMEMBERED } });
+    this.redis = withScripts<WithScript>(redis, { nwLastRemembered: { keys: 1, lua: LAST_REMEMBERED }, nwRemember: { keys: 1, lua: REMEMBER } });
   }
 
   private key(feedId: string): string {
@@ -50,13 +87,7 @@ export class SeenStore {
 
   async remember(feedId: string, ids: string[], now = Date.now()): Promise<void> {
     if (ids.length === 0) return;
-    const key = this.key(feedId);
-    const args = ids.flatMap((id) => [now, id]);
-    await this.redis
-      .multi()
-      .zadd(key, ...args)
-      .zremrangebyscore(key, '-inf', now - this.retainMs)
-      .exec();
+    await this.redis.nwRemember(this.key(feedId), ...rememberArgs(ids, now, this.retainMs));
   }
 
   async forget(feedId: string): Promise<void> {

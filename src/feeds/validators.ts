@@ -27,6 +27,23 @@ export function bodyDigest(body: Uint8Array, readAs: string): string {
   return createHash('sha256').update(readAs).update('\u0000').update(body).digest('base64url');
 }
 
+/** A feed's marks from its hash's fields (HGETALL's). */
+export const marksOf = (v: Record<string, string | undefined>): FeedMarks => ({ etag: v.etag || undefined, lastModified: v.lastModified || undefined, digest: v.digest || undefined });
+
+/** The script arguments of saving marks (saveMarksLua), or of leaving them as they are (`undefined`). */
+export const saveMarksArgs = (v: FeedMarks | undefined): string[] => (v ? ['1', v.etag ?? '', v.lastModified ?? '', v.digest ?? ''] : ['0', '', '', '']);
+
+/**
+ * Lua that saves marks (saveMarksArgs at ARGV[first…first+3]) in the hash `key`, as save() does:
+ * a part of the script that ends a poll (poll-state.ts).
+ */
+export const saveMarksLua = (key: string, first: number) => `
+if ARGV[${first}] == '1' then
+  if ARGV[${first + 1}] == '' and ARGV[${first + 2}] == '' and ARGV[${first + 3}] == '' then redis.call('DEL', ${key})
+  else redis.call('HSET', ${key}, 'etag', ARGV[${first + 1}], 'lastModified', ARGV[${first + 2}], 'digest', ARGV[${first + 3}]) end
+end
+`;
+
 export class ValidatorStore {
   constructor(
     private readonly redis: RedisClient,
@@ -38,8 +55,7 @@ export class ValidatorStore {
   }
 
   async get(feedId: string): Promise<FeedMarks> {
-    const v = await this.redis.hgetall(this.key(feedId));
-    return { etag: v.etag || undefined, lastModified: v.lastModified || undefined, digest: v.digest || undefined };
+    return marksOf(await this.redis.hgetall(this.key(feedId)));
   }
 
   async save(feedId: string, v: FeedMarks): Promise<void> {

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Job } from 'bullmq';
 import { DigestStore } from '../../src/alerts/digest-store.js';
 import { HealthStore } from '../../src/feeds/health.js';
-import { SeenStore } from '../../src/feeds/seen.js';
+import { PollState } from '../../src/feeds/poll-state.js';
 import type { WorkerContext } from '../../src/queue/context.js';
 import { ARTICLE_BATCH_MAX, isArticleBatch, type AlertsDelivery, type ArticleBatchJobData, type ArticleQueueData } from '../../src/queue/jobs.js';
 import { processArticle } from '../../workers/article.js';
@@ -156,8 +156,8 @@ describe('a poll in a process that runs the article role', { timeout: 120_000 },
     inline = await testPipeline(configDir, { smtpUrl: smtp.url });
     inline.ctx.processesArticles = true;
 
-    // The poll dies after processing its items, before it remembers them.
-    const remember = vi.spyOn(SeenStore.prototype, 'remember').mockRejectedValueOnce(new Error('killed'));
+    // The poll dies after processing its items, before its last writes (the items remembered first).
+    const remember = vi.spyOn(PollState.prototype, 'finish').mockRejectedValueOnce(new Error('killed'));
     await expect(poll()).rejects.toThrow('killed');
     remember.mockRestore();
     expect(await inline.ctx.queues.article.count()).toBe(0);
