@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import type { RedisKeys } from '../queue/keys.js';
-import type { RedisClient } from '../queue/redis.js';
+import { withScripts, type RedisClient } from '../queue/redis.js';
 
 export interface Validators {
   etag?: string;
@@ -44,11 +44,21 @@ if ARGV[${first}] == '1' then
 end
 `;
 
+// KEYS[1] the validators hash; ARGV: saveMarksArgs. The same Lua as the end of a poll's, so the
+// rule (all empty: no hash) is written once.
+const SAVE_MARKS = saveMarksLua('KEYS[1]', 1);
+
+type WithScript = RedisClient & { nwSaveMarks(key: string, ...args: string[]): Promise<unknown> };
+
 export class ValidatorStore {
+  private readonly redis: WithScript;
+
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    this.redis = withScripts<WithScript>(redis, { nwSaveMarks: { keys: 1, lua: SAVE_MARKS } });
+  }
 
   private key(feedId: string): string {
     return this.keys.validators(feedId);
@@ -59,10 +69,6 @@ export class ValidatorStore {
   }
 
   async save(feedId: string, v: FeedMarks): Promise<void> {
-    if (!v.etag && !v.lastModified && !v.digest) {
-      await this.redis.del(this.key(feedId));
-      return;
-    }
-    await this.redis.hset(this.key(feedId), { etag: v.etag ?? '', lastModified: v.lastModified ?? '', digest: v.digest ?? '' });
+    await this.redis.nwSaveMarks(this.key(feedId), ...saveMarksArgs(v));
   }
 }

@@ -114,6 +114,11 @@ describe('PollState', () => {
     start = await f.state.start('wire', 30_000);
     await f.state.finish('wire', start!.token, { marks: {}, success: success() });
     expect(await redis.exists(f.keys.validators('wire'))).toBe(0);
+    // The store's own save (a cluster's path) keeps the same rule.
+    await f.validators.save('wire', { digest: 'd3' });
+    expect(await f.validators.get('wire')).toEqual({ etag: undefined, lastModified: undefined, digest: 'd3' });
+    await f.validators.save('wire', {});
+    expect(await redis.exists(f.keys.validators('wire'))).toBe(0);
   });
 
   it('returns the run of failures it ends to the one poll whose success clears the operator flag', async () => {
